@@ -1,0 +1,1 @@
+# (this area has no files yet)

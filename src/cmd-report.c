@@ -1,0 +1,67 @@
+/* cmd-report.c - `fdwatch report`: one sample, or the last of several with
+ * growth over them, as a report or as JSON Lines sample records. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "loop.h"
+#include "record.h"
+#include "report.h"
+
+struct report_ctx {
+	struct sample *first, *last;
+};
+
+static int keep_first_last(struct sample *s, void *ctx)
+{
+	struct report_ctx *c = ctx;
+
+	if (!c->first) {
+		c->first = s;
+	} else {
+		sample_free(c->last);
+		c->last = s;
+	}
+	return 0;
+}
+
+int cmd_report(struct options *o)
+{
+	struct report_ctx c = { NULL, NULL };
+	struct sampler *sm = sampler_open(o, 0);
+	struct sample *last;
+	struct buf out;
+	int status = 0;
+
+	if (!sm)
+		return 1;
+	loop_signals();
+	if (o->iterations || o->duration > 0)
+		loop_run(sm, o, 1.0, keep_first_last, &c);
+	else
+		keep_first_last(sampler_take(sm), &c);
+	last = c.last ? c.last : c.first;
+	if (!last) { /* interrupted before the first sample */
+		sampler_free(sm);
+		return 1;
+	}
+	if (o->sel.npids && warn_missing_pids(o, last) == 0)
+		status = 1;
+
+	buf_init(&out);
+	if (o->format == FORMAT_JSON) {
+		for (size_t i = 0; i < last->nprocs; i++)
+			record_sample_json(&out, last, &last->procs[i]);
+	} else if (status == 0) {
+		report_text(&out, last, c.last ? c.first : NULL, options_use_color(o, STDOUT_FILENO));
+	}
+	if (output_flush(stdout, &out, "the report") < 0)
+		status = 1;
+	buf_free(&out);
+	sample_free(c.first);
+	sample_free(c.last);
+	sampler_free(sm);
+	return status;
+}

@@ -1,0 +1,15 @@
+# The core: /proc readers, the sample model, the command line, report.
+libfdwatch_a_SOURCES += \
+	src/util.c src/util.h \
+	src/escape.c src/escape.h \
+	src/sample.c src/sample.h \
+	src/procfs.c src/procfs.h \
+	src/socktab.c src/socktab.h \
+	src/sampler.c src/sampler.h \
+	src/options.c src/options.h \
+	src/loop.c src/loop.h \
+	src/record.c src/record.h \
+	src/report.c src/report.h \
+	src/commands.h \
+	src/cmd-report.c \
+	src/cmd-stubs.c

@@ -1,0 +1,173 @@
+/* escape.c - escaping of untrusted text for terminals, JSON and Prometheus. */
+#include "config.h"
+
+#include "escape.h"
+
+#include <string.h>
+
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c, min;
+	size_t len, i;
+
+	if (n == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points that a terminal may act on or that reorder the line. */
+static int is_dangerous(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+	       (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+void escape_text(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+
+		if (len == 0) {
+			buf_addf(out, "\\x%02x", p[i]);
+			i++;
+			continue;
+		}
+		if (cp == '\\') {
+			buf_adds(out, "\\\\");
+		} else if (!is_dangerous(cp)) {
+			buf_add(out, p + i, len);
+		} else if (cp == '\n') {
+			buf_adds(out, "\\n");
+		} else if (cp == '\t') {
+			buf_adds(out, "\\t");
+		} else if (cp == '\r') {
+			buf_adds(out, "\\r");
+		} else if (cp == 0x1b) {
+			buf_adds(out, "\\e");
+		} else if (cp < 0x100) {
+			buf_addf(out, "\\x%02x", cp);
+		} else {
+			buf_addf(out, "\\u{%04x}", cp);
+		}
+		i += len;
+	}
+}
+
+void escape_json(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+
+		if (len == 0) {
+			buf_adds(out, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		switch (cp) {
+		case '"': buf_adds(out, "\\\""); break;
+		case '\\': buf_adds(out, "\\\\"); break;
+		case '\n': buf_adds(out, "\\n"); break;
+		case '\t': buf_adds(out, "\\t"); break;
+		case '\r': buf_adds(out, "\\r"); break;
+		case '\b': buf_adds(out, "\\b"); break;
+		case '\f': buf_adds(out, "\\f"); break;
+		default:
+			/* C1 controls and line separators are legal JSON but break
+			 * naive line-oriented consumers and JavaScript; escape them. */
+			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+			    cp == 0x2028 || cp == 0x2029)
+				buf_addf(out, "\\u%04x", cp);
+			else
+				buf_add(out, p + i, len);
+		}
+		i += len;
+	}
+}
+
+void escape_prom(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+
+		if (len == 0) {
+			buf_adds(out, "\xef\xbf\xbd");
+			i++;
+		} else if (cp == '\\') {
+			buf_adds(out, "\\\\");
+			i++;
+		} else if (cp == '"') {
+			buf_adds(out, "\\\"");
+			i++;
+		} else if (cp == '\n') {
+			buf_adds(out, "\\n");
+			i++;
+		} else if (is_dangerous(cp)) {
+			/* The format has no escape for these: show them as text,
+			 * with the backslash itself escaped. */
+			if (cp < 0x100)
+				buf_addf(out, "\\\\x%02x", cp);
+			else
+				buf_addf(out, "\\\\u{%04x}", cp);
+			i += len;
+		} else {
+			buf_add(out, p + i, len);
+			i += len;
+		}
+	}
+}
+
+void json_str(struct buf *out, const char *s)
+{
+	if (!s) {
+		buf_adds(out, "null");
+		return;
+	}
+	buf_addc(out, '"');
+	escape_json(out, s, strlen(s));
+	buf_addc(out, '"');
+}
+
+char *text_escaped(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	escape_text(&b, s, strlen(s));
+	return b.data;
+}

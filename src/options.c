@@ -1,0 +1,393 @@
+/* options.c - the command line: commands, options, help and usage errors. */
+#include "config.h"
+
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static const char *const command_names[CMD_NCOMMANDS] = {
+	"top", "report", "log", "check", "run", "record", "replay", "metrics",
+};
+
+const char *command_name(enum command c)
+{
+	return c < CMD_NCOMMANDS ? command_names[c] : "?";
+}
+
+int usage_status(enum command c)
+{
+	return c == CMD_CHECK ? 3 : 2;
+}
+
+int usage_error(enum command c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", progname, command_name(c));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return usage_status(c);
+}
+
+enum {
+	OPT_PROC = 256, OPT_DURATION, OPT_FORMAT, OPT_COLOR, OPT_STATE, OPT_TEXTFILE,
+	OPT_SYSLOG, OPT_CHILDREN, OPT_TOPK, OPT_WARN, OPT_CRIT, OPT_HELP, OPT_VERSION,
+};
+
+/* Which commands accept an option: a bit per command. */
+#define ALL_CMDS ((1u << CMD_NCOMMANDS) - 1)
+#define B(c) (1u << (c))
+#define SELECTING (ALL_CMDS & ~B(CMD_RUN) & ~B(CMD_REPLAY))
+#define SAMPLING (B(CMD_TOP) | B(CMD_REPORT) | B(CMD_LOG) | B(CMD_RUN) | B(CMD_RECORD))
+#define DETECTING (B(CMD_TOP) | B(CMD_LOG) | B(CMD_CHECK) | B(CMD_RUN) | B(CMD_REPLAY) | B(CMD_METRICS))
+
+struct optdef {
+	struct option lo;
+	char shortopt;
+	unsigned cmds;
+};
+
+static const struct optdef optdefs[] = {
+	{ { "pid", required_argument, NULL, 'p' }, 'p', SELECTING },
+	{ { "user", required_argument, NULL, 'u' }, 'u', SELECTING },
+	{ { "comm", required_argument, NULL, 'c' }, 'c', SELECTING },
+	{ { "proc", required_argument, NULL, OPT_PROC }, 0, SELECTING | B(CMD_RUN) },
+	{ { "interval", required_argument, NULL, 'd' }, 'd', SAMPLING },
+	{ { "iterations", required_argument, NULL, 'n' }, 'n', SAMPLING & ~B(CMD_RUN) },
+	{ { "duration", required_argument, NULL, OPT_DURATION }, 0, SAMPLING & ~B(CMD_RUN) },
+	{ { "format", required_argument, NULL, OPT_FORMAT }, 0, ALL_CMDS & ~B(CMD_TOP) & ~B(CMD_METRICS) & ~B(CMD_RECORD) },
+	{ { "color", required_argument, NULL, OPT_COLOR }, 0, ALL_CMDS },
+	{ { "output", required_argument, NULL, 'o' }, 'o', B(CMD_RECORD) },
+	{ { "state", required_argument, NULL, OPT_STATE }, 0, B(CMD_CHECK) | B(CMD_METRICS) },
+	{ { "textfile", required_argument, NULL, OPT_TEXTFILE }, 0, B(CMD_METRICS) },
+	{ { "syslog", no_argument, NULL, OPT_SYSLOG }, 0, B(CMD_LOG) },
+	{ { "children", no_argument, NULL, OPT_CHILDREN }, 0, B(CMD_RUN) },
+	{ { "top-k", required_argument, NULL, OPT_TOPK }, 0, B(CMD_METRICS) },
+	{ { "warn-eta", required_argument, NULL, OPT_WARN }, 0, DETECTING },
+	{ { "crit-eta", required_argument, NULL, OPT_CRIT }, 0, DETECTING },
+	{ { "help", no_argument, NULL, OPT_HELP }, 'h', ALL_CMDS },
+	{ { "version", no_argument, NULL, OPT_VERSION }, 'V', ALL_CMDS },
+};
+
+static const char selecting_help[] =
+	"Selecting processes (default: every process):\n"
+	"  -p, --pid PID[,PID...]   these processes (repeatable)\n"
+	"  -u, --user USER          processes of this user (name or uid)\n"
+	"  -c, --comm REGEX         processes whose name matches this extended regex\n"
+	"      --proc DIR           read DIR instead of /proc\n";
+
+static const char sampling_help[] =
+	"Sampling:\n"
+	"  -d, --interval SECONDS   time between samples, fractions allowed (0.25)\n"
+	"  -n, --iterations N       stop after N samples\n"
+	"      --duration SECONDS   stop after this long\n";
+
+static const char detecting_help[] =
+	"Detection:\n"
+	"      --warn-eta SECONDS   warn when sustained growth reaches the fd limit\n"
+	"                           within this time (default 86400)\n"
+	"      --crit-eta SECONDS   critical within this time (default 3600)\n";
+
+static const char common_help[] =
+	"Output:\n"
+	"      --format text|json   json = JSON Lines, one object per line\n"
+	"      --color auto|always|never   colour (NO_COLOR in the environment: never)\n"
+	"  -h, --help               show this help and exit\n"
+	"  -V, --version            show the version and exit\n";
+
+static void print_help(enum command c, bool have_cmd)
+{
+	static const char *const what[CMD_NCOMMANDS] = {
+		"live view of every process's fds, growth and endpoints (keys: h)",
+		"one sample (or the last of -n/--duration) as a report, most suspicious first",
+		"sample until stopped and print one line per alert event",
+		"Nagios/Icinga check with history in --state FILE; exit 0/1/2/3",
+		"run COMMAND, watch it, fail (exit 2) if it leaks fds",
+		"write sample records (JSON Lines) to -o FILE or stdout",
+		"run the detector over recorded samples and print the alerts",
+		"one sample in the Prometheus text format",
+	};
+	static const char *const synopsis[CMD_NCOMMANDS] = {
+		"top [OPTION]...", "report [OPTION]...", "log [OPTION]... [--syslog]",
+		"check [OPTION]... [--state FILE]", "run [OPTION]... -- COMMAND [ARG]...",
+		"record [OPTION]... [-o FILE]", "replay [OPTION]... FILE...",
+		"metrics [OPTION]... [--textfile PATH] [--state FILE]",
+	};
+	unsigned bit = 1u << c;
+
+	if (!have_cmd) {
+		printf("Usage: %s [COMMAND] [OPTION]...\n"
+		       "Watch the file descriptors of Linux processes and catch fd leaks\n"
+		       "before they end in 'too many open files'.\n\nCommands:\n", progname);
+		for (int i = 0; i < CMD_NCOMMANDS; i++)
+			printf("  %-9s %s\n", command_names[i], what[i]);
+		printf("\nWithout a COMMAND: top when stdout is a terminal, else report.\n"
+		       "'%s COMMAND --help' lists a command's options; 'man fdwatch' tells more.\n\n",
+		       progname);
+		printf("%s\n%s\n%s", selecting_help, sampling_help, common_help);
+		return;
+	}
+	printf("Usage: %s %s\n%s.\n\n", progname, synopsis[c], what[c]);
+	if (bit & SELECTING)
+		printf("%s\n", selecting_help);
+	if (bit & SAMPLING)
+		printf("%s\n", sampling_help);
+	if (bit & DETECTING)
+		printf("%s\n", detecting_help);
+	switch (c) {
+	case CMD_LOG:
+		printf("Log:\n      --syslog             also send alert events to syslog\n\n");
+		break;
+	case CMD_CHECK:
+		printf("Check:\n      --state FILE         history file (default /var/lib/fdwatch/state\n"
+		       "                           as root, else $XDG_STATE_HOME/fdwatch/state)\n\n");
+		break;
+	case CMD_RUN:
+		printf("Run:\n      --children           also watch COMMAND's descendants\n"
+		       "      --proc DIR           read DIR instead of /proc\n\n");
+		break;
+	case CMD_RECORD:
+		printf("Record:\n  -o, --output FILE        write to FILE instead of stdout\n\n");
+		break;
+	case CMD_METRICS:
+		printf("Metrics:\n      --textfile PATH      write atomically to PATH (node_exporter)\n"
+		       "      --state FILE         export growth and ETA from this history\n"
+		       "      --top-k N            socket series per process (default 10)\n\n");
+		break;
+	default:
+		break;
+	}
+	printf("%s", common_help);
+}
+
+static int parse_command(const char *s)
+{
+	for (int i = 0; i < CMD_NCOMMANDS; i++)
+		if (strcmp(s, command_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static const char *opt_label(int code, char *buf, size_t n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(optdefs); i++) {
+		if (optdefs[i].lo.val == code) {
+			snprintf(buf, n, "--%s", optdefs[i].lo.name);
+			return buf;
+		}
+	}
+	snprintf(buf, n, "-%c", code);
+	return buf;
+}
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+	struct option longopts[ARRAY_SIZE(optdefs) + 1];
+	char shortopts[64], label[32];
+	const char *why;
+	int argi = 1, c, cmd = -1;
+	size_t ns = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->warn_eta = NAN;
+	o->crit_eta = NAN;
+	o->top_k = 10;
+	o->no_stsize = getenv("FDWATCH_NO_STSIZE") && *getenv("FDWATCH_NO_STSIZE") &&
+		       strcmp(getenv("FDWATCH_NO_STSIZE"), "0") != 0;
+	o->no_netlink = getenv("FDWATCH_NO_NETLINK") && *getenv("FDWATCH_NO_NETLINK") &&
+			strcmp(getenv("FDWATCH_NO_NETLINK"), "0") != 0;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		cmd = parse_command(argv[1]);
+		if (cmd < 0) {
+			fprintf(stderr, "%s: unknown command '%s' (commands: top, report, log, check, "
+				"run, record, replay, metrics; see --help)\n", progname, argv[1]);
+			return 2;
+		}
+		argi = 2;
+	}
+	o->cmd = cmd >= 0 ? (enum command)cmd :
+		 isatty(STDOUT_FILENO) ? CMD_TOP : CMD_REPORT;
+
+	/* Options this command accepts; '+' stops `run` at its COMMAND. */
+	shortopts[ns++] = o->cmd == CMD_RUN ? '+' : ':';
+	if (o->cmd == CMD_RUN)
+		shortopts[ns++] = ':';
+	memset(longopts, 0, sizeof(longopts));
+	for (size_t i = 0, k = 0; i < ARRAY_SIZE(optdefs); i++) {
+		if (!(optdefs[i].cmds & (1u << o->cmd)))
+			continue;
+		longopts[k++] = optdefs[i].lo;
+		if (optdefs[i].shortopt) {
+			shortopts[ns++] = optdefs[i].shortopt;
+			if (optdefs[i].lo.has_arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	shortopts[ns] = '\0';
+
+	/* getopt sees the arguments after the command. */
+	argv[argi - 1] = argv[0];
+	argc -= argi - 1;
+	argv += argi - 1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const char *arg = optarg;
+		long v;
+
+		switch (c) {
+		case 'p':
+			if (selection_add_pids(&o->sel, arg, &why) < 0)
+				return usage_error(o->cmd, "--pid '%s': %s (e.g. --pid 4242,4243)", arg, why);
+			break;
+		case 'u':
+			if (selection_add_user(&o->sel, arg, &why) < 0)
+				return usage_error(o->cmd, "--user '%s': %s (give a user name or uid)", arg, why);
+			break;
+		case 'c':
+			if (selection_set_comm(&o->sel, arg, &why) < 0)
+				return usage_error(o->cmd, "--comm '%s': %s (a POSIX extended regex)", arg, why);
+			break;
+		case OPT_PROC:
+			o->proc_root = arg;
+			break;
+		case 'd':
+			if (parse_seconds(arg, &o->interval) < 0 || o->interval < 0.01 || o->interval > 86400)
+				return usage_error(o->cmd, "--interval '%s': not a number of seconds "
+						   "from 0.01 to 86400 (e.g. --interval 0.5)", arg);
+			break;
+		case 'n':
+			if (parse_long(arg, 1, 1000000000, &o->iterations) < 0)
+				return usage_error(o->cmd, "--iterations '%s': not a whole number "
+						   "from 1 (e.g. -n 10)", arg);
+			break;
+		case OPT_DURATION:
+			if (parse_seconds(arg, &o->duration) < 0 || o->duration <= 0)
+				return usage_error(o->cmd, "--duration '%s': not a positive number "
+						   "of seconds (e.g. --duration 60)", arg);
+			break;
+		case OPT_FORMAT:
+			if (strcmp(arg, "text") == 0)
+				o->format = FORMAT_TEXT;
+			else if (strcmp(arg, "json") == 0)
+				o->format = FORMAT_JSON;
+			else
+				return usage_error(o->cmd, "--format '%s': use text or json", arg);
+			break;
+		case OPT_COLOR:
+			if (strcmp(arg, "auto") == 0)
+				o->color = COLOR_AUTO;
+			else if (strcmp(arg, "always") == 0)
+				o->color = COLOR_ALWAYS;
+			else if (strcmp(arg, "never") == 0)
+				o->color = COLOR_NEVER;
+			else
+				return usage_error(o->cmd, "--color '%s': use auto, always or never", arg);
+			break;
+		case 'o':
+			o->output = arg;
+			break;
+		case OPT_STATE:
+			if (!*arg)
+				return usage_error(o->cmd, "--state '': give a file path");
+			o->state_path = arg;
+			break;
+		case OPT_TEXTFILE:
+			if (!*arg)
+				return usage_error(o->cmd, "--textfile '': give a file path");
+			o->textfile = arg;
+			break;
+		case OPT_SYSLOG:
+			o->syslog = true;
+			break;
+		case OPT_CHILDREN:
+			o->children = true;
+			break;
+		case OPT_TOPK:
+			if (parse_long(arg, 1, 10000, &v) < 0)
+				return usage_error(o->cmd, "--top-k '%s': not a whole number from 1 "
+						   "to 10000 (e.g. --top-k 10)", arg);
+			o->top_k = v;
+			break;
+		case OPT_WARN:
+			if (parse_seconds(arg, &o->warn_eta) < 0 || o->warn_eta <= 0)
+				return usage_error(o->cmd, "--warn-eta '%s': not a positive number "
+						   "of seconds (e.g. --warn-eta 86400)", arg);
+			break;
+		case OPT_CRIT:
+			if (parse_seconds(arg, &o->crit_eta) < 0 || o->crit_eta <= 0)
+				return usage_error(o->cmd, "--crit-eta '%s': not a positive number "
+						   "of seconds (e.g. --crit-eta 3600)", arg);
+			break;
+		case 'h':
+		case OPT_HELP:
+			print_help(o->cmd, cmd >= 0);
+			return 0;
+		case 'V':
+		case OPT_VERSION:
+			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		case ':':
+			return usage_error(o->cmd, "%s needs a value (see %s %s --help)",
+					   optopt ? opt_label(optopt, label, sizeof(label)) : argv[optind - 1],
+					   progname, command_name(o->cmd));
+		default:
+			if (optopt && optopt < 256)
+				return usage_error(o->cmd, "unknown option '-%c' (see %s %s --help)",
+						   optopt, progname, command_name(o->cmd));
+			return usage_error(o->cmd, "unknown option '%s' (see %s %s --help)",
+					   argv[optind - 1], progname, command_name(o->cmd));
+		}
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	if (o->cmd == CMD_RUN && o->nargs == 0)
+		return usage_error(o->cmd, "no COMMAND to run (usage: %s run [OPTION]... -- COMMAND [ARG]...)",
+				   progname);
+	if (o->cmd == CMD_REPLAY && o->nargs == 0)
+		return usage_error(o->cmd, "no trace FILE to replay (usage: %s replay FILE...)", progname);
+	if (o->cmd != CMD_RUN && o->cmd != CMD_REPLAY && o->nargs > 0)
+		return usage_error(o->cmd, "unexpected argument '%s' (see %s %s --help)",
+				   o->args[0], progname, command_name(o->cmd));
+	if (!isnan(o->warn_eta) && !isnan(o->crit_eta) && o->crit_eta > o->warn_eta)
+		return usage_error(o->cmd, "--crit-eta %g is longer than --warn-eta %g "
+				   "(critical must be the nearer horizon)", o->crit_eta, o->warn_eta);
+	return -1;
+}
+
+void options_free(struct options *o)
+{
+	selection_free(&o->sel);
+}
+
+bool options_use_color(const struct options *o, int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (o->color == COLOR_NEVER || (nc && *nc))
+		return false;
+	if (o->color == COLOR_ALWAYS)
+		return true;
+	return isatty(fd) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
+}
+
+void options_sampler_config(const struct options *o, struct sampler_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->proc_root = o->proc_root;
+	cfg->sel = &o->sel;
+	cfg->no_stsize = o->no_stsize;
+	cfg->no_netlink = o->no_netlink;
+}

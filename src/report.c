@@ -1,0 +1,208 @@
+/* report.c - the text report: what a person would otherwise piece together
+ * from lsof, ss and /proc/PID/limits. */
+#include "config.h"
+
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "escape.h"
+
+/* How many socket and file groups to list under each process. */
+#define GROUPS_SHOWN 4
+
+struct row {
+	const struct proc_sample *p;
+	double rate;
+	double use;
+};
+
+double report_rate(const struct sample *first, const struct sample *last,
+		   const struct proc_sample *p)
+{
+	const struct proc_sample *q;
+	double dt;
+
+	if (!first || !last)
+		return NAN;
+	dt = last->mono - first->mono;
+	q = sample_find(first, p->pid, p->start);
+	if (!q || dt <= 0 || q->fds < 0 || p->fds < 0)
+		return NAN;
+	return (double)(p->fds - q->fds) / dt;
+}
+
+/* Most suspicious first: growing fastest, then nearest the limit, then
+ * the most fds. */
+static int cmp_row(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	double rx = isnan(x->rate) ? 0 : x->rate, ry = isnan(y->rate) ? 0 : y->rate;
+
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	if (x->use != y->use)
+		return x->use > y->use ? -1 : 1;
+	if (x->p->fds != y->p->fds)
+		return x->p->fds > y->p->fds ? -1 : 1;
+	return x->p->pid - y->p->pid;
+}
+
+static void add_escaped(struct buf *out, const char *s)
+{
+	if (s)
+		escape_text(out, s, strlen(s));
+	else
+		buf_adds(out, "-");
+}
+
+/* Appends s escaped and padded (or cut) to width display columns; the
+ * escaped text is ASCII-safe except for printable UTF-8. */
+static void add_cell(struct buf *out, const char *s, int width)
+{
+	struct buf e;
+	size_t cols = 0, i = 0;
+
+	buf_init(&e);
+	add_escaped(&e, s);
+	/* Count code points as columns (approximation good enough for a report). */
+	while (i < e.len && cols < (size_t)width) {
+		uint32_t cp;
+		size_t n = utf8_decode((const unsigned char *)e.data + i, e.len - i, &cp);
+
+		if (!n)
+			n = 1;
+		buf_add(out, e.data + i, n);
+		i += n;
+		cols++;
+	}
+	for (; cols < (size_t)width; cols++)
+		buf_addc(out, ' ');
+	buf_free(&e);
+}
+
+static void add_types(struct buf *out, const struct proc_sample *p)
+{
+	bool any = false;
+
+	if (!p->classified) {
+		buf_adds(out, p->fd_err ? "(not readable)" : "-");
+		return;
+	}
+	/* Largest type first reads best. */
+	{
+		int order[FD_NTYPES];
+
+		for (int t = 0; t < FD_NTYPES; t++)
+			order[t] = t;
+		for (int i = 1; i < FD_NTYPES; i++)
+			for (int j = i; j > 0 && p->types[order[j]] > p->types[order[j - 1]]; j--) {
+				int tmp = order[j];
+
+				order[j] = order[j - 1];
+				order[j - 1] = tmp;
+			}
+		for (int i = 0; i < FD_NTYPES; i++) {
+			if (!p->types[order[i]])
+				continue;
+			buf_addf(out, "%s%s %u", any ? ", " : "", fd_type_name(order[i]),
+				 p->types[order[i]]);
+			any = true;
+		}
+	}
+	if (!any)
+		buf_adds(out, "none");
+}
+
+void report_text(struct buf *out, const struct sample *last, const struct sample *first,
+		 bool color)
+{
+	const char *bold = color ? "\033[1m" : "", *red = color ? "\033[31m" : "",
+		   *yellow = color ? "\033[33m" : "", *off = color ? "\033[0m" : "";
+	struct row *rows = xcalloc(last->nprocs ? last->nprocs : 1, sizeof(*rows));
+	char host[256] = "localhost", when[64];
+	time_t t = (time_t)last->time;
+	struct tm tm;
+
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+
+	for (size_t i = 0; i < last->nprocs; i++) {
+		rows[i].p = &last->procs[i];
+		rows[i].rate = report_rate(first, last, &last->procs[i]);
+		rows[i].use = proc_sample_use(&last->procs[i]);
+	}
+	qsort(rows, last->nprocs, sizeof(*rows), cmp_row);
+
+	buf_adds(out, bold);
+	buf_adds(out, "fdwatch report");
+	buf_adds(out, off);
+	buf_adds(out, " - ");
+	add_escaped(out, host);
+	buf_addf(out, " - %s - %zu processes, %llu fds", when, last->nprocs, last->total_fds);
+	if (first && last->mono > first->mono)
+		buf_addf(out, ", growth over %.1fs", last->mono - first->mono);
+	buf_adds(out, "\n");
+	if (last->nunreadable)
+		buf_addf(out, "%s%zu of %zu processes could not be read (%s): counts only; "
+			 "run as root or with CAP_SYS_PTRACE for types and sockets%s\n",
+			 yellow, last->nunreadable, last->nprocs,
+			 strerror(last->unreadable_err ? last->unreadable_err : EACCES), off);
+	if (last->nskipped_lines)
+		buf_addf(out, "%zu lines of /proc did not parse and were skipped\n",
+			 last->nskipped_lines);
+	buf_addf(out, "\n%s%-8s %-10s %-16s %7s %7s %6s %8s  %s%s\n", bold, "PID", "USER", "COMMAND",
+		 "FDS", "LIMIT", "USE%", "RATE/s", "TYPES", off);
+
+	for (size_t i = 0; i < last->nprocs; i++) {
+		const struct row *r = &rows[i];
+		const struct proc_sample *p = r->p;
+		const char *hl = r->use >= 90 ? red : r->use >= 70 ? yellow : "";
+
+		buf_addf(out, "%s%-8d ", hl, p->pid);
+		add_cell(out, p->user, 10);
+		buf_addc(out, ' ');
+		add_cell(out, p->comm, 16);
+		if (p->fds >= 0)
+			buf_addf(out, " %7ld", p->fds);
+		else
+			buf_addf(out, " %7s", "?");
+		if (p->limit >= 0)
+			buf_addf(out, " %7ld", p->limit);
+		else
+			buf_addf(out, " %7s", "-");
+		if (r->use >= 0)
+			buf_addf(out, " %6.1f", r->use);
+		else
+			buf_addf(out, " %6s", "-");
+		if (!isnan(r->rate))
+			buf_addf(out, " %+8.2f  ", r->rate);
+		else
+			buf_addf(out, " %8s  ", "-");
+		add_types(out, p);
+		buf_addf(out, "%s\n", *hl ? off : "");
+		for (size_t k = 0; k < p->nsocks && k < GROUPS_SHOWN; k++) {
+			const struct sock_group *g = &p->socks[k];
+
+			buf_addf(out, "%9s%-6s %-6s ", "", g->proto, sock_dir_name(g->dir));
+			buf_adds(out, g->dir == SOCK_OUT ? "-> " : "   ");
+			add_escaped(out, g->endpoint ? g->endpoint : "(unnamed)");
+			buf_addf(out, " %s x%u\n", g->state ? g->state : "", g->count);
+		}
+		if (p->nsocks > GROUPS_SHOWN)
+			buf_addf(out, "%9s... %zu more socket groups\n", "", p->nsocks - GROUPS_SHOWN);
+		for (size_t k = 0; k < p->nfiles && k < 2 && p->types[FD_FILE] >= 8; k++) {
+			buf_addf(out, "%9sfiles  in ", "");
+			add_escaped(out, p->files[k].dir);
+			buf_addf(out, " x%u\n", p->files[k].count);
+		}
+	}
+	free(rows);
+}

@@ -1,0 +1,239 @@
+/* sample.c - construction and ownership of samples. */
+#include "config.h"
+
+#include "sample.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *const type_names[FD_NTYPES] = {
+	"file", "socket", "pipe", "anon", "other",
+};
+static const char *const dir_names[SOCK_NDIRS] = { "out", "in", "listen", "none" };
+
+const char *fd_type_name(enum fd_type t)
+{
+	return t < FD_NTYPES ? type_names[t] : "other";
+}
+
+int fd_type_parse(const char *name)
+{
+	for (int i = 0; i < FD_NTYPES; i++)
+		if (strcmp(name, type_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *sock_dir_name(enum sock_dir d)
+{
+	return d < SOCK_NDIRS ? dir_names[d] : "none";
+}
+
+int sock_dir_parse(const char *name)
+{
+	for (int i = 0; i < SOCK_NDIRS; i++)
+		if (strcmp(name, dir_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+struct sample *sample_new(void)
+{
+	return xcalloc(1, sizeof(struct sample));
+}
+
+void proc_sample_clear(struct proc_sample *p)
+{
+	free(p->comm);
+	free(p->user);
+	for (size_t i = 0; i < p->nsocks; i++) {
+		free(p->socks[i].proto);
+		free(p->socks[i].endpoint);
+		free(p->socks[i].state);
+	}
+	free(p->socks);
+	for (size_t i = 0; i < p->nfiles; i++)
+		free(p->files[i].dir);
+	free(p->files);
+	memset(p, 0, sizeof(*p));
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void proc_sample_copy(struct proc_sample *dst, const struct proc_sample *src)
+{
+	*dst = *src;
+	dst->comm = dup_or_null(src->comm);
+	dst->user = dup_or_null(src->user);
+	dst->socks = src->nsocks ? xcalloc(src->nsocks, sizeof(*dst->socks)) : NULL;
+	for (size_t i = 0; i < src->nsocks; i++) {
+		dst->socks[i] = src->socks[i];
+		dst->socks[i].proto = dup_or_null(src->socks[i].proto);
+		dst->socks[i].endpoint = dup_or_null(src->socks[i].endpoint);
+		dst->socks[i].state = dup_or_null(src->socks[i].state);
+	}
+	dst->files = src->nfiles ? xcalloc(src->nfiles, sizeof(*dst->files)) : NULL;
+	for (size_t i = 0; i < src->nfiles; i++) {
+		dst->files[i].dir = dup_or_null(src->files[i].dir);
+		dst->files[i].count = src->files[i].count;
+	}
+}
+
+void sample_free(struct sample *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nprocs; i++)
+		proc_sample_clear(&s->procs[i]);
+	free(s->procs);
+	free(s);
+}
+
+struct proc_sample *sample_add_proc(struct sample *s)
+{
+	struct proc_sample *p;
+
+	/* Grow by doubling; capacity is implied by powers of two. */
+	if ((s->nprocs & (s->nprocs - 1)) == 0)
+		s->procs = xreallocarray(s->procs, s->nprocs ? s->nprocs * 2 : 1,
+					 sizeof(*s->procs));
+	p = &s->procs[s->nprocs++];
+	memset(p, 0, sizeof(*p));
+	p->ppid = -1;
+	p->uid = -1;
+	p->fds = -1;
+	p->limit = -1;
+	return p;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct proc_sample *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void sample_finish(struct sample *s)
+{
+	size_t counts[8] = { 0 };
+	int errs[8] = { 0 };
+
+	qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
+	s->total_fds = 0;
+	s->nunreadable = 0;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+
+		if (p->fds > 0)
+			s->total_fds += (unsigned long long)p->fds;
+		if (p->fd_err) {
+			s->nunreadable++;
+			for (size_t k = 0; k < ARRAY_SIZE(errs); k++) {
+				if (errs[k] == p->fd_err || !errs[k]) {
+					errs[k] = p->fd_err;
+					counts[k]++;
+					break;
+				}
+			}
+		}
+	}
+	s->unreadable_err = 0;
+	for (size_t k = 0, best = 0; k < ARRAY_SIZE(errs); k++) {
+		if (errs[k] && counts[k] > best) {
+			best = counts[k];
+			s->unreadable_err = errs[k];
+		}
+	}
+}
+
+const struct proc_sample *sample_find(const struct sample *s, int pid,
+				      unsigned long long start)
+{
+	struct proc_sample key = { .pid = pid, .start = start };
+
+	return bsearch(&key, s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
+}
+
+static int streq_null(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+void proc_sample_add_socks(struct proc_sample *p, const char *proto,
+			   enum sock_dir dir, const char *endpoint,
+			   const char *state, unsigned n)
+{
+	struct sock_group *g;
+
+	for (size_t i = 0; i < p->nsocks; i++) {
+		g = &p->socks[i];
+		if (g->dir == dir && strcmp(g->proto, proto) == 0 &&
+		    streq_null(g->endpoint, endpoint) && streq_null(g->state, state)) {
+			g->count += n;
+			return;
+		}
+	}
+	if ((p->nsocks & (p->nsocks - 1)) == 0)
+		p->socks = xreallocarray(p->socks, p->nsocks ? p->nsocks * 2 : 1,
+					 sizeof(*p->socks));
+	g = &p->socks[p->nsocks++];
+	g->proto = xstrdup(proto);
+	g->dir = dir;
+	g->endpoint = dup_or_null(endpoint);
+	g->state = dup_or_null(state);
+	g->count = n;
+}
+
+static int cmp_str_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+static int cmp_sock_group(const void *a, const void *b)
+{
+	const struct sock_group *x = a, *y = b;
+	int c;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if ((c = strcmp(x->proto, y->proto)))
+		return c;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	if ((c = cmp_str_null(x->endpoint, y->endpoint)))
+		return c;
+	return cmp_str_null(x->state, y->state);
+}
+
+static int cmp_file_group(const void *a, const void *b)
+{
+	const struct file_group *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->dir, y->dir);
+}
+
+void proc_sample_sort_groups(struct proc_sample *p)
+{
+	if (p->nsocks > 1)
+		qsort(p->socks, p->nsocks, sizeof(*p->socks), cmp_sock_group);
+	if (p->nfiles > 1)
+		qsort(p->files, p->nfiles, sizeof(*p->files), cmp_file_group);
+}
+
+double proc_sample_use(const struct proc_sample *p)
+{
+	if (p->fds < 0 || p->limit <= 0)
+		return -1;
+	return 100.0 * (double)p->fds / (double)p->limit;
+}

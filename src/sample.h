@@ -1,0 +1,97 @@
+/* sample.h - the immutable snapshot that the sampler produces and every
+ * renderer, the history and the detector consume. Nothing here reads /proc. */
+#ifndef FDWATCH_SAMPLE_H
+#define FDWATCH_SAMPLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What an fd points to, as SPEC's "types" object names it. */
+enum fd_type { FD_FILE, FD_SOCKET, FD_PIPE, FD_ANON, FD_OTHER, FD_NTYPES };
+
+/* Which endpoint a socket group is keyed by (SPEC "direction"). */
+enum sock_dir { SOCK_OUT, SOCK_IN, SOCK_LISTEN, SOCK_NONE, SOCK_NDIRS };
+
+/* Returns "file", "socket", ... (static). */
+const char *fd_type_name(enum fd_type t);
+/* Parses a type name; returns -1 when unknown. */
+int fd_type_parse(const char *name);
+/* Returns "out", "in", "listen", "none" (static). */
+const char *sock_dir_name(enum sock_dir d);
+/* Parses a direction name; returns -1 when unknown. */
+int sock_dir_parse(const char *name);
+
+/* Sockets of one process sharing (proto, direction, endpoint, state). */
+struct sock_group {
+	char *proto;    /* "tcp", "tcp6", "udp", "udp6", "unix", "netlink", ... */
+	enum sock_dir dir;
+	char *endpoint; /* remote for out, local otherwise; NULL when unnamed */
+	char *state;    /* "ESTABLISHED", "CLOSE_WAIT", "UNCONN", ...; NULL if none */
+	unsigned count;
+};
+
+/* Fds opened by path, grouped by the directory they live in, so that a
+ * file leak can be attributed. */
+struct file_group {
+	char *dir;
+	unsigned count;
+};
+
+/* One process at one sample. A process is (pid, start). */
+struct proc_sample {
+	int pid;
+	int ppid;                /* -1 unknown */
+	unsigned long long start; /* clock ticks since boot (stat field 22) */
+	char *comm;              /* raw bytes from the kernel: untrusted */
+	char *user;              /* user name, or the uid as text */
+	long uid;                /* -1 unknown */
+	unsigned long netns;     /* netns inode, 0 unknown */
+	long fds;                /* open fds, -1 unknown */
+	long limit;              /* soft RLIMIT_NOFILE, -1 unlimited or unknown */
+	int fd_err;              /* 0, or the errno that kept the fd table unread */
+	bool classified;         /* types, socks, files are valid */
+	double classified_time;  /* wall time of that classification */
+	unsigned types[FD_NTYPES];
+	struct sock_group *socks; /* largest first */
+	size_t nsocks;
+	struct file_group *files; /* largest first */
+	size_t nfiles;
+};
+
+struct sample {
+	double time;             /* wall clock, Unix seconds */
+	double mono;             /* monotonic seconds, for intervals */
+	struct proc_sample *procs; /* ascending pid */
+	size_t nprocs;
+	size_t nunreadable;      /* procs with fd_err != 0 */
+	int unreadable_err;      /* the most common such errno (for the hint) */
+	size_t nvanished;        /* processes that exited during the scan */
+	size_t nskipped_lines;   /* /proc lines that did not parse */
+	unsigned long long total_fds;
+};
+
+/* Allocates an empty sample (caller frees with sample_free). */
+struct sample *sample_new(void);
+/* Frees a sample and everything it owns. */
+void sample_free(struct sample *s);
+/* Appends a zeroed process to s and returns it (owned by s). */
+struct proc_sample *sample_add_proc(struct sample *s);
+/* Releases what a proc_sample owns (not the struct itself). */
+void proc_sample_clear(struct proc_sample *p);
+/* Deep-copies src into dst. */
+void proc_sample_copy(struct proc_sample *dst, const struct proc_sample *src);
+/* Sorts procs by pid and recomputes the totals. */
+void sample_finish(struct sample *s);
+/* Finds a process by (pid, start); NULL if absent. */
+const struct proc_sample *sample_find(const struct sample *s, int pid,
+				      unsigned long long start);
+/* Adds n sockets to the group (proto, dir, endpoint, state) of p. */
+void proc_sample_add_socks(struct proc_sample *p, const char *proto,
+			   enum sock_dir dir, const char *endpoint,
+			   const char *state, unsigned n);
+/* Sorts socket and file groups, largest first. */
+void proc_sample_sort_groups(struct proc_sample *p);
+/* fds/limit as a percentage, or -1 when unknown. */
+double proc_sample_use(const struct proc_sample *p);
+
+#endif

@@ -1,0 +1,774 @@
+/* sampler.c - one pass over /proc: enumerate, count, classify, resolve
+ * sockets, and hand out an immutable sample.
+ *
+ * Every process is opened once (/proc/PID as a directory descriptor) and all
+ * of its files are read relative to it, so a pid that is reused mid-scan
+ * fails with ESRCH instead of mixing two processes. The start time comes from
+ * that same descriptor. Socket tables are read once per network namespace
+ * per sample, only for namespaces whose processes hold sockets. */
+#include "config.h"
+
+#include "sampler.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libproc2/pids.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "procfs.h"
+#include "socktab.h"
+#include "util.h"
+
+/* A process found by enumeration, before its /proc directory is read. */
+struct candidate {
+	int pid;
+	long uid;
+	char *user;
+};
+
+struct sampler {
+	struct sampler_config cfg;
+	int rootfd;
+	bool use_libproc2;
+	struct pids_info *pids;
+	struct sample *prev;     /* last sample, for reusing classifications */
+	struct socktab *tab;     /* last sample's sockets, for sampler_list_fds */
+	unsigned long *netns_loaded;
+	size_t nnetns, capnetns;
+};
+
+/* Socket inodes of one process awaiting resolution at the end of a pass. */
+struct pending {
+	size_t proc;
+	unsigned long *inodes;
+	size_t n;
+};
+
+enum { I_PID, I_TGID, I_EUID, I_EUSER };
+static enum pids_item proc2_items[] = { PIDS_ID_PID, PIDS_ID_TGID, PIDS_ID_EUID, PIDS_ID_EUSER };
+
+struct sampler *sampler_new(const struct sampler_config *cfg, int *err)
+{
+	struct sampler *s = xcalloc(1, sizeof(*s));
+	const char *root = cfg->proc_root ? cfg->proc_root : "/proc";
+
+	s->cfg = *cfg;
+	s->cfg.proc_root = root;
+	s->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd < 0) {
+		*err = -errno;
+		free(s);
+		return NULL;
+	}
+	/* libproc2 only knows the real /proc; fixture trees are walked by hand. */
+	s->use_libproc2 = strcmp(root, "/proc") == 0;
+	if (s->use_libproc2) {
+		int r = procps_pids_new(&s->pids, proc2_items, ARRAY_SIZE(proc2_items));
+
+		if (r < 0) {
+			*err = r;
+			close(s->rootfd);
+			free(s);
+			return NULL;
+		}
+	}
+	*err = 0;
+	return s;
+}
+
+void sampler_free(struct sampler *s)
+{
+	if (!s)
+		return;
+	if (s->pids)
+		procps_pids_unref(&s->pids);
+	sample_free(s->prev);
+	socktab_free(s->tab);
+	free(s->netns_loaded);
+	close(s->rootfd);
+	free(s);
+}
+
+static char *uid_name(long uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (uid >= 0 && getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		return xstrdup(res->pw_name);
+	return uid >= 0 ? xasprintf("%ld", uid) : xstrdup("?");
+}
+
+static void add_candidate(struct candidate **c, size_t *n, size_t *cap, int pid,
+			  long uid, const char *user)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*c = xreallocarray(*c, *cap, sizeof(**c));
+	}
+	(*c)[*n].pid = pid;
+	(*c)[*n].uid = uid;
+	(*c)[*n].user = user ? xstrdup(user) : NULL;
+	(*n)++;
+}
+
+static bool pid_selected(const struct selection *sel, int pid)
+{
+	if (!sel || !sel->npids)
+		return true;
+	for (size_t i = 0; i < sel->npids; i++)
+		if (sel->pids[i] == pid)
+			return true;
+	return false;
+}
+
+static bool uid_selected(const struct selection *sel, long uid)
+{
+	if (!sel || !sel->nuids)
+		return true;
+	for (size_t i = 0; i < sel->nuids; i++)
+		if (sel->uids[i] == uid)
+			return true;
+	return false;
+}
+
+/* Thread-group leaders from libproc2, filtered by pid and uid. */
+static void enumerate_libproc2(struct sampler *s, struct candidate **c, size_t *n, size_t *cap)
+{
+	const struct selection *sel = s->cfg.sel;
+	size_t done = 0, total = sel && sel->npids ? sel->npids : 1;
+
+	while (done < total) {
+		struct pids_fetch *f;
+
+		if (sel && sel->npids) {
+			/* select takes at most 255 pids at a time. */
+			unsigned ids[255];
+			size_t k = 0;
+
+			for (; k < ARRAY_SIZE(ids) && done + k < sel->npids; k++)
+				ids[k] = (unsigned)sel->pids[done + k];
+			done += k;
+			f = procps_pids_select(s->pids, ids, (int)k, PIDS_SELECT_PID);
+		} else {
+			done = total;
+			f = procps_pids_reap(s->pids, PIDS_FETCH_TASKS_ONLY);
+		}
+		if (!f)
+			continue;
+		for (int i = 0; i < f->counts->total; i++) {
+			struct pids_stack *st = f->stacks[i];
+			int pid = PIDS_VAL(I_PID, s_int, st, s->pids);
+			long uid = (long)PIDS_VAL(I_EUID, u_int, st, s->pids);
+
+			if (pid != PIDS_VAL(I_TGID, s_int, st, s->pids) || !uid_selected(sel, uid))
+				continue;
+			add_candidate(c, n, cap, pid, uid, PIDS_VAL(I_EUSER, str, st, s->pids));
+		}
+	}
+}
+
+/* Numeric entries of a fixture proc tree, uid from each status file. */
+static void enumerate_dir(struct sampler *s, struct candidate **c, size_t *n, size_t *cap)
+{
+	int fd = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char *end, *status, path[64];
+		long pid, uid = -1;
+
+		pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT32_MAX || !pid_selected(s->cfg.sel, (int)pid))
+			continue;
+		snprintf(path, sizeof(path), "%ld/status", pid);
+		if (read_file_at(s->rootfd, path, &status, NULL) == 0) {
+			if (procfs_parse_status_uid(status, &uid) < 0)
+				uid = -1;
+			free(status);
+		}
+		if (!uid_selected(s->cfg.sel, uid))
+			continue;
+		add_candidate(c, n, cap, (int)pid, uid, NULL);
+	}
+	closedir(d);
+}
+
+/* A small string -> count map for grouping file fds by directory. */
+struct dirmap {
+	struct file_group *slots;
+	size_t cap, n;
+};
+
+static uint64_t str_hash(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void dirmap_add(struct dirmap *m, const char *dir, size_t len)
+{
+	size_t i;
+
+	if (m->n * 2 >= m->cap) {
+		struct dirmap g = { xcalloc(m->cap ? m->cap * 2 : 16, sizeof(*g.slots)),
+				    m->cap ? m->cap * 2 : 16, 0 };
+
+		for (i = 0; i < m->cap; i++) {
+			size_t j;
+
+			if (!m->slots[i].dir)
+				continue;
+			j = str_hash(m->slots[i].dir, strlen(m->slots[i].dir)) & (g.cap - 1);
+			while (g.slots[j].dir)
+				j = (j + 1) & (g.cap - 1);
+			g.slots[j] = m->slots[i];
+			g.n++;
+		}
+		free(m->slots);
+		*m = g;
+	}
+	for (i = str_hash(dir, len) & (m->cap - 1); m->slots[i].dir; i = (i + 1) & (m->cap - 1)) {
+		if (strncmp(m->slots[i].dir, dir, len) == 0 && m->slots[i].dir[len] == '\0') {
+			m->slots[i].count++;
+			return;
+		}
+	}
+	m->slots[i].dir = xstrndup(dir, len);
+	m->slots[i].count = 1;
+	m->n++;
+}
+
+/* Moves the groups of m into p (largest first after sorting). */
+static void dirmap_into(struct dirmap *m, struct proc_sample *p)
+{
+	p->files = m->n ? xcalloc(m->n, sizeof(*p->files)) : NULL;
+	p->nfiles = 0;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].dir)
+			p->files[p->nfiles++] = m->slots[i];
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The directory a file fd belongs to: "/a/b" for "/a/b/c (deleted)", and
+ * "/memfd:NAME" for memfds. Returns its length within link. */
+static size_t file_dir_len(const char *link)
+{
+	size_t len = strlen(link);
+	const char *slash;
+
+	if (len > 10 && strcmp(link + len - 10, " (deleted)") == 0)
+		len -= 10;
+	if (strncmp(link, "/memfd:", 7) == 0)
+		return len;
+	slash = memrchr(link, '/', len);
+	if (!slash || slash == link)
+		return 1;
+	return (size_t)(slash - link);
+}
+
+static void pending_add(struct pending *pd, unsigned long inode, size_t *cap)
+{
+	if (pd->n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		pd->inodes = xreallocarray(pd->inodes, *cap, sizeof(*pd->inodes));
+	}
+	pd->inodes[pd->n++] = inode;
+}
+
+/* Reads every fd link of the process at piddir into p's types and file
+ * groups, and its socket inodes into pend. 0 or -errno. */
+static int classify(int piddir, struct proc_sample *p, struct pending *pend)
+{
+	int fd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirmap dirs = { 0 };
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *d;
+	long count = 0, listed = 0;
+	int denied = 0;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	memset(p->types, 0, sizeof(p->types));
+	errno = 0;
+	while ((de = readdir(d))) {
+		char link[4096];
+		unsigned long inode;
+		enum fd_type t;
+		ssize_t r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		listed++;
+		r = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
+		if (r < 0) {
+			/* ENOENT: closed since readdir, not an fd now. */
+			if (errno != ENOENT)
+				denied = errno;
+			continue;
+		}
+		link[r] = '\0';
+		t = procfs_classify_link(link, &inode);
+		p->types[t]++;
+		count++;
+		if (t == FD_SOCKET)
+			pending_add(pend, inode, &cap);
+		else if (t == FD_FILE)
+			dirmap_add(&dirs, link, file_dir_len(link));
+	}
+	closedir(d);
+	dirmap_into(&dirs, p);
+	if (denied && count == 0) {
+		/* Listing allowed, links not (some sandboxes): counts only. */
+		p->fds = listed;
+		return -denied;
+	}
+	p->fds = count;
+	p->classified = true;
+	return 0;
+}
+
+/* Counts the entries of fd/ without reading the links; -errno on failure. */
+static long count_dents(int piddir)
+{
+	int fd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	long n = 0;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static unsigned long read_netns(int piddir)
+{
+	char link[64];
+	ssize_t r = readlinkat(piddir, "ns/net", link, sizeof(link) - 1);
+	unsigned long ino = 0;
+
+	if (r <= 0)
+		return 0;
+	link[r] = '\0';
+	if (sscanf(link, "net:[%lu]", &ino) != 1)
+		return 0;
+	return ino;
+}
+
+static void netns_mark(struct sampler *s, unsigned long ns)
+{
+	if (s->nnetns == s->capnetns) {
+		s->capnetns = s->capnetns ? s->capnetns * 2 : 8;
+		s->netns_loaded = xreallocarray(s->netns_loaded, s->capnetns, sizeof(unsigned long));
+	}
+	s->netns_loaded[s->nnetns++] = ns;
+}
+
+static bool netns_is_loaded(const struct sampler *s, unsigned long ns)
+{
+	for (size_t i = 0; i < s->nnetns; i++)
+		if (s->netns_loaded[i] == ns)
+			return true;
+	return false;
+}
+
+/* Copies the classification of the same process from the previous sample
+ * when its fd count has not changed and it is young enough. */
+static bool reuse_classification(const struct sampler *s, struct proc_sample *p,
+				 long count, double now)
+{
+	const struct proc_sample *old;
+	struct proc_sample copy;
+
+	if (s->cfg.reclassify_age <= 0 || !s->prev || count < 0)
+		return false;
+	old = sample_find(s->prev, p->pid, p->start);
+	if (!old || !old->classified || old->fds != count ||
+	    now - old->classified_time >= s->cfg.reclassify_age)
+		return false;
+	proc_sample_copy(&copy, old);
+	memcpy(p->types, copy.types, sizeof(p->types));
+	p->socks = copy.socks;
+	p->nsocks = copy.nsocks;
+	p->files = copy.files;
+	p->nfiles = copy.nfiles;
+	p->classified = true;
+	p->classified_time = old->classified_time;
+	p->fds = count;
+	free(copy.comm);
+	free(copy.user);
+	return true;
+}
+
+enum read_result { READ_GONE = -1, READ_SKIPPED = 0, READ_OK = 1 };
+
+/* Reads one process into a new entry of out. Zombies (they hold no fds) and
+ * processes the selection rejects by name are skipped. */
+static enum read_result read_process(struct sampler *s, const struct candidate *c, struct sample *out,
+			 struct pending *pend)
+{
+	char name[16], *text;
+	struct proc_stat st;
+	struct proc_sample *p;
+	struct stat sb;
+	long fast = -1, limit;
+	int pd, err;
+
+	snprintf(name, sizeof(name), "%d", c->pid);
+	pd = openat(s->rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pd < 0)
+		return READ_GONE;
+	if (read_file_at(pd, "stat", &text, NULL) < 0) {
+		close(pd);
+		return READ_GONE;
+	}
+	err = procfs_parse_stat(text, &st);
+	free(text);
+	if (err < 0) {
+		out->nskipped_lines++;
+		close(pd);
+		return READ_SKIPPED;
+	}
+	/* Kernel threads hold no fds; zombies have released theirs. */
+	if (st.state == 'Z' || st.state == 'X' || c->pid == 2 || st.ppid == 2 ||
+	    (s->cfg.sel && !selection_match(s->cfg.sel, c->pid, c->uid, st.comm))) {
+		close(pd);
+		return READ_SKIPPED;
+	}
+	p = sample_add_proc(out);
+	p->pid = c->pid;
+	p->ppid = st.ppid;
+	p->start = st.start;
+	p->comm = xstrdup(st.comm);
+	p->uid = c->uid;
+	p->user = c->user ? xstrdup(c->user) : uid_name(c->uid);
+	p->netns = read_netns(pd);
+	if (read_file_at(pd, "limits", &text, NULL) == 0) {
+		if (procfs_parse_limits(text, &limit) == 0)
+			p->limit = limit;
+		else
+			out->nskipped_lines++;
+		free(text);
+	}
+	/* The kernel (>= 6.2) reports the open-fd count as the size of fd/,
+	 * even to users who may not list it; 0 means "not supported". */
+	if (!s->cfg.no_stsize && fstatat(pd, "fd", &sb, 0) == 0 && sb.st_size > 0)
+		fast = (long)sb.st_size;
+
+	if (s->cfg.reclassify_age > 0) {
+		long count = fast >= 0 ? fast : count_dents(pd);
+
+		if (reuse_classification(s, p, count, out->time)) {
+			close(pd);
+			return READ_OK;
+		}
+	}
+	pend->proc = out->nprocs - 1;
+	err = classify(pd, p, pend);
+	if (err == -ENOENT || err == -ESRCH) {
+		/* Gone between opening and listing. */
+		proc_sample_clear(p);
+		out->nprocs--;
+		pend->n = 0;
+		close(pd);
+		return READ_GONE;
+	}
+	if (err < 0) {
+		p->fd_err = -err;
+		if (fast >= 0 || p->fds <= 0)
+			p->fds = fast;
+	} else {
+		p->classified_time = out->time;
+		if (pend->n && !netns_is_loaded(s, p->netns)) {
+			size_t skipped = 0;
+
+			if (socktab_load_procfs(s->tab, pd, &skipped) == 0)
+				netns_mark(s, p->netns);
+			out->nskipped_lines += skipped;
+		}
+	}
+	close(pd);
+	return READ_OK;
+}
+
+static int cmp_keyptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(const void *const *)a, y = (uintptr_t)*(const void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Turns a process's socket inodes into SPEC socket groups. */
+static void resolve_sockets(const struct socktab *tab, struct proc_sample *p,
+			    const struct pending *pend)
+{
+	const struct sock_key **keys = xcalloc(pend->n, sizeof(*keys));
+
+	for (size_t i = 0; i < pend->n; i++)
+		keys[i] = socktab_key(tab, pend->inodes[i]);
+	qsort(keys, pend->n, sizeof(*keys), cmp_keyptr);
+	for (size_t i = 0, j; i < pend->n; i = j) {
+		for (j = i + 1; j < pend->n && keys[j] == keys[i]; j++)
+			;
+		if (keys[i])
+			proc_sample_add_socks(p, keys[i]->proto, keys[i]->dir, keys[i]->endpoint,
+					      keys[i]->state, (unsigned)(j - i));
+		else /* netlink, packet, unbound TCP, or a namespace we cannot read */
+			proc_sample_add_socks(p, "other", SOCK_NONE, NULL, NULL, (unsigned)(j - i));
+	}
+	free(keys);
+}
+
+struct sample *sampler_take(struct sampler *s)
+{
+	struct sample *out = sample_new();
+	struct candidate *c = NULL;
+	struct pending *pend = NULL;
+	size_t n = 0, cap = 0, npend = 0;
+
+	out->time = clock_wall();
+	out->mono = clock_mono();
+	socktab_free(s->tab);
+	s->tab = socktab_new();
+	s->nnetns = 0;
+
+	if (s->use_libproc2)
+		enumerate_libproc2(s, &c, &n, &cap);
+	else
+		enumerate_dir(s, &c, &n, &cap);
+
+	pend = xcalloc(n ? n : 1, sizeof(*pend));
+	for (size_t i = 0; i < n; i++) {
+		struct pending *pe = &pend[npend];
+
+		pe->n = 0;
+		if (read_process(s, &c[i], out, pe) == READ_GONE)
+			out->nvanished++;
+		if (pe->n)
+			npend++;
+		free(c[i].user);
+	}
+	free(c);
+	for (size_t i = 0; i < npend; i++) {
+		resolve_sockets(s->tab, &out->procs[pend[i].proc], &pend[i]);
+		free(pend[i].inodes);
+	}
+	free(pend[npend].inodes);
+	free(pend);
+	for (size_t i = 0; i < out->nprocs; i++)
+		proc_sample_sort_groups(&out->procs[i]);
+	sample_finish(out);
+
+	/* Keep a private copy for reuse; the caller owns out. */
+	sample_free(s->prev);
+	s->prev = NULL;
+	if (s->cfg.reclassify_age > 0) {
+		s->prev = sample_new();
+		*s->prev = *out;
+		s->prev->procs = xcalloc(out->nprocs ? out->nprocs : 1, sizeof(*out->procs));
+		for (size_t i = 0; i < out->nprocs; i++)
+			proc_sample_copy(&s->prev->procs[i], &out->procs[i]);
+	}
+	return out;
+}
+
+static int cmp_fd_entry(const void *a, const void *b)
+{
+	const struct fd_entry *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
+		      struct fd_entry **out)
+{
+	char name[16], *text;
+	struct proc_stat st;
+	struct fd_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int pd, fd, err;
+	DIR *d;
+
+	snprintf(name, sizeof(name), "%d", pid);
+	pd = openat(s->rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	err = read_file_at(pd, "stat", &text, NULL);
+	if (err == 0) {
+		err = procfs_parse_stat(text, &st) < 0 || st.start != start ? -ESRCH : 0;
+		free(text);
+	}
+	fd = err ? -1 : openat(pd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!err && fd < 0)
+		err = errno == ENOENT ? -ESRCH : -errno;
+	close(pd);
+	if (err)
+		return err;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((de = readdir(d))) {
+		char link[4096], desc[256];
+		unsigned long inode;
+		const struct sock_entry *e;
+		ssize_t r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		r = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
+		if (r < 0)
+			continue;
+		link[r] = '\0';
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n].fd = atoi(de->d_name);
+		v[n].type = procfs_classify_link(link, &inode);
+		e = v[n].type == FD_SOCKET && s->tab ? socktab_entry(s->tab, inode) : NULL;
+		if (e) {
+			socktab_describe(e, desc, sizeof(desc));
+			v[n].target = xstrdup(desc);
+		} else {
+			v[n].target = xstrdup(link);
+		}
+		n++;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_fd_entry);
+	*out = v;
+	return (long)n;
+}
+
+void fd_entries_free(struct fd_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].target);
+	free(e);
+}
+
+int selection_add_pids(struct selection *sel, const char *list, const char **why)
+{
+	const char *p = list;
+
+	if (!*p) {
+		*why = "an empty pid list";
+		return -EINVAL;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char tok[24];
+		long pid;
+
+		if (len == 0 || len >= sizeof(tok)) {
+			*why = "not a list of process ids";
+			return -EINVAL;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (parse_long(tok, 1, INT32_MAX, &pid) < 0) {
+			*why = "not a list of process ids";
+			return -EINVAL;
+		}
+		sel->pids = xreallocarray(sel->pids, sel->npids + 1, sizeof(int));
+		sel->pids[sel->npids++] = (int)pid;
+		p += len;
+		if (*p == ',' && *++p == '\0') {
+			*why = "not a list of process ids";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int selection_add_user(struct selection *sel, const char *user, const char **why)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	long uid;
+
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 && res) {
+		uid = (long)res->pw_uid;
+	} else if (parse_long(user, 0, UINT32_MAX - 1, &uid) < 0) {
+		*why = "no such user";
+		return -ENOENT;
+	}
+	sel->uids = xreallocarray(sel->uids, sel->nuids + 1, sizeof(long));
+	sel->uids[sel->nuids++] = uid;
+	return 0;
+}
+
+int selection_set_comm(struct selection *sel, const char *regex, const char **why)
+{
+	static char msg[256];
+	int r;
+
+	if (sel->has_comm) {
+		regfree(&sel->comm);
+		sel->has_comm = false;
+	}
+	r = regcomp(&sel->comm, regex, REG_EXTENDED | REG_NOSUB);
+	if (r) {
+		regerror(r, &sel->comm, msg, sizeof(msg));
+		*why = msg;
+		return -EINVAL;
+	}
+	sel->has_comm = true;
+	return 0;
+}
+
+bool selection_match(const struct selection *sel, int pid, long uid, const char *comm)
+{
+	if (!pid_selected(sel, pid) || !uid_selected(sel, uid))
+		return false;
+	return !sel->has_comm || regexec(&sel->comm, comm, 0, NULL, 0) == 0;
+}
+
+void selection_free(struct selection *sel)
+{
+	free(sel->pids);
+	free(sel->uids);
+	if (sel->has_comm)
+		regfree(&sel->comm);
+	memset(sel, 0, sizeof(*sel));
+}

@@ -1,0 +1,63 @@
+/* sampler.h - reads /proc (or a fixture tree) and produces samples. The only
+ * module, with socktab and the procfs parsers, that touches /proc. */
+#ifndef FDWATCH_SAMPLER_H
+#define FDWATCH_SAMPLER_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sample.h"
+
+/* Which processes to sample (SPEC "Selecting processes"). Empty lists and
+ * has_comm false select everything. */
+struct selection {
+	int *pids;
+	size_t npids;
+	long *uids;
+	size_t nuids;
+	bool has_comm;
+	regex_t comm;
+};
+
+struct sampler_config {
+	const char *proc_root;      /* "/proc" unless --proc */
+	const struct selection *sel;
+	bool no_stsize;             /* never trust stat(fd/).st_size counts */
+	bool no_netlink;            /* read the /proc/PID/net files only */
+	double reclassify_age;      /* seconds a classification may be reused
+	                             * while the count holds; 0 = classify always */
+};
+
+/* One fd as lsof would list it. */
+struct fd_entry {
+	int fd;
+	enum fd_type type;
+	char *target;   /* link text, or a socket described; untrusted */
+};
+
+struct sampler;
+
+/* Creates a sampler (caller frees with sampler_free). 0 or -errno in *err
+ * when the proc root cannot be opened. */
+struct sampler *sampler_new(const struct sampler_config *cfg, int *err);
+void sampler_free(struct sampler *s);
+/* Takes one sample of the selected processes (caller frees). */
+struct sample *sampler_take(struct sampler *s);
+/* Lists the fds of one process, sockets resolved against the last sample's
+ * tables. Returns the number of entries (caller frees with fd_entries_free),
+ * or -errno (ESRCH when (pid, start) is gone, EACCES when unreadable). */
+long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
+		      struct fd_entry **out);
+void fd_entries_free(struct fd_entry *e, size_t n);
+
+/* Builds selection pieces from command-line text. Each returns 0 or a
+ * negative errno and leaves an explanation in *why (static). */
+int selection_add_pids(struct selection *sel, const char *list, const char **why);
+int selection_add_user(struct selection *sel, const char *user, const char **why);
+int selection_set_comm(struct selection *sel, const char *regex, const char **why);
+/* Does a process match? (pid, uid, comm) */
+bool selection_match(const struct selection *sel, int pid, long uid, const char *comm);
+void selection_free(struct selection *sel);
+
+#endif

@@ -1,0 +1,475 @@
+/* socktab.c - the per-sample socket map and the grouping rules of SPEC. */
+#include "config.h"
+
+#include "socktab.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* inode -> row; open addressing, capacity a power of two, load <= 1/2. */
+struct slot {
+	unsigned long inode; /* 0 = empty */
+	size_t row;
+};
+
+/* Binary form of a key, hashed to intern sock_keys. */
+struct keybin {
+	uint8_t proto, dir, state, v6;
+	uint16_t port;
+	uint8_t addr[16];
+	const char *path;
+};
+
+struct keyslot {
+	uint64_t hash;
+	struct sock_key *key; /* NULL = empty */
+	struct keybin bin;
+};
+
+struct socktab {
+	struct sock_entry *rows;
+	const struct sock_key **rowkeys;
+	size_t nrows, caprows;
+	struct slot *slots;
+	size_t nslots;
+	struct keyslot *keys;
+	size_t nkeys, capkeys;
+};
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	/* FNV-1a */
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static size_t hash_inode(unsigned long inode)
+{
+	uint64_t x = inode;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x;
+}
+
+struct socktab *socktab_new(void)
+{
+	return xcalloc(1, sizeof(struct socktab));
+}
+
+void socktab_free(struct socktab *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nrows; i++)
+		free(t->rows[i].path);
+	free(t->rows);
+	free(t->rowkeys);
+	free(t->slots);
+	for (size_t i = 0; i < t->capkeys; i++) {
+		if (t->keys[i].key) {
+			free(t->keys[i].key->endpoint);
+			free(t->keys[i].key);
+		}
+	}
+	free(t->keys);
+	free(t);
+}
+
+static void slots_insert(struct slot *slots, size_t nslots, unsigned long inode, size_t row)
+{
+	size_t mask = nslots - 1, i = hash_inode(inode) & mask;
+
+	while (slots[i].inode && slots[i].inode != inode)
+		i = (i + 1) & mask;
+	slots[i].inode = inode;
+	slots[i].row = row;
+}
+
+static void slots_grow(struct socktab *t, size_t want)
+{
+	size_t n = t->nslots ? t->nslots : 64;
+	struct slot *s;
+
+	while (n < want * 2)
+		n *= 2;
+	if (n == t->nslots)
+		return;
+	s = xcalloc(n, sizeof(*s));
+	for (size_t i = 0; i < t->nslots; i++)
+		if (t->slots[i].inode)
+			slots_insert(s, n, t->slots[i].inode, t->slots[i].row);
+	free(t->slots);
+	t->slots = s;
+	t->nslots = n;
+}
+
+static const struct slot *slot_find(const struct socktab *t, unsigned long inode)
+{
+	size_t mask, i;
+
+	if (!t->nslots || !inode)
+		return NULL;
+	mask = t->nslots - 1;
+	for (i = hash_inode(inode) & mask; t->slots[i].inode; i = (i + 1) & mask)
+		if (t->slots[i].inode == inode)
+			return &t->slots[i];
+	return NULL;
+}
+
+static bool keybin_eq(const struct keybin *a, const struct keybin *b)
+{
+	if (a->proto != b->proto || a->dir != b->dir || a->state != b->state ||
+	    a->v6 != b->v6 || a->port != b->port || memcmp(a->addr, b->addr, 16))
+		return false;
+	if (!a->path || !b->path)
+		return a->path == b->path;
+	return strcmp(a->path, b->path) == 0;
+}
+
+static uint64_t keybin_hash(const struct keybin *k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = hash_bytes(h, k, offsetof(struct keybin, path));
+	if (k->path)
+		h = hash_bytes(h, k->path, strlen(k->path));
+	return h;
+}
+
+static void keys_grow(struct socktab *t)
+{
+	size_t n = t->capkeys ? t->capkeys * 2 : 64;
+	struct keyslot *k = xcalloc(n, sizeof(*k));
+
+	for (size_t i = 0; i < t->capkeys; i++) {
+		size_t j;
+
+		if (!t->keys[i].key)
+			continue;
+		for (j = t->keys[i].hash & (n - 1); k[j].key; j = (j + 1) & (n - 1))
+			;
+		k[j] = t->keys[i];
+	}
+	free(t->keys);
+	t->keys = k;
+	t->capkeys = n;
+}
+
+static const char *state_name(const struct sock_entry *e)
+{
+	switch (e->proto) {
+	case P_TCP:
+	case P_TCP6:
+		return tcp_state_name(e->state);
+	case P_UDP:
+	case P_UDP6:
+		return e->rport ? "ESTABLISHED" : "UNCONN";
+	default:
+		if (e->listening)
+			return "LISTEN";
+		return e->state == 3 ? "ESTABLISHED" : e->state == 2 ? "CONNECTING" :
+		       e->state == 4 ? "DISCONNECTING" : "UNCONN";
+	}
+}
+
+/* Interns the key for a row given its direction and the peer path (unix). */
+static const struct sock_key *key_intern(struct socktab *t, const struct sock_entry *e,
+					 enum sock_dir dir, const char *peer_path)
+{
+	struct keybin kb;
+	struct sock_key *key;
+	uint64_t h;
+	size_t i;
+	bool by_remote = dir == SOCK_OUT;
+
+	memset(&kb, 0, sizeof(kb));
+	kb.proto = e->proto;
+	kb.dir = (uint8_t)dir;
+	kb.state = e->listening ? 0xff : e->state;
+	if (e->proto == P_UDP || e->proto == P_UDP6)
+		kb.state = e->rport ? 1 : 7;
+	kb.v6 = e->proto == P_TCP6 || e->proto == P_UDP6;
+	if (e->proto == P_UNIX) {
+		kb.path = by_remote ? peer_path : e->path;
+	} else {
+		kb.port = by_remote ? e->rport : e->lport;
+		memcpy(kb.addr, by_remote ? e->raddr : e->laddr, 16);
+	}
+	h = keybin_hash(&kb);
+	if (t->nkeys * 2 >= t->capkeys)
+		keys_grow(t);
+	for (i = h & (t->capkeys - 1); t->keys[i].key; i = (i + 1) & (t->capkeys - 1))
+		if (t->keys[i].hash == h && keybin_eq(&t->keys[i].bin, &kb))
+			return t->keys[i].key;
+	key = xcalloc(1, sizeof(*key));
+	key->proto = sock_proto_name(e->proto);
+	key->dir = dir;
+	key->state = state_name(e);
+	if (e->proto == P_UNIX) {
+		key->endpoint = kb.path ? xstrdup(kb.path) : NULL;
+	} else {
+		char ep[64];
+
+		sock_format_addr(ep, sizeof(ep), kb.v6, kb.addr, kb.port);
+		key->endpoint = xstrdup(ep);
+	}
+	/* The interned binary key must not point into a row that may move. */
+	if (e->proto == P_UNIX)
+		kb.path = key->endpoint;
+	t->keys[i].hash = h;
+	t->keys[i].key = key;
+	t->keys[i].bin = kb;
+	t->nkeys++;
+	return key;
+}
+
+static bool addr_is_any(const uint8_t *a, bool v6)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, v6 ? 16 : 4) == 0;
+}
+
+/* Is (proto, laddr, lport) served by a listener among rows[0..n)? */
+static bool is_accepted(const struct sock_entry *e, const struct sock_entry *lis, size_t nlis)
+{
+	bool v6 = e->proto == P_TCP6;
+
+	for (size_t i = 0; i < nlis; i++) {
+		const struct sock_entry *l = &lis[i];
+
+		if (l->proto == e->proto && l->lport == e->lport &&
+		    (addr_is_any(l->laddr, v6) || memcmp(l->laddr, e->laddr, v6 ? 16 : 4) == 0))
+			return true;
+	}
+	return false;
+}
+
+static int cmp_listener(const void *a, const void *b)
+{
+	const struct sock_entry *x = a, *y = b;
+
+	if (x->lport != y->lport)
+		return x->lport < y->lport ? -1 : 1;
+	return (int)x->proto - (int)y->proto;
+}
+
+/* The listeners with the same port as e, from a port-sorted array. */
+static const struct sock_entry *listeners_for(const struct sock_entry *lis, size_t n,
+					      uint16_t port, size_t *count)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (lis[mid].lport < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*count = 0;
+	while (lo + *count < n && lis[lo + *count].lport == port)
+		(*count)++;
+	return lis + lo;
+}
+
+static enum sock_dir inet_direction(const struct sock_entry *e,
+				    const struct sock_entry *lis, size_t nlis)
+{
+	const struct sock_entry *cand;
+	size_t ncand;
+
+	if (e->proto == P_UDP || e->proto == P_UDP6)
+		return e->rport ? SOCK_OUT : SOCK_NONE;
+	if (e->state == 10)
+		return SOCK_LISTEN;
+	if (e->state == 7 || (!e->rport && addr_is_any(e->raddr, e->proto == P_TCP6)))
+		return SOCK_NONE;
+	cand = listeners_for(lis, nlis, e->lport, &ncand);
+	return is_accepted(e, cand, ncand) ? SOCK_IN : SOCK_OUT;
+}
+
+void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n)
+{
+	struct sock_entry *lis = NULL;
+	size_t nlis = 0, base = t->nrows;
+
+	/* Listeners of this namespace, sorted by port for lookup. */
+	for (size_t i = 0; i < n; i++)
+		if ((rows[i].proto == P_TCP || rows[i].proto == P_TCP6) && rows[i].state == 10)
+			nlis++;
+	if (nlis) {
+		lis = xcalloc(nlis, sizeof(*lis));
+		nlis = 0;
+		for (size_t i = 0; i < n; i++)
+			if ((rows[i].proto == P_TCP || rows[i].proto == P_TCP6) && rows[i].state == 10)
+				lis[nlis++] = rows[i];
+		qsort(lis, nlis, sizeof(*lis), cmp_listener);
+	}
+
+	if (t->nrows + n > t->caprows) {
+		t->caprows = t->nrows + n;
+		t->rows = xreallocarray(t->rows, t->caprows, sizeof(*t->rows));
+		t->rowkeys = xreallocarray(t->rowkeys, t->caprows, sizeof(*t->rowkeys));
+	}
+	slots_grow(t, t->nrows + n);
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].inode || slot_find(t, rows[i].inode)) {
+			free(rows[i].path);
+			continue;
+		}
+		t->rows[t->nrows] = rows[i];
+		slots_insert(t->slots, t->nslots, rows[i].inode, t->nrows);
+		t->nrows++;
+	}
+	/* Second pass, once every row of the namespace is findable: unix peers. */
+	for (size_t r = base; r < t->nrows; r++) {
+		struct sock_entry *e = &t->rows[r];
+		const char *peer_path = NULL;
+		enum sock_dir dir;
+
+		if (e->proto == P_UNIX) {
+			if (e->listening) {
+				dir = SOCK_LISTEN;
+			} else if (e->state == 3 && e->path) {
+				dir = SOCK_IN;
+			} else if (e->state == 3 && e->peer) {
+				const struct slot *s = slot_find(t, e->peer);
+
+				peer_path = s ? t->rows[s->row].path : NULL;
+				dir = peer_path ? SOCK_OUT : SOCK_NONE;
+			} else {
+				dir = SOCK_NONE;
+			}
+		} else {
+			dir = inet_direction(e, lis, nlis);
+		}
+		t->rowkeys[r] = key_intern(t, e, dir, peer_path);
+	}
+	free(lis);
+}
+
+const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode)
+{
+	const struct slot *s = slot_find(t, inode);
+
+	return s ? t->rowkeys[s->row] : NULL;
+}
+
+const struct sock_entry *socktab_entry(const struct socktab *t, unsigned long inode)
+{
+	const struct slot *s = slot_find(t, inode);
+
+	return s ? &t->rows[s->row] : NULL;
+}
+
+size_t socktab_size(const struct socktab *t)
+{
+	return t->nrows;
+}
+
+/* Parses every line of one table file into rows; returns 0 or -errno. */
+static int load_file(int piddir, const char *path, enum sock_proto proto,
+		     struct sock_entry **rows, size_t *n, size_t *cap, size_t *skipped)
+{
+	char *text, *line, *next;
+	int err = read_file_at(piddir, path, &text, NULL);
+
+	if (err)
+		return err;
+	line = strchr(text, '\n'); /* skip the header */
+	for (line = line ? line + 1 : NULL; line && *line; line = next) {
+		struct sock_entry e;
+		int r;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (proto == P_UNIX)
+			r = procfs_parse_unix_line(line, &e);
+		else
+			r = procfs_parse_inet_line(line, proto == P_TCP6 || proto == P_UDP6 ? 6 : 4, &e);
+		if (r < 0) {
+			(*skipped)++;
+			continue;
+		}
+		e.proto = (uint8_t)proto;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 256;
+			*rows = xreallocarray(*rows, *cap, sizeof(**rows));
+		}
+		(*rows)[(*n)++] = e;
+	}
+	free(text);
+	return 0;
+}
+
+static int load_files(struct socktab *t, int piddir, const enum sock_proto *protos,
+		      size_t nprotos, struct sock_entry **rows, size_t *n, size_t *cap,
+		      size_t *skipped)
+{
+	static const char *const paths[P_NPROTOS] = {
+		"net/tcp", "net/tcp6", "net/udp", "net/udp6", "net/unix",
+	};
+	int first_err = 0, nread = 0;
+
+	(void)t;
+	for (size_t i = 0; i < nprotos; i++) {
+		int err = load_file(piddir, paths[protos[i]], protos[i], rows, n, cap, skipped);
+
+		/* A kernel without IPv6 has no tcp6: not an error. */
+		if (err == 0)
+			nread++;
+		else if (!first_err && err != -ENOENT)
+			first_err = err;
+	}
+	return nread ? 0 : (first_err ? first_err : -ENOENT);
+}
+
+int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped)
+{
+	static const enum sock_proto all[] = { P_TCP, P_TCP6, P_UDP, P_UDP6, P_UNIX };
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0;
+	int err = load_files(t, piddir, all, ARRAY_SIZE(all), &rows, &n, &cap, skipped);
+
+	if (err == 0)
+		socktab_add_netns(t, rows, n);
+	free(rows);
+	return err;
+}
+
+void socktab_describe(const struct sock_entry *e, char *dst, size_t n)
+{
+	bool v6 = e->proto == P_TCP6 || e->proto == P_UDP6;
+	char l[64], r[64];
+	const char *st;
+
+	if (e->proto == P_UNIX) {
+		snprintf(dst, n, "unix %s%s", e->path ? e->path : "(unnamed)",
+			 e->listening ? " (LISTEN)" : e->state == 3 ? " (CONNECTED)" : "");
+		return;
+	}
+	sock_format_addr(l, sizeof(l), v6, e->laddr, e->lport);
+	st = e->proto == P_TCP || e->proto == P_TCP6 ? tcp_state_name(e->state) : NULL;
+	if (e->rport) {
+		sock_format_addr(r, sizeof(r), v6, e->raddr, e->rport);
+		snprintf(dst, n, "%s %s->%s%s%s%s", sock_proto_name(e->proto), l, r,
+			 st ? " (" : "", st ? st : "", st ? ")" : "");
+	} else {
+		snprintf(dst, n, "%s %s%s%s%s", sock_proto_name(e->proto), l,
+			 st ? " (" : "", st ? st : "", st ? ")" : "");
+	}
+}

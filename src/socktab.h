@@ -1,0 +1,47 @@
+/* socktab.h - every socket of one sample, from the tables of each network
+ * namespace, keyed by inode, each resolved to its SPEC group key
+ * (proto, direction, endpoint, state). Sized to the data. */
+#ifndef FDWATCH_SOCKTAB_H
+#define FDWATCH_SOCKTAB_H
+
+#include <stddef.h>
+
+#include "procfs.h"
+#include "sample.h"
+
+/* A group key, interned: equal keys are the same pointer. */
+struct sock_key {
+	const char *proto;     /* static */
+	enum sock_dir dir;
+	char *endpoint;        /* owned; NULL when unnamed */
+	const char *state;     /* static; NULL when none */
+};
+
+struct socktab;
+
+/* Creates an empty table (caller frees with socktab_free). */
+struct socktab *socktab_new(void);
+void socktab_free(struct socktab *t);
+
+/* Adds the rows of one network namespace (all protocols), deciding each
+ * socket's direction from the listeners among them. Takes ownership of the
+ * entries' paths. Rows with inode 0 (TIME_WAIT) are ignored. */
+void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n);
+
+/* Reads the tables of the network namespace of the process whose /proc
+ * directory is piddir (net/tcp, tcp6, udp, udp6, unix) and adds them.
+ * *skipped counts lines that did not parse. 0, or -errno if none was read. */
+int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped);
+
+/* The key of a socket inode, or NULL when no table had it. */
+const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode);
+/* The table row of a socket inode, or NULL. */
+const struct sock_entry *socktab_entry(const struct socktab *t, unsigned long inode);
+/* Number of sockets in the table. */
+size_t socktab_size(const struct socktab *t);
+
+/* Describes one socket as lsof would ("TCP 127.0.0.1:5->10.0.0.1:80
+ * (ESTABLISHED)") into dst. */
+void socktab_describe(const struct sock_entry *e, char *dst, size_t n);
+
+#endif
