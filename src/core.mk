@@ -13,3 +13,8 @@ libfdwatch_a_SOURCES += \
 	src/commands.h \
 	src/cmd-report.c \
 	src/cmd-stubs.c
+
+# A test process with a chosen mix of fds (and leaks) for integration tests.
+check_PROGRAMS += tests/helper-fds
+tests_helper_fds_SOURCES = tests/helper-fds.c
+tests_helper_fds_CFLAGS = $(WARN_CFLAGS) -Wno-missing-prototypes

@@ -573,7 +573,7 @@ struct sample *sampler_take(struct sampler *s)
 	else
 		enumerate_dir(s, &c, &n, &cap);
 
-	pend = xcalloc(n ? n : 1, sizeof(*pend));
+	pend = xcalloc(n + 1, sizeof(*pend)); /* one spare: the slot being filled */
 	for (size_t i = 0; i < n; i++) {
 		struct pending *pe = &pend[npend];
 
