@@ -29,6 +29,11 @@ struct sampler_config {
 	                             * while the count holds; 0 = classify always */
 };
 
+/* How long a watching command (log, top, check, run) may reuse a process's
+ * classification while its fd count holds still, in seconds. A count that
+ * changes always triggers a fresh classification. */
+#define SAMPLER_REUSE_AGE 30.0
+
 /* One fd as lsof would list it. */
 struct fd_entry {
 	int fd;
