@@ -18,3 +18,13 @@ libfdwatch_a_SOURCES += \
 check_PROGRAMS += tests/helper-fds
 tests_helper_fds_SOURCES = tests/helper-fds.c
 tests_helper_fds_CFLAGS = $(WARN_CFLAGS) -Wno-missing-prototypes
+
+# Unit tests of the core on fixture strings.
+check_PROGRAMS += tests/unit-procfs tests/unit-escape
+TESTS += tests/unit-procfs tests/unit-escape
+tests_unit_procfs_SOURCES = tests/unit-procfs.c
+tests_unit_procfs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_procfs_LDADD = $(UNIT_LIBS)
+tests_unit_escape_SOURCES = tests/unit-escape.c
+tests_unit_escape_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_escape_LDADD = $(UNIT_LIBS)

@@ -16,13 +16,17 @@
 static bool parse_bracket_inode(const char *s, const char *prefix, unsigned long *inode)
 {
 	size_t n = strlen(prefix);
+	unsigned long v;
 	char *end;
 
 	if (strncmp(s, prefix, n) != 0 || s[n] != '[' || !isdigit((unsigned char)s[n + 1]))
 		return false;
 	errno = 0;
-	*inode = strtoul(s + n + 1, &end, 10);
-	return errno == 0 && end[0] == ']' && end[1] == '\0';
+	v = strtoul(s + n + 1, &end, 10);
+	if (errno || end[0] != ']' || end[1] != '\0')
+		return false;
+	*inode = v;
+	return true;
 }
 
 enum fd_type procfs_classify_link(const char *link, unsigned long *inode)
