@@ -28,3 +28,7 @@ tests_unit_procfs_LDADD = $(UNIT_LIBS)
 tests_unit_escape_SOURCES = tests/unit-escape.c
 tests_unit_escape_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_escape_LDADD = $(UNIT_LIBS)
+
+# Integration tests of the sampler and report.
+TESTS += tests/core-fixture.py
+EXTRA_DIST += tests/lib/fdtest.py tests/core-fixture.py
