@@ -37,7 +37,7 @@ def stat_line(pid, comm, state="S", ppid=1, start=1000):
     """A /proc/PID/stat line (bytes): comm may hold any byte but NUL."""
     if isinstance(comm, str):
         comm = comm.encode()
-    middle = [ppid, pid, pid, 0, -1, 4194560] + [0] * 13  # fields 4..21
+    middle = [ppid, pid, pid, 0, -1, 4194560] + [0] * 12  # fields 4..21
     tail = " ".join(str(v) for v in middle) + " %d 100 0 0\n" % start  # 22 = start
     return b"%d (" % pid + comm + b") " + state.encode() + b" " + tail.encode()
 
