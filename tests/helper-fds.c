@@ -7,14 +7,15 @@
  *              [--unix N] [--pipe N] [--file N] [--eventfd N]
  *              [--leak tcp|file|pipe] [--rate PER_S] [--leak-max N]
  *              [--pool N] [--churn PER_S] [--nofile N] [--name NAME]
- *              [--dir DIR] [--timeout S]
+ *              [--dir DIR] [--timeout S] [--connect PORT --connections N]
  *
  * On start it prints "PID PORT PORT6 UNIXPATH" and flushes. --leak opens one
  * more fd every 1/rate seconds and keeps it (tcp: a client connection to the
  * listener whose server end is closed, so it sits in CLOSE_WAIT - the leak of
  * an HTTP client that never closes response bodies). --pool N --churn R opens
  * N such connections, then closes the oldest and opens a new one R times a
- * second (steady work). It exits on SIGTERM, on --timeout, or when the leak
+ * second (steady work). --connect PORT --connections N opens N client
+ * connections to another process's listener on 127.0.0.1:PORT. It exits on SIGTERM, on --timeout, or when the leak
  * hits EMFILE (then it prints "EMFILE after N" to stderr and exits 3). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -31,6 +32,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -198,10 +200,11 @@ int main(int argc, char **argv)
 		{ "leak", 1, 0, 'l' }, { "rate", 1, 0, 'r' }, { "leak-max", 1, 0, 'm' },
 		{ "pool", 1, 0, 'P' }, { "churn", 1, 0, 'c' }, { "nofile", 1, 0, 'n' },
 		{ "name", 1, 0, 'N' }, { "dir", 1, 0, 'd' }, { "timeout", 1, 0, 'T' },
+		{ "connect", 1, 0, 'C' }, { "connections", 1, 0, 'k' },
 		{ 0, 0, 0, 0 },
 	};
 	long tcp = 0, cw = 0, tcp6 = 0, udp = 0, udp6 = 0, nunix = 0, npipe = 0, nfile = 0;
-	long nevent = 0, leak_max = -1, pool = 0, nofile = 0;
+	long nevent = 0, leak_max = -1, pool = 0, nofile = 0, connect_port = 0, nconnect = 0;
 	double rate = 0, churn = 0, timeout = 300;
 	const char *leak = NULL, *name = NULL;
 	struct sockaddr_un ua = { .sun_family = AF_UNIX };
@@ -228,6 +231,8 @@ int main(int argc, char **argv)
 		case 'N': name = optarg; break;
 		case 'd': snprintf(file_dir, sizeof(file_dir), "%s", optarg); break;
 		case 'T': timeout = atof(optarg); break;
+		case 'C': connect_port = atol(optarg); break;
+		case 'k': nconnect = atol(optarg); break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of helper-fds.c\n");
 			return 2;
@@ -289,6 +294,14 @@ int main(int argc, char **argv)
 	for (long i = 0; i < nevent; i++)
 		if (eventfd(0, EFD_CLOEXEC) < 0)
 			die("eventfd");
+	for (long i = 0; i < nconnect; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)connect_port),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+			die("connect");
+	}
 	if (pool > 0) {
 		ring = calloc((size_t)pool, sizeof(int));
 		for (long i = 0; i < pool; i++)
