@@ -1,1 +1,3 @@
-# (this area has no files yet)
+# Performance: the netlink sock_diag fast path, the benchmark and its tests.
+libfdwatch_a_SOURCES += \
+	src/socktab-diag.c src/socktab-diag.h

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "socktab-diag.h"
 #include "socktab.h"
 #include "util.h"
 
@@ -42,6 +43,12 @@ struct sampler {
 	struct socktab *tab;     /* last sample's sockets, for sampler_list_fds */
 	unsigned long *netns_loaded;
 	size_t nnetns, capnetns;
+	bool use_netlink;        /* real /proc and not FDWATCH_NO_NETLINK */
+	bool setns_denied;       /* switching namespaces failed once: do not retry */
+	int selfns;              /* our own netns, to come back to; -1 unknown */
+	unsigned long self_netns; /* its inode */
+	int nl_self;             /* diag socket in our netns, opened on first use */
+	struct sampler_stats stats;
 };
 
 /* Socket inodes of one process awaiting resolution at the end of a pass. */
@@ -79,6 +86,20 @@ struct sampler *sampler_new(const struct sampler_config *cfg, int *err)
 			return NULL;
 		}
 	}
+	s->selfns = -1;
+	s->nl_self = -1;
+	s->use_netlink = s->use_libproc2 && !cfg->no_netlink;
+	if (s->use_netlink) {
+		char link[64];
+		ssize_t r = readlinkat(s->rootfd, "self/ns/net", link, sizeof(link) - 1);
+
+		if (r > 0) {
+			link[r] = '\0';
+			if (sscanf(link, "net:[%lu]", &s->self_netns) != 1)
+				s->self_netns = 0;
+		}
+		s->selfns = openat(s->rootfd, "self/ns/net", O_RDONLY | O_CLOEXEC);
+	}
 	*err = 0;
 	return s;
 }
@@ -92,6 +113,10 @@ void sampler_free(struct sampler *s)
 	sample_free(s->prev);
 	socktab_free(s->tab);
 	free(s->netns_loaded);
+	if (s->nl_self >= 0)
+		close(s->nl_self);
+	if (s->selfns >= 0)
+		close(s->selfns);
 	close(s->rootfd);
 	free(s);
 }
@@ -391,6 +416,56 @@ static unsigned long read_netns(int piddir)
 	return ino;
 }
 
+/* A diag socket for the netns of the process at piddir: our own (kept
+ * open), or a new one made there through setns when we may (caller closes
+ * it when *fresh). -1 when the files must be read instead. */
+static int netlink_for(struct sampler *s, int piddir, unsigned long netns, bool *fresh)
+{
+	int nsfd, nl;
+
+	*fresh = false;
+	if (!s->use_netlink || !netns)
+		return -1;
+	if (netns == s->self_netns) {
+		if (s->nl_self < 0)
+			s->nl_self = sockdiag_open();
+		return s->nl_self;
+	}
+	if (s->setns_denied || s->selfns < 0)
+		return -1;
+	nsfd = openat(piddir, "ns/net", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -1;
+	nl = sockdiag_open_in(nsfd, s->selfns);
+	close(nsfd);
+	if (nl == -EPERM || nl == -ENOTRECOVERABLE)
+		s->setns_denied = true;
+	if (nl < 0)
+		return -1;
+	*fresh = true;
+	return nl;
+}
+
+/* Adds the socket tables of the netns of the process at piddir. */
+static int load_netns(struct sampler *s, int piddir, unsigned long netns, size_t *skipped)
+{
+	bool fresh;
+	int nl = netlink_for(s, piddir, netns, &fresh);
+	unsigned via = 0;
+	int err = socktab_load(s->tab, piddir, nl, skipped, &via);
+
+	if (fresh)
+		close(nl);
+	if (err == 0) {
+		if (via)
+			s->stats.netns_netlink++;
+		else
+			s->stats.netns_procfs++;
+		s->stats.tables_netlink |= via;
+	}
+	return err;
+}
+
 static void netns_mark(struct sampler *s, unsigned long ns)
 {
 	if (s->nnetns == s->capnetns) {
@@ -495,12 +570,14 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 		long count = fast >= 0 ? fast : count_dents(pd);
 
 		if (reuse_classification(s, p, count, out->time)) {
+			s->stats.reused++;
 			close(pd);
 			return READ_OK;
 		}
 	}
 	pend->proc = out->nprocs - 1;
 	err = classify(pd, p, pend);
+	s->stats.classified++;
 	if (err == -ENOENT || err == -ESRCH) {
 		/* Gone between opening and listing. */
 		proc_sample_clear(p);
@@ -518,7 +595,7 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 		if (pend->n && !netns_is_loaded(s, p->netns)) {
 			size_t skipped = 0;
 
-			if (socktab_load_procfs(s->tab, pd, &skipped) == 0)
+			if (load_netns(s, pd, p->netns, &skipped) == 0)
 				netns_mark(s, p->netns);
 			out->nskipped_lines += skipped;
 		}
@@ -567,6 +644,7 @@ struct sample *sampler_take(struct sampler *s)
 	socktab_free(s->tab);
 	s->tab = socktab_new();
 	s->nnetns = 0;
+	memset(&s->stats, 0, sizeof(s->stats));
 
 	if (s->use_libproc2)
 		enumerate_libproc2(s, &c, &n, &cap);
@@ -606,6 +684,11 @@ struct sample *sampler_take(struct sampler *s)
 			proc_sample_copy(&s->prev->procs[i], &out->procs[i]);
 	}
 	return out;
+}
+
+const struct sampler_stats *sampler_stats(const struct sampler *s)
+{
+	return &s->stats;
 }
 
 static int cmp_fd_entry(const void *a, const void *b)

@@ -43,6 +43,16 @@ struct fd_entry {
 
 struct sampler;
 
+/* What the last sampler_take did, for benchmarks and tests of the fast
+ * paths. */
+struct sampler_stats {
+	size_t classified;      /* processes whose fd links were read */
+	size_t reused;          /* processes that kept their classification */
+	size_t netns_netlink;   /* namespaces whose tables came (partly) by netlink */
+	size_t netns_procfs;    /* namespaces read from /proc/PID/net only */
+	unsigned tables_netlink; /* bit (1 << enum sockdiag_table) per table dumped */
+};
+
 /* Creates a sampler (caller frees with sampler_free). 0 or -errno in *err
  * when the proc root cannot be opened. */
 struct sampler *sampler_new(const struct sampler_config *cfg, int *err);
@@ -55,6 +65,8 @@ struct sample *sampler_take(struct sampler *s);
 long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
 		      struct fd_entry **out);
 void fd_entries_free(struct fd_entry *e, size_t n);
+/* Counters of the last sample (owned by s). */
+const struct sampler_stats *sampler_stats(const struct sampler *s);
 
 /* Builds selection pieces from command-line text. Each returns 0 or a
  * negative errno and leaves an explanation in *why (static). */

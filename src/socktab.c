@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "socktab-diag.h"
 #include "util.h"
 
 /* inode -> row; open addressing, capacity a power of two, load <= 1/2. */
@@ -438,17 +439,50 @@ static int load_files(struct socktab *t, int piddir, const enum sock_proto *prot
 	return nread ? 0 : (first_err ? first_err : -ENOENT);
 }
 
-int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped)
+int socktab_load(struct socktab *t, int piddir, int nl, size_t *skipped, unsigned *via_netlink)
 {
-	static const enum sock_proto all[] = { P_TCP, P_TCP6, P_UDP, P_UDP6, P_UNIX };
+	static const enum sock_proto tcp[] = { P_TCP, P_TCP6 }, udp[] = { P_UDP, P_UDP6 },
+				     unx[] = { P_UNIX };
+	static const struct {
+		enum sockdiag_table table;
+		const enum sock_proto *protos;
+		size_t nprotos;
+	} parts[] = {
+		{ SOCKDIAG_TCP, tcp, ARRAY_SIZE(tcp) },
+		{ SOCKDIAG_UDP, udp, ARRAY_SIZE(udp) },
+		{ SOCKDIAG_UNIX, unx, ARRAY_SIZE(unx) },
+	};
 	struct sock_entry *rows = NULL;
 	size_t n = 0, cap = 0;
-	int err = load_files(t, piddir, all, ARRAY_SIZE(all), &rows, &n, &cap, skipped);
+	int first_err = 0, nread = 0;
 
-	if (err == 0)
+	if (via_netlink)
+		*via_netlink = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		int err;
+
+		if (nl >= 0 && sockdiag_dump(nl, parts[i].table, &rows, &n, &cap) == 0) {
+			nread++;
+			if (via_netlink)
+				*via_netlink |= 1u << parts[i].table;
+			continue;
+		}
+		/* No diag module for this protocol, or no netlink: the files. */
+		err = load_files(t, piddir, parts[i].protos, parts[i].nprotos, &rows, &n, &cap, skipped);
+		if (err == 0)
+			nread++;
+		else if (!first_err)
+			first_err = err;
+	}
+	if (nread)
 		socktab_add_netns(t, rows, n);
 	free(rows);
-	return err;
+	return nread ? 0 : first_err;
+}
+
+int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped)
+{
+	return socktab_load(t, piddir, -1, skipped, NULL);
 }
 
 void socktab_describe(const struct sock_entry *e, char *dst, size_t n)

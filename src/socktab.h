@@ -33,6 +33,13 @@ void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n);
  * *skipped counts lines that did not parse. 0, or -errno if none was read. */
 int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped);
 
+/* The same, but each table (TCP, UDP, unix) is dumped through the netlink
+ * socket nl (made in that namespace, see socktab-diag.h) when nl >= 0, and
+ * read from the files under piddir when nl < 0 or its dump fails. Bit
+ * (1 << enum sockdiag_table) of *via_netlink (may be NULL) tells which
+ * tables came through netlink. 0, or -errno if no table was read. */
+int socktab_load(struct socktab *t, int piddir, int nl, size_t *skipped, unsigned *via_netlink);
+
 /* The key of a socket inode, or NULL when no table had it. */
 const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode);
 /* The table row of a socket inode, or NULL. */
