@@ -30,5 +30,5 @@ tests_unit_escape_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_escape_LDADD = $(UNIT_LIBS)
 
 # Integration tests of the sampler and report.
-TESTS += tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh
-EXTRA_DIST += tests/lib/fdtest.py tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh
+TESTS += tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py
+EXTRA_DIST += tests/lib/fdtest.py tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py

@@ -158,8 +158,8 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 	if (last->nskipped_lines)
 		buf_addf(out, "%zu lines of /proc did not parse and were skipped\n",
 			 last->nskipped_lines);
-	buf_addf(out, "\n%s%-8s %-10s %-16s %7s %7s %6s %8s  %s%s\n", bold, "PID", "USER", "COMMAND",
-		 "FDS", "LIMIT", "USE%", "RATE/s", "TYPES", off);
+	buf_addf(out, "\n%s%-8s %-10s %-16s %7s %7s %6s %8s %7s  %s%s\n", bold, "PID", "USER",
+		 "COMMAND", "FDS", "LIMIT", "USE%", "RATE/s", "ETA", "TYPES", off);
 
 	for (size_t i = 0; i < last->nprocs; i++) {
 		const struct row *r = &rows[i];
@@ -183,9 +183,18 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 		else
 			buf_addf(out, " %6s", "-");
 		if (!isnan(r->rate))
-			buf_addf(out, " %+8.2f  ", r->rate);
+			buf_addf(out, " %+8.2f", r->rate);
 		else
-			buf_addf(out, " %8s  ", "-");
+			buf_addf(out, " %8s", "-");
+		/* Time to the limit at this rate, only for growth. */
+		if (!isnan(r->rate) && r->rate > 0 && p->limit > 0 && p->fds >= 0) {
+			char eta[16];
+
+			fmt_duration(eta, sizeof(eta), (double)(p->limit - p->fds) / r->rate);
+			buf_addf(out, " %7s  ", eta);
+		} else {
+			buf_addf(out, " %7s  ", "-");
+		}
 		add_types(out, p);
 		buf_addf(out, "%s\n", *hl ? off : "");
 		for (size_t k = 0; k < p->nsocks && k < GROUPS_SHOWN; k++) {
