@@ -17,4 +17,3 @@ int cmd_check(struct options *o) { warnx_("'check' is not available in this vers
 int cmd_run(struct options *o) { return not_built(o); }
 int cmd_record(struct options *o) { return not_built(o); }
 int cmd_replay(struct options *o) { return not_built(o); }
-int cmd_metrics(struct options *o) { return not_built(o); }

@@ -1,1 +1,13 @@
-# (this area has no files yet)
+# Operations: check (cron/Nagios) with its state file, metrics (Prometheus),
+# run (CI), and the contrib/ files for a fleet.
+libfdwatch_a_SOURCES += \
+	src/state.c src/state.h \
+	src/metrics.c src/metrics.h \
+	src/cmd-metrics.c
+
+check_PROGRAMS += tests/unit-state tests/unit-metrics
+TESTS += tests/unit-state tests/unit-metrics
+tests_unit_state_LDADD = $(UNIT_LIBS)
+tests_unit_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_metrics_LDADD = $(UNIT_LIBS)
+tests_unit_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -1,0 +1,237 @@
+/* metrics.c - the Prometheus text exposition of a sample, and the atomic
+ * textfile writer for node_exporter's textfile collector. */
+#include "config.h"
+
+#include "metrics.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "escape.h"
+
+void metrics_value(struct buf *out, double v)
+{
+	if (isnan(v))
+		buf_adds(out, "NaN");
+	else if (isinf(v))
+		buf_adds(out, v > 0 ? "+Inf" : "-Inf");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		buf_addf(out, "%.0f", v);
+	else
+		buf_addf(out, "%.17g", v);
+}
+
+static void family(struct buf *out, const char *name, const char *type, const char *help)
+{
+	buf_addf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void label(struct buf *out, const char *key, const char *value, bool first)
+{
+	buf_addf(out, "%s%s=\"", first ? "" : ",", key);
+	if (value)
+		escape_prom(out, value, strlen(value));
+	buf_addc(out, '"');
+}
+
+/* Starts a per-process series: name{pid="..",comm=".." (left open). */
+static void proc_series(struct buf *out, const char *name, const struct proc_sample *p)
+{
+	buf_addf(out, "%s{pid=\"%d\"", name, p->pid);
+	label(out, "comm", p->comm ? p->comm : "", false);
+}
+
+static void end_series(struct buf *out, double v)
+{
+	buf_adds(out, "} ");
+	metrics_value(out, v);
+	buf_addc(out, '\n');
+}
+
+static void scalar(struct buf *out, const char *name, const char *help, double v)
+{
+	family(out, name, "gauge", help);
+	buf_addf(out, "%s ", name);
+	metrics_value(out, v);
+	buf_addc(out, '\n');
+}
+
+static void render_fds(struct buf *out, const struct sample *s)
+{
+	family(out, "fdwatch_process_open_fds", "gauge",
+	       "Open file descriptors of the process.");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+
+		if (p->fds < 0)
+			continue;
+		proc_series(out, "fdwatch_process_open_fds", p);
+		end_series(out, (double)p->fds);
+	}
+	family(out, "fdwatch_process_fd_limit", "gauge",
+	       "Soft RLIMIT_NOFILE of the process (absent when unlimited or unknown).");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+
+		if (p->limit < 0)
+			continue;
+		proc_series(out, "fdwatch_process_fd_limit", p);
+		end_series(out, (double)p->limit);
+	}
+	family(out, "fdwatch_process_fds_by_type", "gauge",
+	       "Open file descriptors of the process by type (file, socket, pipe, anon, other).");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+
+		if (!p->classified)
+			continue;
+		for (int t = 0; t < FD_NTYPES; t++) {
+			proc_series(out, "fdwatch_process_fds_by_type", p);
+			label(out, "type", fd_type_name(t), false);
+			end_series(out, (double)p->types[t]);
+		}
+	}
+}
+
+static void render_sockets(struct buf *out, const struct sample *s, long top_k)
+{
+	size_t k = top_k > 0 ? (size_t)top_k : 1;
+
+	family(out, "fdwatch_process_sockets", "gauge",
+	       "Sockets of the process by protocol, direction, endpoint (remote for "
+	       "direction out, else local) and state; the largest groups per process only.");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+
+		if (!p->classified)
+			continue;
+		for (size_t g = 0; g < p->nsocks && g < k; g++) {
+			const struct sock_group *sg = &p->socks[g];
+
+			proc_series(out, "fdwatch_process_sockets", p);
+			label(out, "proto", sg->proto, false);
+			label(out, "direction", sock_dir_name(sg->dir), false);
+			label(out, "endpoint", sg->endpoint, false);
+			label(out, "state", sg->state, false);
+			end_series(out, (double)sg->count);
+		}
+	}
+	family(out, "fdwatch_process_sockets_omitted", "gauge",
+	       "Sockets of the process in groups beyond the largest ones exported "
+	       "(--top-k), so that per-process cardinality stays bounded.");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+		double rest = 0;
+
+		if (!p->classified)
+			continue;
+		for (size_t g = k; g < p->nsocks; g++)
+			rest += p->socks[g].count;
+		proc_series(out, "fdwatch_process_sockets_omitted", p);
+		end_series(out, rest);
+	}
+}
+
+static void render_growth(struct buf *out, const struct sample *s, const struct metrics_growth *gr)
+{
+	family(out, "fdwatch_process_fd_growth_rate", "gauge",
+	       "Sustained growth of the open fds in fds per second, from the history "
+	       "in the state file (absent until there is enough history).");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (!gr[i].known || !isfinite(gr[i].rate))
+			continue;
+		proc_series(out, "fdwatch_process_fd_growth_rate", &s->procs[i]);
+		end_series(out, gr[i].rate);
+	}
+	family(out, "fdwatch_process_fd_limit_eta_seconds", "gauge",
+	       "Seconds until the open fds reach the soft limit at the current growth "
+	       "(absent when not growing or without a limit).");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (!gr[i].known || !isfinite(gr[i].eta))
+			continue;
+		proc_series(out, "fdwatch_process_fd_limit_eta_seconds", &s->procs[i]);
+		end_series(out, gr[i].eta);
+	}
+	family(out, "fdwatch_process_alert_level", "gauge",
+	       "The detector's verdict: 0 ok, 1 warning, 2 critical (the thresholds of "
+	       "fdwatch log and check).");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		if (!gr[i].known)
+			continue;
+		proc_series(out, "fdwatch_process_alert_level", &s->procs[i]);
+		end_series(out, gr[i].level);
+	}
+}
+
+void metrics_render(struct buf *out, const struct metrics_input *in)
+{
+	const struct sample *s = in->s;
+
+	render_fds(out, s);
+	render_sockets(out, s, in->top_k);
+	if (in->growth)
+		render_growth(out, s, in->growth);
+	scalar(out, "fdwatch_open_fds", "Open file descriptors of every sampled process together.",
+	       (double)s->total_fds);
+	scalar(out, "fdwatch_processes_unreadable",
+	       "Processes whose fd table this user may not read (run as root or with "
+	       "CAP_SYS_PTRACE).", (double)s->nunreadable);
+	scalar(out, "fdwatch_processes_sampled", "Processes sampled in this scrape.",
+	       (double)s->nprocs);
+	scalar(out, "fdwatch_scrape_timestamp_seconds", "Unix time of this sample.", s->time);
+	/* Last, so that a reader can tell a whole exposition from a cut one. */
+	scalar(out, "fdwatch_scrape_duration_seconds", "Time taken to sample the processes.",
+	       in->scrape_seconds);
+}
+
+int metrics_write_atomic(const char *path, const char *data, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	char *tmp;
+	mode_t mask;
+	size_t off = 0;
+	int fd, err = 0;
+
+	/* A hidden name without the .prom suffix: the textfile collector
+	 * ignores it while it is being written. */
+	if (slash)
+		tmp = xasprintf("%.*s/.%s.tmp-XXXXXX", (int)(slash - path), path, slash + 1);
+	else
+		tmp = xasprintf(".%s.tmp-XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0644 & ~mask) < 0)
+		err = -errno;
+	while (!err && off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			err = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	free(tmp);
+	return err;
+}

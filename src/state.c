@@ -1,0 +1,805 @@
+/* state.c - the history file kept between runs of `check` (and `metrics
+ * --state`): locking, loading, bounding and atomic replacement. */
+#include "config.h"
+
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "record.h"
+#include "util.h"
+
+/* Per process, the newest records kept whatever their spacing, so that
+ * checks run close together (or at the same time) lose no sample. */
+#define STATE_KEEP_NEWEST 16
+/* Older records are kept when they lie at least age/K from the next kept
+ * one: dense when recent, logarithmically sparser with age. A process
+ * whose fd count never moved needs few points. */
+#define STATE_THIN_K 40.0
+#define STATE_THIN_K_FLAT 3.0
+/* How long a run waits for another to release the lock. */
+#define STATE_LOCK_WAIT 30.0
+
+static const char state_magic[] = "fdwatch-state";
+
+char *state_default_path(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		return xstrdup("/var/lib/fdwatch/state");
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/fdwatch/state", xdg);
+	if (!home || !*home) {
+		struct passwd *pw = getpwuid(geteuid());
+
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home || !*home)
+		return NULL;
+	return xasprintf("%s/.local/state/fdwatch/state", home);
+}
+
+/* Creates every missing directory above path, each 0700. */
+static int make_parents(const char *path)
+{
+	char *p = xstrdup(path);
+	int err = 0;
+
+	for (char *s = strchr(p + 1, '/'); s && !err; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			err = -errno;
+		*s = '/';
+	}
+	free(p);
+	return err;
+}
+
+static int cmp_proc_key(int pid, unsigned long long start, const struct state_proc *sp)
+{
+	if (pid != sp->pid)
+		return pid < sp->pid ? -1 : 1;
+	if (start != sp->start)
+		return start < sp->start ? -1 : 1;
+	return 0;
+}
+
+/* Binary search: the index of (pid, start), or where it would go. */
+static size_t find_slot(const struct state *st, int pid, unsigned long long start, bool *found)
+{
+	size_t lo = 0, hi = st->nprocs;
+
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_proc_key(pid, start, &st->procs[mid]);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+const struct state_proc *state_find(const struct state *st, int pid, unsigned long long start)
+{
+	bool found;
+	size_t i = find_slot(st, pid, start, &found);
+
+	return found ? &st->procs[i] : NULL;
+}
+
+static struct state_proc *get_proc(struct state *st, int pid, unsigned long long start)
+{
+	bool found;
+	size_t i = find_slot(st, pid, start, &found);
+
+	if (found)
+		return &st->procs[i];
+	st->procs = xreallocarray(st->procs, st->nprocs + 1, sizeof(*st->procs));
+	memmove(&st->procs[i + 1], &st->procs[i], (st->nprocs - i) * sizeof(*st->procs));
+	st->nprocs++;
+	memset(&st->procs[i], 0, sizeof(st->procs[i]));
+	st->procs[i].pid = pid;
+	st->procs[i].start = start;
+	return &st->procs[i];
+}
+
+/* Inserts r (taken over) in time order; records usually arrive newest. */
+static void proc_insert(struct state_proc *sp, struct state_rec *r)
+{
+	size_t i = sp->n;
+
+	if (sp->n == sp->cap) {
+		sp->cap = sp->cap ? sp->cap * 2 : 8;
+		sp->recs = xreallocarray(sp->recs, sp->cap, sizeof(*sp->recs));
+	}
+	while (i > 0 && sp->recs[i - 1].time > r->time)
+		i--;
+	memmove(&sp->recs[i + 1], &sp->recs[i], (sp->n - i) * sizeof(*sp->recs));
+	sp->recs[i] = *r;
+	sp->n++;
+}
+
+/* Keeps what naming a source needs: the largest groups, not the user. */
+static void reduce(struct proc_sample *dst, const struct proc_sample *src)
+{
+	struct proc_sample tmp = *src;
+
+	tmp.user = NULL;
+	tmp.nsocks = src->nsocks < STATE_GROUPS ? src->nsocks : STATE_GROUPS;
+	tmp.nfiles = src->nfiles < STATE_GROUPS ? src->nfiles : STATE_GROUPS;
+	if (!src->classified)
+		tmp.nsocks = tmp.nfiles = 0;
+	proc_sample_copy(dst, &tmp);
+}
+
+void state_add_sample(struct state *st, const struct sample *s)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+		struct state_rec r;
+
+		memset(&r, 0, sizeof(r));
+		r.time = s->time;
+		reduce(&r.p, p);
+		proc_insert(get_proc(st, p->pid, p->start), &r);
+	}
+}
+
+size_t state_count(const struct state *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nprocs; i++)
+		n += st->procs[i].n;
+	return n;
+}
+
+static void proc_free(struct state_proc *sp)
+{
+	for (size_t k = 0; k < sp->n; k++)
+		proc_sample_clear(&sp->recs[k].p);
+	free(sp->recs);
+	memset(sp, 0, sizeof(*sp));
+}
+
+void state_clear(struct state *st)
+{
+	for (size_t i = 0; i < st->nprocs; i++)
+		proc_free(&st->procs[i]);
+	free(st->procs);
+	st->procs = NULL;
+	st->nprocs = 0;
+}
+
+static bool proc_flat(const struct state_proc *sp)
+{
+	for (size_t k = 1; k < sp->n; k++)
+		if (sp->recs[k].p.fds != sp->recs[0].p.fds)
+			return false;
+	return true;
+}
+
+/* Drops the classification of p (types and groups become unknown). */
+static void strip_groups(struct proc_sample *p)
+{
+	for (size_t i = 0; i < p->nsocks; i++) {
+		free(p->socks[i].proto);
+		free(p->socks[i].endpoint);
+		free(p->socks[i].state);
+	}
+	free(p->socks);
+	for (size_t i = 0; i < p->nfiles; i++)
+		free(p->files[i].dir);
+	free(p->files);
+	p->socks = NULL;
+	p->files = NULL;
+	p->nsocks = p->nfiles = 0;
+	memset(p->types, 0, sizeof(p->types));
+	p->classified = false;
+}
+
+static void thin_proc(struct state_proc *sp, double now)
+{
+	double k = proc_flat(sp) ? STATE_THIN_K_FLAT : STATE_THIN_K;
+	double last_kept;
+	size_t w, first = 0;
+	bool *keep;
+
+	while (first < sp->n && sp->recs[first].time < now - STATE_MAX_AGE)
+		first++;
+	if (sp->n - first <= STATE_KEEP_NEWEST) {
+		for (size_t i = 0; i < first; i++)
+			proc_sample_clear(&sp->recs[i].p);
+		memmove(sp->recs, sp->recs + first, (sp->n - first) * sizeof(*sp->recs));
+		sp->n -= first;
+		return;
+	}
+	keep = xcalloc(sp->n, sizeof(*keep));
+	last_kept = sp->recs[sp->n - STATE_KEEP_NEWEST].time;
+	for (size_t i = sp->n - STATE_KEEP_NEWEST; i < sp->n; i++)
+		keep[i] = true;
+	for (size_t i = sp->n - STATE_KEEP_NEWEST; i-- > first;) {
+		double t = sp->recs[i].time, age = now - t;
+
+		/* The oldest record marks how far back the history reaches. */
+		if (i == first || last_kept - t >= age / k) {
+			keep[i] = true;
+			last_kept = t;
+		}
+	}
+	w = 0;
+	for (size_t i = 0; i < sp->n; i++) {
+		if (keep[i])
+			sp->recs[w++] = sp->recs[i];
+		else
+			proc_sample_clear(&sp->recs[i].p);
+	}
+	sp->n = w;
+	free(keep);
+	/* A process that never moved needs no source: keep groups only on
+	 * its newest record. */
+	if (k == STATE_THIN_K_FLAT)
+		for (size_t i = 0; i + 1 < sp->n; i++)
+			strip_groups(&sp->recs[i].p);
+}
+
+void state_thin(struct state *st, double now)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < st->nprocs; i++) {
+		struct state_proc *sp = &st->procs[i];
+
+		if (sp->n)
+			thin_proc(sp, now);
+		if (sp->n == 0 || sp->recs[sp->n - 1].time < now - STATE_GONE_AGE) {
+			proc_free(sp);
+			continue;
+		}
+		st->procs[w++] = *sp;
+	}
+	st->nprocs = w;
+}
+
+static void format_rec(struct buf *out, const struct state_rec *r)
+{
+	const struct proc_sample *p = &r->p;
+
+	buf_addf(out, "{\"time\": %.3f, \"pid\": %d, \"start\": %llu, \"comm\": ",
+		 r->time, p->pid, p->start);
+	json_str(out, p->comm);
+	buf_adds(out, ", \"fds\": ");
+	if (p->fds >= 0)
+		buf_addf(out, "%ld", p->fds);
+	else
+		buf_adds(out, "null");
+	buf_adds(out, ", \"limit\": ");
+	if (p->limit >= 0)
+		buf_addf(out, "%ld", p->limit);
+	else
+		buf_adds(out, "null");
+	if (p->fd_err)
+		buf_addf(out, ", \"readable\": false, \"errno\": %d", p->fd_err);
+	if (p->classified) {
+		buf_adds(out, ", \"types\": {");
+		for (int t = 0; t < FD_NTYPES; t++)
+			buf_addf(out, "%s\"%s\": %u", t ? ", " : "", fd_type_name(t), p->types[t]);
+		buf_adds(out, "}, \"sockets\": [");
+		for (size_t i = 0; i < p->nsocks; i++) {
+			const struct sock_group *g = &p->socks[i];
+
+			buf_adds(out, i ? ", {\"proto\": " : "{\"proto\": ");
+			json_str(out, g->proto);
+			buf_addf(out, ", \"direction\": \"%s\", \"%s\": ", sock_dir_name(g->dir),
+				 g->dir == SOCK_OUT ? "remote" : "local");
+			json_str(out, g->endpoint);
+			buf_adds(out, ", \"state\": ");
+			json_str(out, g->state);
+			buf_addf(out, ", \"count\": %u}", g->count);
+		}
+		buf_adds(out, "], \"files\": [");
+		for (size_t i = 0; i < p->nfiles; i++) {
+			buf_adds(out, i ? ", {\"dir\": " : "{\"dir\": ");
+			json_str(out, p->files[i].dir);
+			buf_addf(out, ", \"count\": %u}", p->files[i].count);
+		}
+		buf_adds(out, "]");
+	}
+	buf_adds(out, "}\n");
+}
+
+void state_format(const struct state *st, struct buf *out)
+{
+	buf_addf(out, "%s %d\n", state_magic, STATE_VERSION);
+	for (size_t i = 0; i < st->nprocs; i++)
+		for (size_t k = 0; k < st->procs[i].n; k++)
+			format_rec(out, &st->procs[i].recs[k]);
+}
+
+/* Field readers: each returns false when the field is present with the
+ * wrong type (absent optional fields leave *out alone). */
+static bool get_num(json_object *o, const char *key, bool required, double *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return !required;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		return false;
+	*out = json_object_get_double(v);
+	return isfinite(*out);
+}
+
+/* A whole number in [min, max], or null (leaves *out, returns true). */
+static bool get_long(json_object *o, const char *key, bool required, long long min,
+		     long long max, long long *out)
+{
+	json_object *v;
+	long long x;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return !required;
+	if (!v)
+		return !required;
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	errno = 0;
+	x = json_object_get_int64(v);
+	if (errno || x < min || x > max)
+		return false;
+	*out = x;
+	return true;
+}
+
+static bool get_str(json_object *o, const char *key, char **out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return true;
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	*out = xstrdup(json_object_get_string(v));
+	return true;
+}
+
+static bool get_count(json_object *o, unsigned *out)
+{
+	long long c = -1;
+
+	if (!get_long(o, "count", true, 0, UINT_MAX, &c) || c < 0)
+		return false;
+	*out = (unsigned)c;
+	return true;
+}
+
+static bool parse_groups(json_object *o, struct proc_sample *p)
+{
+	json_object *types, *socks, *files;
+
+	if (!json_object_object_get_ex(o, "types", &types))
+		return true;
+	if (!json_object_is_type(types, json_type_object))
+		return false;
+	for (int t = 0; t < FD_NTYPES; t++) {
+		long long v = 0;
+
+		if (!get_long(types, fd_type_name(t), true, 0, UINT_MAX, &v))
+			return false;
+		p->types[t] = (unsigned)v;
+	}
+	p->classified = true;
+	if (json_object_object_get_ex(o, "sockets", &socks)) {
+		size_t n;
+
+		if (!json_object_is_type(socks, json_type_array))
+			return false;
+		n = json_object_array_length(socks);
+		p->socks = n ? xcalloc(n, sizeof(*p->socks)) : NULL;
+		for (size_t i = 0; i < n; i++) {
+			json_object *g = json_object_array_get_idx(socks, i), *d;
+			struct sock_group *sg = &p->socks[i];
+			int dir;
+
+			p->nsocks++;
+			if (!json_object_is_type(g, json_type_object) ||
+			    !json_object_object_get_ex(g, "direction", &d) ||
+			    !json_object_is_type(d, json_type_string) ||
+			    (dir = sock_dir_parse(json_object_get_string(d))) < 0)
+				return false;
+			sg->dir = (enum sock_dir)dir;
+			if (!get_str(g, "proto", &sg->proto) || !sg->proto ||
+			    !get_str(g, dir == SOCK_OUT ? "remote" : "local", &sg->endpoint) ||
+			    !get_str(g, "state", &sg->state) || !get_count(g, &sg->count))
+				return false;
+		}
+	}
+	if (json_object_object_get_ex(o, "files", &files)) {
+		size_t n;
+
+		if (!json_object_is_type(files, json_type_array))
+			return false;
+		n = json_object_array_length(files);
+		p->files = n ? xcalloc(n, sizeof(*p->files)) : NULL;
+		for (size_t i = 0; i < n; i++) {
+			json_object *g = json_object_array_get_idx(files, i);
+
+			p->nfiles++;
+			if (!json_object_is_type(g, json_type_object) ||
+			    !get_str(g, "dir", &p->files[i].dir) || !get_count(g, &p->files[i].count))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Parses one record line into r: true, or false when it is not one. */
+static bool parse_rec(json_object *o, struct state_rec *r)
+{
+	struct proc_sample *p = &r->p;
+	long long pid = -1, start = -1, fds = -1, limit = -1, err = 0;
+
+	memset(r, 0, sizeof(*r));
+	p->ppid = -1;
+	p->uid = -1;
+	if (!json_object_is_type(o, json_type_object) || !get_num(o, "time", true, &r->time) ||
+	    !get_long(o, "pid", true, 1, INT_MAX, &pid) ||
+	    !get_long(o, "start", true, 0, LLONG_MAX, &start) ||
+	    !get_long(o, "fds", false, 0, LONG_MAX, &fds) ||
+	    !get_long(o, "limit", false, 0, LONG_MAX, &limit) ||
+	    !get_long(o, "errno", false, 1, 4095, &err) || !get_str(o, "comm", &p->comm))
+		return false;
+	p->pid = (int)pid;
+	p->start = (unsigned long long)start;
+	p->fds = (long)fds;
+	p->limit = (long)limit;
+	p->fd_err = (int)err;
+	return parse_groups(o, p);
+}
+
+int state_parse(struct state *st, const char *text, size_t len, char *why, size_t nwhy)
+{
+	const char *line = text, *end = text + len;
+	char header[64];
+	size_t lineno = 1;
+	int version;
+
+	if (len == 0)
+		return 0;
+	{
+		const char *nl = memchr(text, '\n', len);
+		size_t n = nl ? (size_t)(nl - text) : len;
+		char extra;
+
+		snprintf(header, sizeof(header), "%.*s", (int)(n < 63 ? n : 63), text);
+		if (!nl || sscanf(header, "fdwatch-state %d%c", &version, &extra) != 1) {
+			snprintf(why, nwhy, "line 1: not an fdwatch state file");
+			return -EINVAL;
+		}
+		if (version != STATE_VERSION) {
+			snprintf(why, nwhy, "line 1: state format version %d, this fdwatch "
+				 "reads version %d", version, STATE_VERSION);
+			return -EINVAL;
+		}
+		line = nl + 1;
+	}
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
+		struct json_tokener *tok;
+		json_object *o;
+		struct state_rec r;
+		bool ok;
+
+		lineno++;
+		if (!nl) {
+			snprintf(why, nwhy, "line %zu: cut short (no newline at the end)", lineno);
+			return -EINVAL;
+		}
+		tok = json_tokener_new();
+		o = json_tokener_parse_ex(tok, line, (int)n);
+		ok = o && json_tokener_get_error(tok) == json_tokener_success &&
+		     tok->char_offset == (int)n;
+		json_tokener_free(tok);
+		if (!ok) {
+			json_object_put(o);
+			snprintf(why, nwhy, "line %zu: not a JSON object", lineno);
+			return -EINVAL;
+		}
+		ok = parse_rec(o, &r);
+		json_object_put(o);
+		if (!ok) {
+			proc_sample_clear(&r.p);
+			snprintf(why, nwhy, "line %zu: not a sample record", lineno);
+			return -EINVAL;
+		}
+		proc_insert(get_proc(st, r.p.pid, r.p.start), &r);
+		line = nl + 1;
+	}
+	return 0;
+}
+
+struct rec_ref {
+	const struct state_rec *r;
+};
+
+static int cmp_rec_ref(const void *a, const void *b)
+{
+	const struct state_rec *x = ((const struct rec_ref *)a)->r;
+	const struct state_rec *y = ((const struct rec_ref *)b)->r;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->p.pid != y->p.pid)
+		return x->p.pid < y->p.pid ? -1 : 1;
+	return x->p.start < y->p.start ? -1 : x->p.start > y->p.start;
+}
+
+void state_each(const struct state *st, void (*fn)(const struct state_rec *r, void *ctx), void *ctx)
+{
+	size_t n = state_count(st), k = 0;
+	struct rec_ref *refs = xcalloc(n ? n : 1, sizeof(*refs));
+
+	for (size_t i = 0; i < st->nprocs; i++)
+		for (size_t j = 0; j < st->procs[i].n; j++)
+			refs[k++].r = &st->procs[i].recs[j];
+	qsort(refs, n, sizeof(*refs), cmp_rec_ref);
+	for (size_t i = 0; i < n; i++)
+		fn(refs[i].r, ctx);
+	free(refs);
+}
+
+/* Moves a damaged file out of the way: PATH.corrupt-YYYYmmddTHHMMSS. */
+static void set_aside(const char *path, const char *why)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	char *dst;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	dst = xasprintf("%s.corrupt-%s", path, stamp);
+	for (int i = 1; access(dst, F_OK) == 0 && i < 100; i++) {
+		free(dst);
+		dst = xasprintf("%s.corrupt-%s.%d", path, stamp, i);
+	}
+	if (rename(path, dst) == 0)
+		warnx_("warning: state file %s is damaged (%s); moved it to %s and "
+		       "started a new history", path, why, dst);
+	else
+		warnx_("warning: state file %s is damaged (%s) and could not be moved "
+		       "aside (%s); starting a new history over it", path, why, strerror(errno));
+	free(dst);
+}
+
+static int take_lock(const char *path, int *out)
+{
+	char *lock = xasprintf("%s.lock", path);
+	double deadline = clock_mono() + STATE_LOCK_WAIT;
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), err;
+
+	if (fd < 0) {
+		err = -errno;
+		warnx_("cannot open the lock file %s: %s", lock, strerror(errno));
+		free(lock);
+		return err;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err = -errno;
+			warnx_("cannot lock %s: %s", lock, strerror(errno));
+			close(fd);
+			free(lock);
+			return err;
+		}
+		if (clock_mono() > deadline) {
+			warnx_("%s is still locked by another run after %.0f s; giving up",
+			       lock, STATE_LOCK_WAIT);
+			close(fd);
+			free(lock);
+			return -EWOULDBLOCK;
+		}
+		usleep(10000);
+	}
+	free(lock);
+	*out = fd;
+	return 0;
+}
+
+/* Reads fd to its end into a new NUL-terminated string (caller frees). */
+static int read_all(int fd, char **out, size_t *len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (;;) {
+		ssize_t r;
+
+		buf_reserve(&b, 65536);
+		r = read(fd, b.data + b.len, b.cap - b.len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+
+			buf_free(&b);
+			return err;
+		}
+		if (r == 0)
+			break;
+		b.len += (size_t)r;
+		b.data[b.len] = '\0';
+	}
+	*out = b.data;
+	*len = b.len;
+	return 0;
+}
+
+int state_open(const char *path, struct state **out)
+{
+	struct state *st;
+	struct stat sb;
+	char *text = NULL, *def = NULL, why[160];
+	size_t len = 0;
+	int err, fd;
+
+	if (!path) {
+		path = def = state_default_path();
+		if (!path) {
+			warnx_("no state file: HOME is not set (give --state FILE)");
+			return -ENOENT;
+		}
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->lock_fd = -1;
+	st->path = xstrdup(path);
+	free(def);
+	if (lstat(st->path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		char *real;
+
+		if (geteuid() == 0) {
+			warnx_("refusing the state file %s: it is a symbolic link (as root, "
+			       "give the real path)", st->path);
+			state_close(st);
+			return -ELOOP;
+		}
+		/* Replacing the file must not replace the user's link. */
+		real = realpath(st->path, NULL);
+		if (real) {
+			free(st->path);
+			st->path = real;
+		}
+	}
+	err = make_parents(st->path);
+	if (err < 0) {
+		warnx_("cannot create the directory of %s: %s", st->path, strerror(-err));
+		state_close(st);
+		return err;
+	}
+	err = take_lock(st->path, &st->lock_fd);
+	if (err < 0) {
+		state_close(st);
+		return err;
+	}
+	fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno != ENOENT) {
+		err = -errno;
+		warnx_("cannot open the state file %s: %s", st->path, strerror(errno));
+		state_close(st);
+		return err;
+	}
+	if (fd >= 0) {
+		if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			warnx_("cannot use the state file %s: not a regular file", st->path);
+			close(fd);
+			state_close(st);
+			return -EINVAL;
+		}
+		err = read_all(fd, &text, &len);
+		close(fd);
+		if (err < 0) {
+			warnx_("cannot read the state file %s: %s", st->path, strerror(-err));
+			state_close(st);
+			return err;
+		}
+		if (text && state_parse(st, text, len, why, sizeof(why)) < 0) {
+			state_clear(st);
+			set_aside(st->path, why);
+			st->set_aside = true;
+		}
+		free(text);
+	}
+	*out = st;
+	return 0;
+}
+
+int state_save(struct state *st)
+{
+	const char *slash = strrchr(st->path, '/');
+	char *tmp, *dir;
+	struct buf b;
+	size_t off = 0;
+	double now = 0;
+	int fd, err = 0;
+
+	for (size_t i = 0; i < st->nprocs; i++)
+		if (st->procs[i].n && st->procs[i].recs[st->procs[i].n - 1].time > now)
+			now = st->procs[i].recs[st->procs[i].n - 1].time;
+	state_thin(st, now);
+	buf_init(&b);
+	state_format(st, &b);
+	tmp = xasprintf("%s.tmp-XXXXXX", st->path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while (!err && off < b.len) {
+		ssize_t n = write(fd, b.data + off, b.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			err = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, st->path) < 0)
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		goto out;
+	}
+	/* The rename itself must survive a crash. */
+	dir = slash ? xstrndup(st->path, slash == st->path ? 1 : (size_t)(slash - st->path))
+		    : xstrdup(".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+out:
+	if (err)
+		warnx_("cannot save the state file %s: %s", st->path, strerror(-err));
+	free(tmp);
+	buf_free(&b);
+	return err;
+}
+
+void state_close(struct state *st)
+{
+	if (!st)
+		return;
+	state_clear(st);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	free(st->path);
+	free(st);
+}

@@ -1,0 +1,219 @@
+/* unit-metrics.c - the Prometheus exposition of a synthetic sample and the
+ * atomic textfile writer. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "metrics.h"
+
+/* Counts the lines of text that start with prefix. */
+static int count_lines(const char *text, const char *prefix)
+{
+	int n = 0;
+	size_t k = strlen(prefix);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, prefix, k) == 0)
+			n++;
+	return n;
+}
+
+static struct sample *make_sample(void)
+{
+	struct sample *s = sample_new();
+	struct proc_sample *p;
+
+	s->time = 1764000000.25;
+	p = sample_add_proc(s);
+	p->pid = 4242;
+	p->start = 123456;
+	p->comm = xstrdup("fe\"t\\ch\ner\xff");
+	p->fds = 812;
+	p->limit = 1024;
+	p->classified = true;
+	p->types[FD_SOCKET] = 800;
+	p->types[FD_FILE] = 12;
+	for (unsigned i = 0; i < 12; i++) {
+		char ep[32];
+
+		snprintf(ep, sizeof(ep), "10.0.0.%u:443", i);
+		proc_sample_add_socks(p, "tcp", SOCK_OUT, ep, "CLOSE_WAIT", 100 - i);
+	}
+	proc_sample_add_socks(p, "unix", SOCK_NONE, NULL, NULL, 3);
+	proc_sample_sort_groups(p);
+
+	p = sample_add_proc(s);
+	p->pid = 7;
+	p->start = 99;
+	p->comm = xstrdup("init");
+	p->fds = 20;
+	p->limit = -1;      /* unlimited: no limit series */
+	p->fd_err = EACCES; /* unreadable: no types */
+	sample_finish(s);
+	return s;
+}
+
+static void test_render(void **state)
+{
+	struct sample *s = make_sample();
+	struct metrics_input in = { .s = s, .growth = NULL, .scrape_seconds = 0.0125, .top_k = 3 };
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	metrics_render(&b, &in);
+	/* Every family has exactly one HELP and one TYPE line. */
+	assert_int_equal(count_lines(b.data, "# HELP fdwatch_process_open_fds "), 1);
+	assert_int_equal(count_lines(b.data, "# TYPE fdwatch_process_open_fds gauge"), 1);
+	assert_int_equal(count_lines(b.data, "# TYPE fdwatch_process_sockets gauge"), 1);
+	assert_int_equal(count_lines(b.data, "fdwatch_process_open_fds{"), 2);
+	/* The limit of the unlimited process is absent, not 0 or -1. */
+	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_limit{"), 1);
+	assert_non_null(strstr(b.data, "fdwatch_process_fd_limit{pid=\"4242\","));
+	/* Hostile comm escaped: quote, backslash, newline; invalid UTF-8. */
+	assert_non_null(strstr(b.data, "comm=\"fe\\\"t\\\\ch\\ner\xef\xbf\xbd\""));
+	/* Types only for the classified process. */
+	assert_int_equal(count_lines(b.data, "fdwatch_process_fds_by_type{"), FD_NTYPES);
+	assert_non_null(strstr(b.data, ",type=\"socket\"} 800\n"));
+	/* Top 3 socket groups, the rest summed. */
+	assert_int_equal(count_lines(b.data, "fdwatch_process_sockets{"), 3);
+	assert_non_null(strstr(b.data, "proto=\"tcp\",direction=\"out\",endpoint=\"10.0.0.0:443\","
+				       "state=\"CLOSE_WAIT\"} 100\n"));
+	assert_null(strstr(b.data, "10.0.0.3:443"));
+	/* 12 groups of 100..89 plus 3 unix: omitted = 97+..+89 + 3 */
+	assert_non_null(strstr(b.data, "fdwatch_process_sockets_omitted{pid=\"4242\""));
+	assert_non_null(strstr(b.data, "} 840\n"));
+	/* No growth families without history. */
+	assert_null(strstr(b.data, "fdwatch_process_fd_growth_rate"));
+	assert_non_null(strstr(b.data, "\nfdwatch_processes_sampled 2\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_processes_unreadable 1\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_open_fds 832\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_scrape_duration_seconds 0.0125"));
+	assert_true(b.len > 0 && b.data[b.len - 1] == '\n');
+	buf_free(&b);
+	sample_free(s);
+}
+
+static void test_render_growth(void **state)
+{
+	struct sample *s = make_sample();
+	struct metrics_growth g[2];
+	struct metrics_input in = { .s = s, .growth = g, .scrape_seconds = NAN, .top_k = 100 };
+	struct buf b;
+
+	(void)state;
+	memset(g, 0, sizeof(g));
+	/* procs are sorted by pid: 7 first, then 4242 */
+	g[0].known = true;
+	g[0].rate = 0;
+	g[0].eta = NAN;
+	g[0].level = 0;
+	g[1].known = true;
+	g[1].rate = 2.5;
+	g[1].eta = 84.8;
+	g[1].level = 2;
+	buf_init(&b);
+	metrics_render(&b, &in);
+	assert_int_equal(count_lines(b.data, "fdwatch_process_sockets{"), 13);
+	assert_non_null(strstr(b.data, "} 0\n"));
+	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_growth_rate{"), 2);
+	assert_non_null(strstr(b.data, "fdwatch_process_fd_growth_rate{pid=\"4242\""));
+	/* ETA only where it is finite. */
+	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_limit_eta_seconds{"), 1);
+	assert_non_null(strstr(b.data, "} 84.799999999999997\n"));
+	assert_int_equal(count_lines(b.data, "fdwatch_process_alert_level{"), 2);
+	assert_non_null(strstr(b.data, "fdwatch_scrape_duration_seconds NaN\n"));
+	buf_free(&b);
+	sample_free(s);
+}
+
+static void test_value(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	metrics_value(&b, 3);
+	buf_addc(&b, ' ');
+	metrics_value(&b, INFINITY);
+	buf_addc(&b, ' ');
+	metrics_value(&b, 0.5);
+	assert_string_equal(b.data, "3 +Inf 0.5");
+	buf_free(&b);
+}
+
+/* Number of entries in dir, . and .. excluded. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_write_atomic(void **state)
+{
+	char dir[] = "/tmp/unit-metrics-XXXXXX", *path, *text = NULL;
+	FILE *f;
+	long n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/fdwatch.prom", dir);
+	assert_int_equal(metrics_write_atomic(path, "a 1\n", 4), 0);
+	assert_int_equal(metrics_write_atomic(path, "b 2\n", 4), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	text = calloc(1, 64);
+	n = (long)fread(text, 1, 63, f);
+	fclose(f);
+	assert_int_equal(n, 4);
+	assert_string_equal(text, "b 2\n");
+	assert_int_equal(dir_entries(dir), 1); /* no temp file left */
+	free(text);
+	/* A directory that does not exist: an error, nothing created. */
+	free(path);
+	path = xasprintf("%s/missing/fdwatch.prom", dir);
+	assert_int_equal(metrics_write_atomic(path, "c 3\n", 4), -ENOENT);
+	/* A path that is a directory: rename fails, the temp file is gone. */
+	free(path);
+	path = xasprintf("%s/sub", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_true(metrics_write_atomic(path, "d 4\n", 4) < 0);
+	assert_int_equal(dir_entries(dir), 2);
+	rmdir(path);
+	free(path);
+	path = xasprintf("%s/fdwatch.prom", dir);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_growth),
+		cmocka_unit_test(test_value),
+		cmocka_unit_test(test_write_atomic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
