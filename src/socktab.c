@@ -272,6 +272,9 @@ static const struct sock_entry *listeners_for(const struct sock_entry *lis, size
 {
 	size_t lo = 0, hi = n;
 
+	*count = 0;
+	if (!n) /* lis is NULL then, and NULL + 0 is undefined */
+		return lis;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
