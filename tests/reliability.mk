@@ -1,1 +1,39 @@
-# (this area has no files yet)
+# Reliability and security: hostile text, races, privileges, the program's
+# own resources, bad input, and the fuzz targets with their seed corpora.
+
+# Integration tests with real processes, fixture trees and other users.
+REL_TESTS = \
+	tests/rel-fuzz-corpus.sh
+TESTS += $(REL_TESTS)
+EXTRA_DIST += $(REL_TESTS)
+
+# libFuzzer targets. With --enable-fuzzing (CC=clang) they are fuzzers,
+# built by `make` and run by tests/fuzz/run.sh; otherwise each is linked
+# with a small main() that replays its corpus, and rel-fuzz-corpus.sh runs
+# every seed and every input once found as a regression test.
+FUZZ_TARGETS = \
+	tests/fuzz/fuzz-escape \
+	tests/fuzz/fuzz-fdlink \
+	tests/fuzz/fuzz-procfile \
+	tests/fuzz/fuzz-procnet
+if FUZZING
+noinst_PROGRAMS += $(FUZZ_TARGETS)
+FUZZ_MAIN =
+else
+check_PROGRAMS += $(FUZZ_TARGETS)
+FUZZ_MAIN = tests/fuzz/standalone.c
+endif
+FUZZ_LINK = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_escape_SOURCES = tests/fuzz/fuzz-escape.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_escape_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_escape_LDADD = $(FDWATCH_LIBS)
+tests_fuzz_fuzz_fdlink_SOURCES = tests/fuzz/fuzz-fdlink.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_fdlink_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_fdlink_LDADD = $(FDWATCH_LIBS)
+tests_fuzz_fuzz_procfile_SOURCES = tests/fuzz/fuzz-procfile.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_procfile_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_procfile_LDADD = $(FDWATCH_LIBS)
+tests_fuzz_fuzz_procnet_SOURCES = tests/fuzz/fuzz-procnet.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_procnet_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_procnet_LDADD = $(FDWATCH_LIBS)
+EXTRA_DIST += tests/fuzz/standalone.c tests/fuzz/run.sh tests/fuzz/corpus
