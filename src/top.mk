@@ -1,1 +1,11 @@
-# (this area has no files yet)
+# The live view: a curses-free view model (unit-tested) and the one file
+# that talks to the terminal.
+libfdwatch_a_SOURCES += \
+	src/topview.c src/topview.h \
+	src/tui.c src/tui.h
+
+check_PROGRAMS += tests/unit-topview
+TESTS += tests/unit-topview
+tests_unit_topview_SOURCES = tests/unit-topview.c
+tests_unit_topview_LDADD = $(UNIT_LIBS)
+tests_unit_topview_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -1,0 +1,33 @@
+/* tui.h - the terminal of `fdwatch top`; tui.c is the only file in the
+ * project that includes curses. It paints screens rendered by topview and
+ * turns keystrokes into topview keys. */
+#ifndef FDWATCH_TUI_H
+#define FDWATCH_TUI_H
+
+#include <stdbool.h>
+
+#include "topview.h"
+
+/* What tui_wait returns besides a key. */
+enum { TUI_TIMEOUT = -1, TUI_RESIZE = -2, TUI_SIGNAL = -3 };
+
+/* Whether the locale's character set is UTF-8 (else draw with ASCII). */
+bool tui_utf8(void);
+/* Takes over the terminal: curses on, the fatal hook set, and stderr held
+ * back until tui_end so that messages do not scribble on the screen.
+ * Returns 0, or -1 with the reason in *why (static). */
+int tui_start(bool color, const char **why);
+/* Gives the terminal back as it was and prints what was written to stderr
+ * meanwhile. Safe to call twice, and from fatal(). */
+void tui_end(void);
+/* The terminal's size now. */
+void tui_size(int *cols, int *rows);
+/* Paints a rendered screen. */
+void tui_paint(const struct tv_screen *scr);
+/* Returns the next key (a TV_KEY_* or a character), waiting for one until
+ * the monotonic time deadline (< 0: no deadline); TUI_TIMEOUT at the
+ * deadline, TUI_RESIZE when the terminal changed size, TUI_SIGNAL when a
+ * signal set loop_stop_signal. Sleeps in poll: no CPU while waiting. */
+int tui_wait(double deadline);
+
+#endif

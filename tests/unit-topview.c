@@ -1,0 +1,639 @@
+/* unit-topview.c - the live view's model rendered to text without a
+ * terminal: layout at several widths, sort, filter, keys, detail view,
+ * sparkline and chart, escaping of hostile names, ASCII fallback. */
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "escape.h"
+#include "topview.h"
+
+/* A sample of three processes: a leaking client, a steady server, and an
+ * unreadable one. */
+static struct sample *make_sample(const char *leaker_comm)
+{
+	struct sample *s = sample_new();
+	struct proc_sample *p;
+
+	p = sample_add_proc(s);
+	p->pid = 100;
+	p->start = 5000;
+	p->comm = xstrdup("steady-srv");
+	p->user = xstrdup("www");
+	p->fds = 300;
+	p->limit = 1024;
+	p->classified = true;
+	p->types[FD_SOCKET] = 290;
+	p->types[FD_FILE] = 10;
+	proc_sample_add_socks(p, "tcp", SOCK_IN, "0.0.0.0:80", "ESTABLISHED", 289);
+	proc_sample_add_socks(p, "tcp", SOCK_LISTEN, "0.0.0.0:80", "LISTEN", 1);
+
+	p = sample_add_proc(s);
+	p->pid = 4242;
+	p->start = 7000;
+	p->comm = xstrdup(leaker_comm);
+	p->user = xstrdup("app");
+	p->fds = 812;
+	p->limit = 1024;
+	p->classified = true;
+	p->types[FD_SOCKET] = 800;
+	p->types[FD_FILE] = 6;
+	p->types[FD_PIPE] = 2;
+	p->types[FD_ANON] = 4;
+	proc_sample_add_socks(p, "tcp", SOCK_OUT, "127.0.0.1:8080", "CLOSE_WAIT", 640);
+	proc_sample_add_socks(p, "tcp", SOCK_OUT, "10.0.0.1:5432", "ESTABLISHED", 160);
+
+	p = sample_add_proc(s);
+	p->pid = 1;
+	p->start = 10;
+	p->comm = xstrdup("init");
+	p->user = xstrdup("root");
+	p->fds = -1;
+	p->limit = -1;
+	p->fd_err = 13;
+	for (size_t i = 0; i < s->nprocs; i++)
+		proc_sample_sort_groups(&s->procs[i]);
+	sample_finish(s);
+	s->time = 1764000000;
+	return s;
+}
+
+static size_t index_of(const struct sample *s, int pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return i;
+	fail_msg("pid %d not in sample", pid);
+	return 0;
+}
+
+/* Fills the stats as the tracker would: 4242 critical and growing. */
+static void fill(struct topview *v)
+{
+	const struct sample *s = topview_sample(v);
+	size_t k = index_of(s, 4242), q = index_of(s, 100);
+	struct tv_stats *st = topview_stats(v, k);
+
+	st->level = TV_CRITICAL;
+	st->rate = 2.5;
+	st->eta = 84.8;
+	st->src_type = FD_SOCKET;
+	st->src_proto = xstrdup("tcp");
+	st->src_dir = SOCK_OUT;
+	st->src_endpoint = xstrdup("127.0.0.1:8080");
+	st->src_state = xstrdup("CLOSE_WAIT");
+	st->nseries = 20;
+	st->series = calloc(20, sizeof(double));
+	for (int i = 0; i < 20; i++)
+		st->series[i] = 760 + 2.5 * i;
+	st->nchart = 10;
+	st->chart = calloc(10, sizeof(double));
+	for (int i = 0; i < 10; i++)
+		st->chart[i] = 400 + 45 * i;
+	st->chart_span = 160;
+	st->group_rate = calloc(2, sizeof(double));
+	st->group_rate[0] = 2.5; /* sorted largest first: CLOSE_WAIT */
+	st->group_rate[1] = 0;
+
+	st = topview_stats(v, q);
+	st->rate = 0;
+	st->nseries = 20;
+	st->series = calloc(20, sizeof(double));
+	for (int i = 0; i < 20; i++)
+		st->series[i] = 300;
+}
+
+static struct topview *make_view(bool ascii, const char *comm)
+{
+	struct topview *v = topview_new(ascii, 1.0);
+
+	topview_set_host(v, "testhost");
+	topview_set_sample(v, make_sample(comm));
+	fill(v);
+	topview_refresh(v);
+	return v;
+}
+
+static char *render(struct topview *v, int cols, int rows)
+{
+	struct tv_screen scr;
+	char *text;
+
+	topview_render(v, cols, rows, &scr);
+	/* Every line fits, and every segment is free of control bytes. */
+	for (int i = 0; i < scr.rows; i++) {
+		int w = 0;
+
+		for (size_t k = 0; k < scr.lines[i].nsegs; k++) {
+			const char *t = scr.lines[i].segs[k].text;
+
+			for (const char *c = t; *c; c++)
+				assert_false((unsigned char)*c < 0x20 || *c == 0x7f);
+			w += tv_width(t);
+		}
+		assert_true(w <= cols);
+		assert_int_equal(w, scr.lines[i].used);
+	}
+	text = tv_screen_text(&scr);
+	tv_screen_free(&scr);
+	return text;
+}
+
+/* The text of screen line n (0-based); caller frees. */
+static char *line_of(const char *text, int n)
+{
+	const char *p = text, *e;
+
+	while (n-- > 0) {
+		p = strchr(p, '\n');
+		assert_non_null(p);
+		p++;
+	}
+	e = strchr(p, '\n');
+	return strndup(p, e ? (size_t)(e - p) : strlen(p));
+}
+
+/* The screen line holding needle, or -1. */
+static int line_with(const char *text, const char *needle)
+{
+	const char *hit = strstr(text, needle);
+	int n = 0;
+
+	if (!hit)
+		return -1;
+	for (const char *p = text; p < hit; p++)
+		n += *p == '\n';
+	return n;
+}
+
+static void test_wide_layout(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	char *t = render(v, 120, 30);
+	int h = line_with(t, "PID");
+	char *hdr;
+
+	(void)state;
+	assert_true(h >= 0);
+	hdr = line_of(t, h);
+	for (const char *const *c = (const char *const[]){ "LVL", "PID", "USER", "COMMAND", "FDS",
+							  "LIMIT", "USE%", "RATE/s", "ETA", "TREND",
+							  "ENDPOINT", NULL }; *c; c++)
+		assert_non_null(strstr(hdr, *c));
+	/* The alerting process is the first row, with its level, its ETA and
+	 * the growing endpoint. */
+	{
+		char *row = line_of(t, h + 1);
+
+		assert_non_null(strstr(row, "CRIT"));
+		assert_non_null(strstr(row, "4242"));
+		assert_non_null(strstr(row, "fetcher"));
+		assert_non_null(strstr(row, "+2.50"));
+		assert_non_null(strstr(row, "1m24s"));
+		assert_non_null(strstr(row, "\u2192127.0.0.1:8080 CLOSE_WAIT \u00d7640"));
+		assert_non_null(strstr(row, "\u2588")); /* sparkline top */
+		free(row);
+	}
+	/* Unknown values are shown as unknown, not as 0. */
+	{
+		char *row = line_of(t, line_with(t, "init"));
+
+		assert_non_null(strstr(row, "?"));
+		assert_non_null(strstr(row, "(not readable)"));
+		free(row);
+	}
+	assert_non_null(strstr(t, "Processes: 3 shown of 3 (1 not readable)"));
+	assert_non_null(strstr(t, "1 critical, 0 warning"));
+	assert_non_null(strstr(t, "testhost"));
+	free(hdr);
+	free(t);
+	topview_free(v);
+}
+
+static void test_narrow_layout(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	int widths[] = { 60, 61, 70, 80, 95, 100 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		char *t = render(v, widths[i], 15);
+		char *hdr = line_of(t, line_with(t, "PID"));
+
+		/* The essentials stay at every width. */
+		for (const char *const *c = (const char *const[]){ "LVL", "PID", "COMMAND", "FDS",
+								  "RATE/s", "ETA", "ENDPOINT", NULL };
+		     *c; c++)
+			assert_non_null(strstr(hdr, *c));
+		assert_non_null(strstr(t, "127.0.0.1:8080"));
+		if (widths[i] == 60) {
+			assert_null(strstr(hdr, "USER"));
+			assert_null(strstr(hdr, "LIMIT"));
+			assert_null(strstr(hdr, "TREND"));
+		}
+		free(hdr);
+		free(t);
+	}
+	topview_free(v);
+}
+
+static void test_too_small(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	char *t = render(v, 59, 20);
+
+	(void)state;
+	assert_non_null(strstr(t, "terminal too small (59x20)"));
+	assert_int_equal(line_with(t, "PID"), -1);
+	free(t);
+	t = render(v, 20, 3);
+	assert_non_null(strstr(t, "terminal too"));
+	free(t);
+	topview_free(v);
+}
+
+static void test_sort_keys(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	const struct sample *s = topview_sample(v);
+	char *t, *hdr;
+	bool rev;
+
+	(void)state;
+	assert_int_equal(topview_sort(v, &rev), TV_COL_RATE);
+	t = render(v, 120, 30);
+	hdr = line_of(t, line_with(t, "PID"));
+	assert_non_null(strstr(hdr, "RATE/s\u25be"));
+	free(hdr);
+	free(t);
+
+	assert_true(topview_key(v, '>') & TV_ACT_REDRAW);
+	assert_int_equal(topview_sort(v, NULL), TV_COL_ETA);
+	assert_true(topview_key(v, '<') & TV_ACT_REDRAW);
+	assert_true(topview_key(v, '<') & TV_ACT_REDRAW);
+	assert_int_equal(topview_sort(v, NULL), TV_COL_USE);
+	for (int i = 0; i < 10; i++)
+		topview_key(v, '<');
+	assert_int_equal(topview_sort(v, NULL), TV_COL_PID);
+	t = render(v, 120, 30);
+	hdr = line_of(t, line_with(t, "PID"));
+	assert_non_null(strstr(hdr, "PID\u25b4"));
+	assert_null(strstr(hdr, "RATE/s\u25be"));
+	free(hdr);
+	free(t);
+	/* By pid: the alerting process stays first, then ascending pids. */
+	assert_int_equal(s->procs[topview_row(v, 0)].pid, 4242);
+	assert_int_equal(s->procs[topview_row(v, 1)].pid, 1);
+	assert_int_equal(s->procs[topview_row(v, 2)].pid, 100);
+	topview_key(v, 'r');
+	assert_int_equal(s->procs[topview_row(v, 0)].pid, 4242);
+	assert_int_equal(s->procs[topview_row(v, 1)].pid, 100);
+	assert_int_equal(s->procs[topview_row(v, 2)].pid, 1);
+	/* By FDS: unknown counts go last. */
+	topview_key(v, '>');
+	topview_key(v, '>');
+	topview_key(v, '>');
+	assert_int_equal(topview_sort(v, NULL), TV_COL_FDS);
+	assert_int_equal(s->procs[topview_row(v, 1)].pid, 100);
+	assert_int_equal(s->procs[topview_row(v, 2)].pid, 1);
+	topview_free(v);
+}
+
+static void test_filter(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	char *t;
+
+	(void)state;
+	assert_int_equal(topview_nrows(v), 3);
+	topview_key(v, '/');
+	topview_key(v, 'S');
+	topview_key(v, 't');
+	/* Narrows while typing, case-insensitively. */
+	assert_int_equal(topview_nrows(v), 1);
+	t = render(v, 100, 20);
+	assert_non_null(strstr(t, "Filter by name: St"));
+	assert_non_null(strstr(t, "steady-srv"));
+	assert_null(strstr(t, "fetcher"));
+	free(t);
+	topview_key(v, TV_KEY_ENTER);
+	assert_int_equal(topview_nrows(v), 1);
+	t = render(v, 100, 20);
+	assert_non_null(strstr(t, "Processes: 1 shown of 3"));
+	assert_non_null(strstr(t, "Filter: St"));
+	free(t);
+	/* A new sample keeps the filter. */
+	topview_set_sample(v, make_sample("fetcher"));
+	fill(v);
+	topview_refresh(v);
+	assert_int_equal(topview_nrows(v), 1);
+	/* Esc in the prompt restores the filter before; Esc in the list
+	 * clears it. */
+	topview_key(v, '/');
+	topview_key(v, TV_KEY_BACKSPACE);
+	topview_key(v, TV_KEY_BACKSPACE);
+	assert_int_equal(topview_nrows(v), 3);
+	topview_key(v, TV_KEY_ESC);
+	assert_int_equal(topview_nrows(v), 1);
+	topview_key(v, TV_KEY_ESC);
+	assert_int_equal(topview_nrows(v), 3);
+	/* No match says so. */
+	topview_key(v, '/');
+	topview_key(v, 'z');
+	topview_key(v, 'z');
+	topview_key(v, TV_KEY_ENTER);
+	t = render(v, 100, 20);
+	assert_non_null(strstr(t, "no process matches"));
+	free(t);
+	topview_free(v);
+}
+
+static void test_hostile_name(void **state)
+{
+	struct topview *v = make_view(false, "\x1b[2J\x1b]0;x\x07\nevil\xff");
+	char *t = render(v, 120, 30);
+
+	(void)state;
+	/* render() already checked that no control byte reaches the screen. */
+	assert_non_null(strstr(t, "\\e[2J"));
+	free(t);
+	/* The detail view shows the whole name, escaped. */
+	topview_key(v, TV_KEY_ENTER);
+	t = render(v, 120, 40);
+	assert_non_null(strstr(t, "\\e[2J\\e]0;x\\x07\\nevil\\xff"));
+	free(t);
+	topview_free(v);
+}
+
+static void test_ascii_fallback(void **state)
+{
+	struct topview *v = make_view(true, "f\xc3\xa9tcher");
+	char *t = render(v, 120, 30);
+
+	(void)state;
+	for (const char *c = t; *c; c++)
+		assert_true((unsigned char)*c < 0x80);
+	assert_non_null(strstr(t, "->127.0.0.1:8080 CLOSE_WAIT x640"));
+	assert_non_null(strstr(t, "f?tcher"));
+	free(t);
+	topview_key(v, TV_KEY_ENTER);
+	t = render(v, 120, 50);
+	for (const char *c = t; *c; c++)
+		assert_true((unsigned char)*c < 0x80);
+	assert_non_null(strstr(t, "limit"));
+	free(t);
+	topview_free(v);
+}
+
+static void test_sparkline(void **state)
+{
+	double up[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	double flat[] = { 5, 5, 5, 5 };
+	double gap[] = { 10, NAN, 30 };
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	tv_sparkline(&b, up, 16, 8, false);
+	/* The last 8 values, lowest to highest. */
+	assert_string_equal(b.data, "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588");
+	buf_reset(&b);
+	tv_sparkline(&b, up, 16, 8, true);
+	assert_string_equal(b.data, "_.,-~=*#");
+	buf_reset(&b);
+	/* Fewer values than room: right-aligned. */
+	tv_sparkline(&b, flat, 4, 6, true);
+	assert_string_equal(b.data, "  ____");
+	buf_reset(&b);
+	tv_sparkline(&b, gap, 3, 3, true);
+	assert_string_equal(b.data, "_ #");
+	buf_reset(&b);
+	tv_sparkline(&b, NULL, 0, 3, true);
+	assert_string_equal(b.data, "   ");
+	buf_free(&b);
+}
+
+static void test_detail(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	struct fd_entry *e = calloc(3, sizeof(*e));
+	unsigned long long start;
+	int pid, act;
+	char *t;
+
+	(void)state;
+	assert_false(topview_detail_proc(v, &pid, &start));
+	act = topview_key(v, TV_KEY_ENTER);
+	assert_true(act & TV_ACT_FDS);
+	assert_true(topview_detail_proc(v, &pid, &start));
+	assert_int_equal(pid, 4242);
+	assert_int_equal(start, 7000);
+	t = render(v, 120, 60);
+	assert_non_null(strstr(t, "PID 4242  fetcher"));
+	assert_non_null(strstr(t, "(listing...)"));
+	free(t);
+
+	e[0].fd = 0;
+	e[0].type = FD_FILE;
+	e[0].target = xstrdup("/dev/null");
+	e[1].fd = 3;
+	e[1].type = FD_SOCKET;
+	e[1].target = xstrdup("tcp 127.0.0.1:40000->127.0.0.1:8080 CLOSE_WAIT");
+	e[2].fd = 4;
+	e[2].type = FD_FILE;
+	e[2].target = xstrdup("/tmp/\x1b[2Jx");
+	topview_set_fds(v, e, 3);
+	t = render(v, 120, 60);
+	assert_non_null(strstr(t, "CRITICAL"));
+	assert_non_null(strstr(t, "Types  file 6   socket 800   pipe 2   anon 4   other 0"));
+	/* Socket groups with their own growth. */
+	{
+		char *row = line_of(t, line_with(t, "127.0.0.1:8080  "));
+
+		assert_non_null(strstr(row, "out"));
+		assert_non_null(strstr(row, "CLOSE_WAIT"));
+		assert_non_null(strstr(row, "640"));
+		assert_non_null(strstr(row, "+2.50"));
+		free(row);
+	}
+	/* The chart marks the limit. */
+	{
+		int l = line_with(t, " limit");
+
+		assert_true(l > 0);
+		assert_non_null(strstr(line_of(t, l), "1024"));
+	}
+	assert_non_null(strstr(t, "Open fds (3)"));
+	assert_non_null(strstr(t, "/dev/null"));
+	assert_non_null(strstr(t, "/tmp/\\e[2Jx"));
+	free(t);
+
+	/* A small screen scrolls the document. */
+	t = render(v, 80, 12);
+	assert_null(strstr(t, "/dev/null"));
+	free(t);
+	topview_key(v, TV_KEY_END);
+	t = render(v, 80, 12);
+	assert_non_null(strstr(t, "/tmp/\\e[2Jx"));
+	assert_non_null(strstr(t, "PID 4242")); /* the title stays */
+	free(t);
+	topview_key(v, TV_KEY_HOME);
+	t = render(v, 80, 12);
+	assert_non_null(strstr(t, "Types"));
+	free(t);
+
+	/* An error listing says why. */
+	topview_set_fds(v, NULL, -13);
+	t = render(v, 120, 60);
+	assert_non_null(strstr(t, "cannot be listed: Permission denied"));
+	free(t);
+
+	/* Esc returns to the list with the same selection. */
+	assert_true(topview_key(v, TV_KEY_ESC) & TV_ACT_REDRAW);
+	assert_false(topview_detail_proc(v, &pid, &start));
+	assert_int_equal(topview_selected(v)->pid, 4242);
+	t = render(v, 120, 30);
+	assert_true(line_with(t, "ENDPOINT") >= 0);
+	free(t);
+	topview_free(v);
+}
+
+static void test_detail_exited(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	struct sample *s = sample_new();
+	char *t;
+
+	(void)state;
+	topview_key(v, TV_KEY_ENTER);
+	sample_finish(s);
+	topview_set_sample(v, s);
+	topview_refresh(v);
+	t = render(v, 100, 20);
+	assert_non_null(strstr(t, "PID 4242 has exited"));
+	free(t);
+	topview_key(v, TV_KEY_ESC);
+	t = render(v, 100, 20);
+	assert_non_null(strstr(t, "Processes: 0 shown of 0"));
+	free(t);
+	topview_free(v);
+}
+
+static void test_selection(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+
+	(void)state;
+	assert_int_equal(topview_selected(v)->pid, 4242);
+	topview_key(v, TV_KEY_DOWN);
+	assert_int_equal(topview_selected(v)->pid, 100);
+	/* The selection follows its process into the next sample. */
+	topview_set_sample(v, make_sample("fetcher"));
+	fill(v);
+	topview_refresh(v);
+	assert_int_equal(topview_selected(v)->pid, 100);
+	topview_key(v, TV_KEY_END);
+	assert_int_equal(topview_selected(v)->pid, 1);
+	topview_key(v, TV_KEY_DOWN);
+	assert_int_equal(topview_selected(v)->pid, 1);
+	topview_key(v, TV_KEY_HOME);
+	assert_int_equal(topview_selected(v)->pid, 4242);
+	topview_key(v, TV_KEY_UP);
+	assert_int_equal(topview_selected(v)->pid, 4242);
+	topview_key(v, TV_KEY_PGDN);
+	assert_int_equal(topview_selected(v)->pid, 1);
+	topview_free(v);
+}
+
+static void test_keys(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	char *t;
+
+	(void)state;
+	assert_true(topview_key(v, 'q') & TV_ACT_QUIT);
+	assert_false(topview_paused(v));
+	assert_true(topview_key(v, ' ') & TV_ACT_SCHEDULE);
+	assert_true(topview_paused(v));
+	t = render(v, 100, 20);
+	assert_non_null(strstr(t, "PAUSED"));
+	free(t);
+	topview_key(v, ' ');
+	assert_false(topview_paused(v));
+	assert_true(topview_key(v, '+') & TV_ACT_SCHEDULE);
+	assert_true(topview_interval(v) > 1.0);
+	topview_key(v, '-');
+	topview_key(v, '-');
+	assert_true(topview_interval(v) < 1.0);
+	for (int i = 0; i < 30; i++)
+		topview_key(v, '-');
+	assert_true(topview_interval(v) > 0.05);
+	/* Help lists the keys; any key returns. */
+	topview_key(v, 'h');
+	t = render(v, 100, 30);
+	assert_non_null(strstr(t, "keys"));
+	assert_non_null(strstr(t, "filter by process name"));
+	free(t);
+	assert_false(topview_key(v, 'x') & TV_ACT_QUIT);
+	t = render(v, 100, 30);
+	assert_true(line_with(t, "ENDPOINT") >= 0);
+	free(t);
+	/* A message shows until the next key. */
+	topview_message(v, "hello\x1b[2J");
+	t = render(v, 100, 30);
+	assert_non_null(strstr(t, "hello\\e[2J"));
+	free(t);
+	topview_key(v, TV_KEY_DOWN);
+	t = render(v, 100, 30);
+	assert_null(strstr(t, "hello"));
+	free(t);
+	topview_free(v);
+}
+
+static void test_no_sample(void **state)
+{
+	struct topview *v = topview_new(false, 0.25);
+	char *t;
+
+	(void)state;
+	t = render(v, 80, 20);
+	assert_non_null(strstr(t, "every 0.25s"));
+	assert_non_null(strstr(t, "taking the first sample"));
+	free(t);
+	assert_null(topview_selected(v));
+	assert_int_equal(topview_key(v, TV_KEY_ENTER), 0);
+	topview_free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wide_layout),
+		cmocka_unit_test(test_narrow_layout),
+		cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_sort_keys),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_hostile_name),
+		cmocka_unit_test(test_ascii_fallback),
+		cmocka_unit_test(test_sparkline),
+		cmocka_unit_test(test_detail),
+		cmocka_unit_test(test_detail_exited),
+		cmocka_unit_test(test_selection),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_no_sample),
+	};
+
+	/* Widths of non-ASCII characters need a UTF-8 locale. */
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "en_US.UTF-8");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
