@@ -1,1 +1,14 @@
-# (this area has no files yet)
+# Detection: per-process history, the growth detector, alert events, and the
+# commands built on them (log, record, replay).
+libfdwatch_a_SOURCES += \
+	src/history.c src/history.h \
+	src/detect.c src/detect.h \
+	src/track.c src/track.h \
+	src/alert.c src/alert.h \
+	src/cmd-log.c src/cmd-record.c src/cmd-replay.c
+
+check_PROGRAMS += tests/unit-detect
+TESTS += tests/unit-detect
+tests_unit_detect_SOURCES = tests/unit-detect.c
+tests_unit_detect_LDADD = $(UNIT_LIBS)
+tests_unit_detect_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)

@@ -96,7 +96,7 @@ static const char sampling_help[] =
 static const char detecting_help[] =
 	"Detection:\n"
 	"      --warn-eta SECONDS   warn when sustained growth reaches the fd limit\n"
-	"                           within this time (default 86400)\n"
+	"                           within this time (default 604800, 7 days)\n"
 	"      --crit-eta SECONDS   critical within this time (default 3600)\n";
 
 static const char common_help[] =

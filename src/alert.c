@@ -1,0 +1,142 @@
+/* alert.c - alert records and alert lines (alert.h). */
+#include "config.h"
+
+#include "alert.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "escape.h"
+#include "record.h"
+
+void source_text(struct buf *out, const struct source *s)
+{
+	char *e;
+
+	switch (s->kind) {
+	case SRC_TYPE:
+		buf_adds(out, fd_type_name(s->type));
+		break;
+	case SRC_SOCKET:
+		e = text_escaped(s->proto ? s->proto : "?");
+		buf_addf(out, "%s %s ", e, sock_dir_name(s->dir));
+		free(e);
+		e = text_escaped(s->endpoint ? s->endpoint : "(unnamed)");
+		buf_adds(out, e);
+		free(e);
+		if (s->state) {
+			e = text_escaped(s->state);
+			buf_addf(out, " %s", e);
+			free(e);
+		}
+		break;
+	case SRC_FILE:
+		e = text_escaped(s->path ? s->path : "?");
+		buf_addf(out, "files in %s", e);
+		free(e);
+		break;
+	default:
+		break;
+	}
+}
+
+void source_json(struct buf *out, const struct source *s)
+{
+	switch (s->kind) {
+	case SRC_TYPE:
+		buf_addf(out, "{\"type\": \"%s\"}", fd_type_name(s->type));
+		break;
+	case SRC_SOCKET:
+		buf_adds(out, "{\"type\": \"socket\", \"proto\": ");
+		json_str(out, s->proto);
+		buf_addf(out, ", \"direction\": \"%s\", \"%s\": ", sock_dir_name(s->dir),
+			 s->dir == SOCK_OUT ? "remote" : "local");
+		json_str(out, s->endpoint);
+		buf_adds(out, ", \"state\": ");
+		json_str(out, s->state);
+		buf_adds(out, "}");
+		break;
+	case SRC_FILE:
+		buf_adds(out, "{\"type\": \"file\", \"path\": ");
+		json_str(out, s->path);
+		buf_adds(out, "}");
+		break;
+	default:
+		buf_adds(out, "null");
+		break;
+	}
+}
+
+void alert_message(struct buf *out, const struct alert *a)
+{
+	char *comm = text_escaped(a->comm ? a->comm : "?");
+	char d[32];
+
+	buf_addf(out, "%s[%d] ", comm, a->pid);
+	free(comm);
+	if (a->fds >= 0)
+		buf_addf(out, "%ld", a->fds);
+	else
+		buf_adds(out, "?");
+	if (a->limit >= 0)
+		buf_addf(out, "/%ld", a->limit);
+	buf_adds(out, " fds");
+	if (a->level == LEVEL_OK) {
+		buf_addf(out, ", %s", a->why);
+		return;
+	}
+	if (isfinite(a->rate))
+		buf_addf(out, ", %+.3g/s", a->rate);
+	if (isfinite(a->eta))
+		buf_addf(out, ", limit in %s", fmt_duration(d, sizeof(d), a->eta));
+	if (a->src.kind != SRC_NONE) {
+		buf_adds(out, ", toward ");
+		source_text(out, &a->src);
+	}
+}
+
+void alert_json(struct buf *out, const struct alert *a)
+{
+	struct buf msg;
+
+	buf_adds(out, "{\"time\": ");
+	buf_addf(out, "%.3f", a->time);
+	buf_addf(out, ", \"level\": \"%s\", \"pid\": %d, \"start\": %llu, \"comm\": ",
+		 alert_level_name(a->level), a->pid, a->start);
+	json_str(out, a->comm);
+	buf_adds(out, ", \"fds\": ");
+	json_num(out, a->fds >= 0 ? (double)a->fds : NAN);
+	buf_adds(out, ", \"limit\": ");
+	json_num(out, a->limit >= 0 ? (double)a->limit : NAN);
+	buf_adds(out, ", \"rate\": ");
+	json_num(out, a->rate);
+	buf_adds(out, ", \"eta\": ");
+	json_num(out, a->eta);
+	buf_adds(out, ", \"source\": ");
+	source_json(out, &a->src);
+	buf_adds(out, ", \"message\": ");
+	buf_init(&msg);
+	alert_message(&msg, a);
+	/* The message is already vis-escaped text; JSON-escape it as well. */
+	json_str(out, msg.data ? msg.data : "");
+	buf_free(&msg);
+	buf_adds(out, "}\n");
+}
+
+void alert_text(struct buf *out, const struct alert *a)
+{
+	time_t t = (time_t)floor(a->time);
+	struct tm tm;
+	char when[40];
+
+	if (localtime_r(&t, &tm) && strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+		buf_adds(out, when);
+	else
+		buf_addf(out, "%.3f", a->time);
+	buf_addf(out, " %-8s ", a->level == LEVEL_CRITICAL ? "CRITICAL" :
+				 a->level == LEVEL_WARNING ? "WARNING" : "OK");
+	alert_message(out, a);
+	buf_addc(out, '\n');
+}

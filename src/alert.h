@@ -1,0 +1,30 @@
+/* alert.h - writes alert events (track.h) as SPEC's alert records (JSON
+ * Lines) or as one text line each, for people and grep. */
+#ifndef FDWATCH_ALERT_H
+#define FDWATCH_ALERT_H
+
+#include "track.h"
+#include "util.h"
+
+struct options;
+
+/* The detector parameters the command line asks for (--warn-eta,
+ * --crit-eta over the defaults; critical never farther than warning). */
+void detect_params_from_options(const struct options *o, struct detect_params *p);
+
+/* Appends the JSON alert record of a, newline included. */
+void alert_json(struct buf *out, const struct alert *a);
+/* Appends the human message of a (no time, no newline), all untrusted
+ * text escaped: "fetcher[4242] 812/1024 fds, +2.5/s, limit in 1m25s,
+ * toward tcp out 93.184.216.34:443 CLOSE_WAIT". */
+void alert_message(struct buf *out, const struct alert *a);
+/* Appends "2026-11-28 13:30:00 WARNING " + the message + newline, the time
+ * in local time. */
+void alert_text(struct buf *out, const struct alert *a);
+/* Appends the source as text ("tcp out 1.2.3.4:80 CLOSE_WAIT", "file
+ * /tmp", "pipe"), escaped; nothing for SRC_NONE. */
+void source_text(struct buf *out, const struct source *s);
+/* Appends the source as a JSON object, or null. */
+void source_json(struct buf *out, const struct source *s);
+
+#endif

@@ -1,0 +1,356 @@
+/* cmd-replay.c - `fdwatch replay FILE...`: reads sample records (JSON
+ * Lines, as `record` writes them), runs the detector over them in time order
+ * and prints the alerts that would have fired live, at the records' times. */
+#include "config.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "commands.h"
+#include "loop.h"
+#include "options.h"
+#include "track.h"
+
+/* Damaged lines named one by one, then only counted. */
+#define MAX_DAMAGE_MESSAGES 10
+
+struct rec {
+	double time;
+	size_t order;
+	struct proc_sample ps;
+};
+
+struct recs {
+	struct rec *v;
+	size_t n, cap;
+	size_t damaged;
+};
+
+static bool get_long(json_object *o, const char *key, long *out, bool *present)
+{
+	json_object *v;
+
+	*present = false;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) == json_type_null)
+		return true;
+	if (json_object_get_type(v) != json_type_int)
+		return false;
+	*present = true;
+	*out = (long)json_object_get_int64(v);
+	return true;
+}
+
+static const char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_string)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static unsigned get_count(json_object *o)
+{
+	json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(o, "count", &v) || json_object_get_type(v) != json_type_int)
+		return 0;
+	n = json_object_get_int64(v);
+	return n < 0 ? 0 : n > (int64_t)UINT32_MAX ? UINT32_MAX : (unsigned)n;
+}
+
+/* Fills ps from one record; returns NULL or why the record is unusable. */
+static const char *rec_parse(json_object *o, double *time, struct proc_sample *ps)
+{
+	json_object *v, *types, *socks, *files;
+	long n;
+	bool have;
+
+	if (json_object_get_type(o) != json_type_object)
+		return "not a JSON object";
+	if (!json_object_object_get_ex(o, "time", &v) ||
+	    (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int))
+		return "no \"time\" number";
+	*time = json_object_get_double(v);
+	if (!isfinite(*time))
+		return "\"time\" is not finite";
+	if (!get_long(o, "pid", &n, &have) || !have || n <= 0 || n > 0x7fffffffL)
+		return "no valid \"pid\"";
+	ps->pid = (int)n;
+	if (!json_object_object_get_ex(o, "fds", &v))
+		return "no \"fds\"";
+	if (!get_long(o, "fds", &n, &have) || (have && n < 0))
+		return "\"fds\" is not a count";
+	ps->fds = have ? n : -1;
+	if (!get_long(o, "start", &n, &have) || (have && n < 0))
+		return "\"start\" is not a count";
+	ps->start = have ? (unsigned long long)n : 0;
+	if (!get_long(o, "limit", &n, &have) || (have && n < 0))
+		return "\"limit\" is not a count";
+	ps->limit = have ? n : -1;
+	ps->ppid = -1;
+	ps->uid = -1;
+	if (get_str(o, "comm"))
+		ps->comm = xstrdup(get_str(o, "comm"));
+	if (json_object_object_get_ex(o, "types", &types) &&
+	    json_object_get_type(types) == json_type_object) {
+		ps->classified = true;
+		for (int t = 0; t < FD_NTYPES; t++) {
+			json_object *c;
+
+			if (json_object_object_get_ex(types, fd_type_name(t), &c) &&
+			    json_object_get_type(c) == json_type_int && json_object_get_int64(c) > 0)
+				ps->types[t] = (unsigned)json_object_get_int64(c);
+		}
+	}
+	if (ps->classified && json_object_object_get_ex(o, "sockets", &socks) &&
+	    json_object_get_type(socks) == json_type_array) {
+		size_t ns = json_object_array_length(socks);
+
+		for (size_t i = 0; i < ns; i++) {
+			json_object *g = json_object_array_get_idx(socks, i);
+			const char *dir, *ep;
+			int d;
+
+			if (json_object_get_type(g) != json_type_object)
+				continue;
+			dir = get_str(g, "direction");
+			d = dir ? sock_dir_parse(dir) : -1;
+			if (d < 0)
+				d = SOCK_NONE;
+			ep = get_str(g, d == SOCK_OUT ? "remote" : "local");
+			proc_sample_add_socks(ps, get_str(g, "proto") ? get_str(g, "proto") : "?",
+					      (enum sock_dir)d, ep, get_str(g, "state"), get_count(g));
+		}
+	}
+	if (ps->classified && json_object_object_get_ex(o, "files", &files) &&
+	    json_object_get_type(files) == json_type_array) {
+		size_t nf = json_object_array_length(files);
+
+		for (size_t i = 0; i < nf; i++) {
+			json_object *g = json_object_array_get_idx(files, i);
+
+			if (json_object_get_type(g) != json_type_object || !get_str(g, "dir"))
+				continue;
+			ps->files = xreallocarray(ps->files, ps->nfiles + 1, sizeof(*ps->files));
+			ps->files[ps->nfiles].dir = xstrdup(get_str(g, "dir"));
+			ps->files[ps->nfiles].count = get_count(g);
+			ps->nfiles++;
+		}
+	}
+	return NULL;
+}
+
+static void damaged(struct recs *r, const char *path, size_t line, const char *why)
+{
+	if (r->damaged++ < MAX_DAMAGE_MESSAGES)
+		warnx_("%s:%zu: skipped a damaged record: %s", path, line, why);
+}
+
+/* Reads one file of records into r; -errno when it cannot be read. */
+static int read_records(struct recs *r, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	json_tokener *tok;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	tok = json_tokener_new();
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		json_object *o;
+		struct rec *rc;
+		const char *why;
+		size_t skip = 0;
+
+		lineno++;
+		while (skip < (size_t)len && (line[skip] == ' ' || line[skip] == '\t' ||
+					      line[skip] == '\n' || line[skip] == '\r'))
+			skip++;
+		if (skip == (size_t)len)
+			continue;
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, line, (int)len);
+		if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+			damaged(r, path, lineno, o ? "trailing bytes" :
+				json_tokener_error_desc(json_tokener_get_error(tok)));
+			json_object_put(o);
+			continue;
+		}
+		if (r->n == r->cap) {
+			r->cap = r->cap ? 2 * r->cap : 1024;
+			r->v = xreallocarray(r->v, r->cap, sizeof(*r->v));
+		}
+		rc = &r->v[r->n];
+		memset(rc, 0, sizeof(*rc));
+		why = rec_parse(o, &rc->time, &rc->ps);
+		json_object_put(o);
+		if (why) {
+			proc_sample_clear(&rc->ps);
+			damaged(r, path, lineno, why);
+			continue;
+		}
+		rc->order = r->n++;
+	}
+	if (ferror(f))
+		err = -EIO;
+	free(line);
+	json_tokener_free(tok);
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+struct ending {
+	double last;
+	int pid;
+	unsigned long long start;
+};
+
+static int ending_cmp(const void *a, const void *b)
+{
+	const struct ending *x = a, *y = b;
+
+	if (x->last != y->last)
+		return x->last < y->last ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct ending *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* The time of each process's last record, in order of that time, so that
+ * a process whose records stop is taken as gone at the next sample, as a
+ * live log would. */
+static struct ending *endings(const struct recs *r, size_t *n)
+{
+	struct ending *e = xcalloc(r->n + 1, sizeof(*e));
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		e[i].pid = r->v[i].ps.pid;
+		e[i].start = r->v[i].ps.start;
+		e[i].last = r->v[i].time;
+	}
+	qsort(e, r->n, sizeof(*e), key_cmp);
+	for (size_t i = 0; i < r->n; i++) {
+		if (k && e[k - 1].pid == e[i].pid && e[k - 1].start == e[i].start) {
+			if (e[i].last > e[k - 1].last)
+				e[k - 1].last = e[i].last;
+		} else {
+			e[k++] = e[i];
+		}
+	}
+	qsort(e, k, sizeof(*e), ending_cmp);
+	*n = k;
+	return e;
+}
+
+static void print_events(struct tracker *tr, const struct options *o, struct buf *out)
+{
+	struct alert *ev;
+	size_t n = tracker_take_events(tr, &ev);
+
+	for (size_t i = 0; i < n; i++) {
+		if (o->format == FORMAT_JSON)
+			alert_json(out, &ev[i]);
+		else
+			alert_text(out, &ev[i]);
+	}
+	alerts_free(ev, n);
+}
+
+int cmd_replay(struct options *o)
+{
+	struct recs r = { NULL, 0, 0, 0 };
+	struct detect_params p;
+	struct tracker *tr;
+	struct ending *end;
+	struct buf out;
+	struct sample s;
+	size_t nend, e = 0;
+	int status = 0;
+
+	for (int i = 0; i < o->nargs; i++) {
+		int err = read_records(&r, o->args[i]);
+
+		if (err < 0) {
+			for (size_t k = 0; k < r.n; k++)
+				proc_sample_clear(&r.v[k].ps);
+			free(r.v);
+			return usage_error(CMD_REPLAY, "cannot read '%s': %s", o->args[i],
+					   strerror(-err));
+		}
+	}
+	if (r.damaged > MAX_DAMAGE_MESSAGES)
+		warnx_("skipped %zu damaged records in all", r.damaged);
+	qsort(r.v, r.n, sizeof(*r.v), rec_cmp);
+	end = endings(&r, &nend);
+
+	detect_params_from_options(o, &p);
+	tr = tracker_new(&p);
+	buf_init(&out);
+	memset(&s, 0, sizeof(s));
+	s.procs = xcalloc(r.n + 1, sizeof(*s.procs));
+	for (size_t i = 0; i < r.n;) {
+		double t = r.v[i].time;
+		size_t j = i;
+
+		/* Processes whose records ended before this sample are gone. */
+		while (e < nend && end[e].last < t) {
+			tracker_drop(tr, end[e].pid, end[e].start, t);
+			e++;
+		}
+		s.nprocs = 0;
+		s.time = t;
+		for (; j < r.n && r.v[j].time == t; j++)
+			s.procs[s.nprocs++] = r.v[j].ps; /* shallow: r owns them */
+		tracker_feed(tr, &s, false);
+		print_events(tr, o, &out);
+		if (out.len > 65536 && output_flush(stdout, &out, "the alerts") < 0) {
+			status = 1;
+			break;
+		}
+		i = j;
+	}
+	if (status == 0 && output_flush(stdout, &out, "the alerts") < 0)
+		status = 1;
+	free(s.procs);
+	buf_free(&out);
+	tracker_free(tr);
+	free(end);
+	for (size_t k = 0; k < r.n; k++)
+		proc_sample_clear(&r.v[k].ps);
+	free(r.v);
+	if (status == 0 && r.n == 0 && r.damaged) {
+		warnx_("no usable record in the input");
+		status = 1;
+	}
+	return status;
+}

@@ -1,0 +1,249 @@
+/* detect.c - the growth detector (see detect.h for the rules and why). */
+#include "config.h"
+
+#include "detect.h"
+
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define K DETECT_SEGMENTS
+
+void detect_params_default(struct detect_params *p)
+{
+	p->warn_eta = 7 * 86400.0;
+	p->crit_eta = 3600.0;
+	p->evidence = 0.4;
+	p->min_rise = 3.0;
+}
+
+const char *alert_level_name(enum alert_level l)
+{
+	switch (l) {
+	case LEVEL_WARNING: return "warning";
+	case LEVEL_CRITICAL: return "critical";
+	default: return "ok";
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double detect_theil_sen(const double *t, const double *v, int n)
+{
+	double slopes[K * (K - 1) / 2 + 1], *sl = slopes, r;
+	int ns = 0, cap = (int)(sizeof(slopes) / sizeof(slopes[0]));
+
+	if (n < 2)
+		return NAN;
+	if (n * (n - 1) / 2 > cap)
+		sl = malloc(sizeof(double) * (size_t)(n * (n - 1) / 2));
+	if (!sl)
+		return NAN;
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (t[j] > t[i])
+				sl[ns++] = (v[j] - v[i]) / (t[j] - t[i]);
+	if (ns == 0) {
+		r = NAN;
+	} else {
+		qsort(sl, (size_t)ns, sizeof(double), cmp_double);
+		r = ns % 2 ? sl[ns / 2] : (sl[ns / 2 - 1] + sl[ns / 2]) / 2;
+	}
+	if (sl != slopes)
+		free(sl);
+	return r;
+}
+
+/* Floors of K equal parts of buckets b[0..m); false when a part has none. */
+static bool window_floors(const struct hbucket *b, size_t m, double *f, double *tf)
+{
+	for (int j = 0; j < K; j++) {
+		size_t lo = (size_t)j * m / K, hi = (size_t)(j + 1) * m / K;
+
+		f[j] = NAN;
+		for (size_t i = lo; i < hi; i++) {
+			if (isnan(b[i].min))
+				continue;
+			if (isnan(f[j]) || b[i].min < f[j]) {
+				f[j] = b[i].min;
+				tf[j] = (b[i].t0 + b[i].t1) / 2;
+			}
+		}
+		if (isnan(f[j]))
+			return false;
+	}
+	return true;
+}
+
+/* The scatter of the bucket floors around the trend line through the
+ * part floors: the median absolute residual. A leak's floors sit on its
+ * line; noise and bursts scatter far from any line. */
+static double window_noise(const struct hbucket *b, size_t m, const double *f, const double *tf,
+			   double rate)
+{
+	double c[K], r[HIST_RING], base;
+	size_t n = 0;
+
+	for (int j = 0; j < K; j++)
+		c[j] = f[j] - rate * (tf[j] - tf[0]);
+	qsort(c, K, sizeof(double), cmp_double);
+	base = (c[K / 2 - 1] + c[K / 2]) / 2;
+	for (size_t i = 0; i < m; i++)
+		if (!isnan(b[i].min))
+			r[n++] = fabs(b[i].min - (base + rate * ((b[i].t0 + b[i].t1) / 2 - tf[0])));
+	if (n == 0)
+		return 0;
+	qsort(r, n, sizeof(double), cmp_double);
+	return n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+}
+
+/* The shape tests on one window; fills rate and rise when they pass. */
+static bool window_grows(const struct hbucket *b, size_t m, const struct detect_params *p,
+			 double *rate, double *rise_out, double *f0)
+{
+	double f[K], tf[K], rise, dmax = 0, r_early, r_late;
+	int npos = 0;
+
+	if (m < K || !window_floors(b, m, f, tf))
+		return false;
+	rise = f[K - 1] - f[0];
+	if (!(rise >= p->min_rise))
+		return false;
+	for (int j = 1; j < K; j++) {
+		double d = f[j] - f[j - 1];
+
+		if (d > 0)
+			npos++;
+		if (d < -0.15 * rise)
+			return false;
+		if (d > dmax)
+			dmax = d;
+	}
+	if (npos < K - 2 || dmax > 0.5 * rise)
+		return false;
+	/* Step by step, a leak's floors seldom fall; noise falls half the time. */
+	for (size_t i = 1, ndec = 0, prev = 0; i < m; i++) {
+		if (isnan(b[i].min))
+			continue;
+		if (!isnan(b[prev].min) && b[i].min < b[prev].min && ++ndec > m / DETECT_MAX_FALLS)
+			return false;
+		prev = i;
+	}
+	/* Still growing in the last third, and not slowing down. */
+	if (!(f[K - 1] > f[K / 2]) || tf[2] <= tf[0] || tf[K - 1] <= tf[K - 3])
+		return false;
+	r_early = (f[2] - f[0]) / (tf[2] - tf[0]);
+	r_late = (f[K - 1] - f[K - 3]) / (tf[K - 1] - tf[K - 3]);
+	if (r_late < DETECT_KEEP_PACE * r_early)
+		return false;
+	*rate = detect_theil_sen(tf, f, K);
+	/* The rise must stand well clear of the scatter (bursts, noise). */
+	if (rise < DETECT_NOISE_MARGIN * window_noise(b, m, f, tf, *rate))
+		return false;
+	*rise_out = rise;
+	*f0 = f[0];
+	return *rate > 0;
+}
+
+static enum alert_level level_for_eta(double eta, const struct detect_params *p)
+{
+	if (eta <= p->crit_eta)
+		return LEVEL_CRITICAL;
+	if (eta <= p->warn_eta)
+		return LEVEL_WARNING;
+	return LEVEL_OK;
+}
+
+/* Judges the last m buckets of level k; true when they show growth. */
+static bool judge(const struct hseries *s, int k, size_t m, double fds, double limit,
+		  const struct detect_params *p, struct verdict *v)
+{
+	struct hbucket w[HIST_RING];
+	size_t len = hseries_level_len(s, k);
+	double rate, rise, f0, span, since, until, prior, eta = NAN;
+	enum alert_level level = LEVEL_OK;
+
+	for (size_t i = 0; i < m; i++)
+		w[i] = *hseries_bucket(s, k, len - m + i);
+	if (!window_grows(w, m, p, &rate, &rise, &f0))
+		return false;
+	since = w[0].t0;
+	until = w[m - 1].t1;
+	span = until - since;
+	/* A rise back to where the series already was is a recovery (a wave,
+	 * the refill after a drop), not new growth. */
+	prior = hseries_max_floor(s, since - fmax(3 * span, DETECT_LOOKBACK), since);
+	if (!isnan(prior) && prior > f0 && w[m - 1].min - prior < 0.5 * rise)
+		return false;
+	if (limit >= 0 && !isnan(limit) && isfinite(fds)) {
+		eta = limit > fds ? (limit - fds) / rate : 0;
+		if (span >= p->evidence * eta)
+			level = level_for_eta(eta, p);
+	}
+	if (v->growing && (level < v->level || (level == v->level && !(eta < v->eta))))
+		return true;
+	v->growing = true;
+	v->level = level;
+	v->rate = rate;
+	v->eta = eta;
+	v->since = since;
+	v->until = until;
+	v->rise = rise;
+	return true;
+}
+
+void detect_series(const struct hseries *s, double fds, double limit,
+		   const struct detect_params *p, struct verdict *v)
+{
+	static const size_t fine[] = { 12, 16, 20, 24, 28, 32 };
+	static const size_t coarse[] = { 16, 20, 24, 28, 32 };
+
+	memset(v, 0, sizeof(*v));
+	v->level = LEVEL_OK;
+	v->rate = v->eta = v->since = v->until = NAN;
+	for (int k = 0; k < s->nlevels; k++) {
+		size_t len = hseries_level_len(s, k);
+		const size_t *ms = k ? coarse : fine;
+		size_t nm = k ? ARRAY_SIZE(coarse) : ARRAY_SIZE(fine);
+
+		for (size_t i = 0; i < nm; i++) {
+			/* 32 buckets of level k are 16 of level k+1. */
+			if (ms[i] > len || (ms[i] == HIST_RING && k + 1 < s->nlevels))
+				continue;
+			judge(s, k, ms[i], fds, limit, p, v);
+		}
+	}
+}
+
+double detect_rise(const struct hseries *s, double since, double until)
+{
+	struct hbucket w[HIST_RING];
+	double span = until - since, first = NAN, last = NAN;
+	int level;
+	size_t n = hseries_window(s, since, w, &level);
+
+	if (n == 0 || !(span > 0))
+		return NAN;
+	for (size_t i = 0; i < n; i++) {
+		double mid = (w[i].t0 + w[i].t1) / 2;
+
+		if (isnan(w[i].min))
+			continue;
+		if (mid <= since + span / K && (isnan(first) || w[i].min < first))
+			first = w[i].min;
+		if (mid >= until - span / K && (isnan(last) || w[i].min < last))
+			last = w[i].min;
+	}
+	if (isnan(first) && hseries_first_time(s) > since + span / K)
+		first = 0; /* the group appeared inside the window */
+	if (isnan(first) || isnan(last))
+		return NAN;
+	return last - first;
+}

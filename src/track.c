@@ -1,0 +1,446 @@
+/* track.c - per-process history, detection and alert events (track.h). */
+#include "config.h"
+
+#include "track.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct tracker {
+	struct detect_params params;
+	struct tproc **procs;    /* sorted by (pid, start) */
+	size_t nprocs, cap;
+	struct alert *ev;
+	size_t nev, evcap;
+	unsigned gen;
+};
+
+/* Samples of slack before a lower level is announced, at the least. */
+#define HOLD_SAMPLES 5
+/* ... and this fraction of the window that raised the level. */
+#define HOLD_FRACTION 0.25
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static char *str_dup(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void source_copy(struct source *dst, const struct source *src)
+{
+	*dst = *src;
+	dst->proto = str_dup(src->proto);
+	dst->endpoint = str_dup(src->endpoint);
+	dst->state = str_dup(src->state);
+	dst->path = str_dup(src->path);
+}
+
+void source_clear(struct source *s)
+{
+	free(s->proto);
+	free(s->endpoint);
+	free(s->state);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+}
+
+struct tracker *tracker_new(const struct detect_params *p)
+{
+	struct tracker *t = xcalloc(1, sizeof(*t));
+
+	t->params = *p;
+	return t;
+}
+
+static void tproc_free(struct tproc *p)
+{
+	hseries_free(&p->total);
+	for (size_t i = 0; i < p->nsrc; i++) {
+		source_clear(&p->src[i].id);
+		hseries_free(&p->src[i].hs);
+	}
+	free(p->src);
+	free(p->comm);
+	free(p);
+}
+
+void tracker_free(struct tracker *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nprocs; i++)
+		tproc_free(t->procs[i]);
+	free(t->procs);
+	alerts_free(t->ev, t->nev);
+	free(t);
+}
+
+void alerts_free(struct alert *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(a[i].comm);
+		source_clear(&a[i].src);
+	}
+	free(a);
+}
+
+static int key_cmp(int pid, unsigned long long start, const struct tproc *p)
+{
+	if (pid != p->pid)
+		return pid < p->pid ? -1 : 1;
+	if (start != p->start)
+		return start < p->start ? -1 : 1;
+	return 0;
+}
+
+/* Index of (pid, start), or of where it would go (*found false). */
+static size_t proc_index(const struct tracker *t, int pid, unsigned long long start, bool *found)
+{
+	size_t lo = 0, hi = t->nprocs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = key_cmp(pid, start, t->procs[mid]);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*found = false;
+	return lo;
+}
+
+const struct tproc *tracker_find(const struct tracker *t, int pid, unsigned long long start)
+{
+	bool found;
+	size_t i = proc_index(t, pid, start, &found);
+
+	return found ? t->procs[i] : NULL;
+}
+
+struct tproc *const *tracker_procs(const struct tracker *t, size_t *n)
+{
+	*n = t->nprocs;
+	return t->procs;
+}
+
+size_t tproc_bytes(const struct tproc *p)
+{
+	size_t n = sizeof(*p) + hseries_bytes(&p->total) - sizeof(p->total);
+
+	for (size_t i = 0; i < p->nsrc; i++)
+		n += sizeof(p->src[i]) + hseries_bytes(&p->src[i].hs) - sizeof(p->src[i].hs);
+	return n;
+}
+
+static bool source_match(const struct source *a, const struct source *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case SRC_TYPE:
+		return a->type == b->type;
+	case SRC_SOCKET:
+		return a->dir == b->dir && str_eq(a->proto, b->proto) &&
+		       str_eq(a->endpoint, b->endpoint) && str_eq(a->state, b->state);
+	case SRC_FILE:
+		return str_eq(a->path, b->path);
+	default:
+		return false;
+	}
+}
+
+/* The series for source id, created (or recycled from the smallest group)
+ * when absent; NULL when the group table is full of larger groups. */
+static struct tsource *source_get(struct tproc *p, const struct source *id, float v, double now)
+{
+	size_t ngroups = 0, small = SIZE_MAX;
+	struct tsource *ts;
+
+	for (size_t i = 0; i < p->nsrc; i++) {
+		if (source_match(&p->src[i].id, id))
+			return &p->src[i];
+		if (p->src[i].id.kind != SRC_TYPE) {
+			ngroups++;
+			if (small == SIZE_MAX || !(p->src[i].hs.last >= p->src[small].hs.last))
+				small = i;
+		}
+	}
+	if (id->kind != SRC_TYPE && ngroups >= TRACK_MAX_GROUPS) {
+		if (small == SIZE_MAX || p->src[small].hs.last > v)
+			return NULL;
+		ts = &p->src[small];
+		source_clear(&ts->id);
+		hseries_free(&ts->hs);
+	} else {
+		p->src = xreallocarray(p->src, p->nsrc + 1, sizeof(*p->src));
+		ts = &p->src[p->nsrc++];
+	}
+	source_copy(&ts->id, id);
+	hseries_init(&ts->hs);
+	ts->seen = now;
+	return ts;
+}
+
+static void source_add(struct tproc *p, const struct source *id, float v, double now, unsigned gen,
+		       unsigned *marks)
+{
+	struct tsource *ts = source_get(p, id, v, now);
+
+	if (!ts)
+		return;
+	hseries_add(&ts->hs, now, v);
+	marks[ts - p->src] = gen;
+	if (v > 0)
+		ts->seen = now;
+}
+
+/* Feeds one process sample into p's series. */
+static void tproc_update(struct tproc *p, double now, const struct proc_sample *ps)
+{
+	unsigned *marks;
+	struct source id;
+
+	if (p->last_t == p->last_t && now > p->last_t) {
+		double gap = now - p->last_t;
+
+		p->interval = p->interval > 0 ? 0.8 * p->interval + 0.2 * gap : gap;
+	}
+	if (isnan(p->first_t))
+		p->first_t = now;
+	p->last_t = now;
+	p->fds = ps->fds;
+	p->limit = ps->limit;
+	if (ps->comm && !str_eq(ps->comm, p->comm)) {
+		free(p->comm);
+		p->comm = xstrdup(ps->comm);
+	}
+	hseries_add(&p->total, now, (float)ps->fds);
+
+	/* Marks say which sources got a value this sample; the rest get 0
+	 * (the group is gone) or NAN (the sample was not classified). */
+	marks = xcalloc(p->nsrc + FD_NTYPES + ps->nsocks + ps->nfiles + 1, sizeof(*marks));
+	if (ps->classified) {
+		memset(&id, 0, sizeof(id));
+		for (int ty = 0; ty < FD_NTYPES; ty++) {
+			bool have = false;
+
+			id.kind = SRC_TYPE;
+			id.type = ty;
+			for (size_t i = 0; i < p->nsrc && !have; i++)
+				have = source_match(&p->src[i].id, &id);
+			if (have || ps->types[ty] > 0)
+				source_add(p, &id, (float)ps->types[ty], now, 1, marks);
+		}
+		for (size_t i = 0; i < ps->nsocks; i++) {
+			const struct sock_group *g = &ps->socks[i];
+
+			memset(&id, 0, sizeof(id));
+			id.kind = SRC_SOCKET;
+			id.proto = g->proto;
+			id.dir = g->dir;
+			id.endpoint = g->endpoint;
+			id.state = g->state;
+			source_add(p, &id, (float)g->count, now, 1, marks);
+		}
+		for (size_t i = 0; i < ps->nfiles; i++) {
+			memset(&id, 0, sizeof(id));
+			id.kind = SRC_FILE;
+			id.path = ps->files[i].dir;
+			source_add(p, &id, (float)ps->files[i].count, now, 1, marks);
+		}
+	}
+	for (size_t i = 0; i < p->nsrc; i++)
+		if (!marks[i])
+			hseries_add(&p->src[i].hs, now, ps->classified ? 0.0f : NAN);
+	free(marks);
+}
+
+static void attribute_series(const struct tsource *s, double since, double until, double *best,
+			     const struct tsource **pick)
+{
+	double r = detect_rise(&s->hs, since, until);
+
+	if (r > *best) {
+		*best = r;
+		*pick = s;
+	}
+}
+
+void tracker_attribute(const struct tproc *p, double since, double until, double rise,
+		       struct source *out)
+{
+	const struct tsource *group = NULL, *type = NULL;
+	double gbest = 0, tbest = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < p->nsrc; i++) {
+		if (p->src[i].id.kind == SRC_TYPE)
+			attribute_series(&p->src[i], since, until, &tbest, &type);
+		else
+			attribute_series(&p->src[i], since, until, &gbest, &group);
+	}
+	/* The group or type must carry at least half the growth. */
+	if (group && gbest >= 0.5 * rise)
+		source_copy(out, &group->id);
+	else if (type && tbest >= 0.5 * rise)
+		source_copy(out, &type->id);
+}
+
+static void event_push(struct tracker *t, const struct tproc *p, double now,
+		       enum alert_level level, const char *why)
+{
+	struct alert *a;
+
+	if (t->nev == t->evcap) {
+		t->evcap = t->evcap ? 2 * t->evcap : 8;
+		t->ev = xreallocarray(t->ev, t->evcap, sizeof(*t->ev));
+	}
+	a = &t->ev[t->nev++];
+	memset(a, 0, sizeof(*a));
+	a->time = now;
+	a->level = level;
+	a->pid = p->pid;
+	a->start = p->start;
+	a->comm = str_dup(p->comm);
+	a->fds = p->fds;
+	a->limit = p->limit;
+	a->why = why;
+	if (level != LEVEL_OK && p->v.growing) {
+		a->rate = p->v.rate;
+		a->eta = p->v.eta;
+		tracker_attribute(p, p->v.since, p->v.until, p->v.rise, &a->src);
+	} else {
+		a->rate = NAN;
+		a->eta = NAN;
+	}
+}
+
+/* Runs the detector on p and announces a change of level. A higher level
+ * is announced at once; a lower one only after the verdict has stayed
+ * lower for a while, so that one quiet sample does not end an alert. */
+static void tproc_judge(struct tracker *t, struct tproc *p, double now)
+{
+	enum alert_level raw;
+	double hold;
+
+	detect_series(&p->total, (double)p->fds, p->limit >= 0 ? (double)p->limit : NAN,
+		      &t->params, &p->v);
+	raw = p->v.level;
+	if (raw >= p->level) {
+		p->held = now;
+		if (raw != LEVEL_OK)
+			p->alert_span = p->v.until - p->v.since;
+		if (raw > p->level) {
+			p->level = raw;
+			event_push(t, p, now, raw, "growing");
+		}
+		return;
+	}
+	hold = fmax(HOLD_SAMPLES * p->interval, HOLD_FRACTION * p->alert_span);
+	if (now - p->held < hold)
+		return;
+	p->level = raw;
+	p->held = now;
+	event_push(t, p, now, raw, raw == LEVEL_OK ? "stopped growing" : "growing");
+}
+
+static struct tproc *proc_get(struct tracker *t, const struct proc_sample *ps)
+{
+	bool found;
+	size_t i = proc_index(t, ps->pid, ps->start, &found);
+	struct tproc *p;
+
+	if (found)
+		return t->procs[i];
+	if (t->nprocs == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->procs = xreallocarray(t->procs, t->cap, sizeof(*t->procs));
+	}
+	memmove(&t->procs[i + 1], &t->procs[i], (t->nprocs - i) * sizeof(*t->procs));
+	p = xcalloc(1, sizeof(*p));
+	p->pid = ps->pid;
+	p->start = ps->start;
+	p->fds = p->limit = -1;
+	p->first_t = p->last_t = NAN;
+	p->level = LEVEL_OK;
+	hseries_init(&p->total);
+	p->v.rate = p->v.eta = p->v.since = p->v.until = NAN;
+	t->procs[i] = p;
+	t->nprocs++;
+	return p;
+}
+
+static void proc_remove(struct tracker *t, size_t i, double now)
+{
+	struct tproc *p = t->procs[i];
+
+	if (p->level != LEVEL_OK) {
+		p->level = LEVEL_OK;
+		event_push(t, p, now, LEVEL_OK, "exited");
+	}
+	tproc_free(p);
+	memmove(&t->procs[i], &t->procs[i + 1], (t->nprocs - i - 1) * sizeof(*t->procs));
+	t->nprocs--;
+}
+
+void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
+{
+	t->gen++;
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *ps = &s->procs[i];
+		struct tproc *p;
+
+		if (ps->fds < 0)
+			continue;
+		p = proc_get(t, ps);
+		p->gen = t->gen;
+		if (!(s->time > p->last_t) && !isnan(p->last_t))
+			continue; /* same or older time: nothing new */
+		tproc_update(p, s->time, ps);
+		tproc_judge(t, p, s->time);
+	}
+	if (!sweep)
+		return;
+	for (size_t i = t->nprocs; i-- > 0;) {
+		struct tproc *p = t->procs[i];
+
+		if (p->gen == t->gen)
+			continue;
+		/* Present but unreadable this time is not gone. */
+		if (sample_find(s, p->pid, p->start))
+			continue;
+		proc_remove(t, i, s->time);
+	}
+}
+
+void tracker_drop(struct tracker *t, int pid, unsigned long long start, double now)
+{
+	bool found;
+	size_t i = proc_index(t, pid, start, &found);
+
+	if (found)
+		proc_remove(t, i, now);
+}
+
+size_t tracker_take_events(struct tracker *t, struct alert **out)
+{
+	size_t n = t->nev;
+
+	*out = t->ev;
+	t->ev = NULL;
+	t->nev = t->evcap = 0;
+	return n;
+}
