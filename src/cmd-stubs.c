@@ -13,4 +13,3 @@ static int not_built(const struct options *o)
 
 int cmd_top(struct options *o) { return not_built(o); }
 int cmd_check(struct options *o) { warnx_("'check' is not available in this version yet"); (void)o; return 3; }
-int cmd_run(struct options *o) { return not_built(o); }

@@ -68,7 +68,7 @@ static const struct optdef optdefs[] = {
 	{ { "duration", required_argument, NULL, OPT_DURATION }, 0, SAMPLING & ~B(CMD_RUN) },
 	{ { "format", required_argument, NULL, OPT_FORMAT }, 0, ALL_CMDS & ~B(CMD_TOP) & ~B(CMD_METRICS) & ~B(CMD_RECORD) },
 	{ { "color", required_argument, NULL, OPT_COLOR }, 0, ALL_CMDS },
-	{ { "output", required_argument, NULL, 'o' }, 'o', B(CMD_RECORD) },
+	{ { "output", required_argument, NULL, 'o' }, 'o', B(CMD_RECORD) | B(CMD_RUN) },
 	{ { "state", required_argument, NULL, OPT_STATE }, 0, B(CMD_CHECK) | B(CMD_METRICS) },
 	{ { "textfile", required_argument, NULL, OPT_TEXTFILE }, 0, B(CMD_METRICS) },
 	{ { "syslog", no_argument, NULL, OPT_SYSLOG }, 0, B(CMD_LOG) },
@@ -155,7 +155,10 @@ static void print_help(enum command c, bool have_cmd)
 		break;
 	case CMD_RUN:
 		printf("Run:\n      --children           also watch COMMAND's descendants\n"
-		       "      --proc DIR           read DIR instead of /proc\n\n");
+		       "  -o, --output FILE        write alert events and the summary to FILE\n"
+		       "                           (default: stderr, so COMMAND's stdout stays its own)\n"
+		       "      --proc DIR           read DIR instead of /proc\n"
+		       "Exit status: COMMAND's own; 2 when it exited 0 but leaked fds (an alert fired).\n\n");
 		break;
 	case CMD_RECORD:
 		printf("Record:\n  -o, --output FILE        write to FILE instead of stdout\n\n");
