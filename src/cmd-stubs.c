@@ -5,11 +5,4 @@
 #include "commands.h"
 #include "util.h"
 
-static int not_built(const struct options *o)
-{
-	warnx_("'%s' is not available in this version yet", command_name(o->cmd));
-	return 1;
-}
-
-int cmd_top(struct options *o) { return not_built(o); }
 int cmd_check(struct options *o) { warnx_("'check' is not available in this version yet"); (void)o; return 3; }

@@ -2,7 +2,8 @@
 # that talks to the terminal.
 libfdwatch_a_SOURCES += \
 	src/topview.c src/topview.h \
-	src/tui.c src/tui.h
+	src/tui.c src/tui.h \
+	src/cmd-top.c
 
 check_PROGRAMS += tests/unit-topview
 TESTS += tests/unit-topview

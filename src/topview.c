@@ -40,6 +40,8 @@ struct topview {
 	char *filter_before;    /* to restore on Esc */
 
 	size_t sel;             /* index into rows */
+	bool moved;             /* the user moved the selection: follow its
+	                         * process; until then stay on the top row */
 	int sel_pid;
 	unsigned long long sel_start;
 	size_t top;             /* first row shown */
@@ -656,7 +658,7 @@ void topview_refresh(struct topview *v)
 	sort_view = v;
 	qsort(v->rows, v->nrows, sizeof(*v->rows), cmp_rows);
 	sort_view = NULL;
-	for (size_t i = 0; i < v->nrows && v->sel_pid >= 0; i++) {
+	for (size_t i = 0; i < v->nrows && v->sel_pid >= 0 && v->moved; i++) {
 		const struct proc_sample *p = &v->s->procs[v->rows[i].proc];
 
 		if (p->pid == v->sel_pid && p->start == v->sel_start) {
@@ -665,7 +667,7 @@ void topview_refresh(struct topview *v)
 			break;
 		}
 	}
-	select_row(v, found ? keep : (v->sel_pid < 0 ? 0 : keep));
+	select_row(v, found ? keep : v->moved ? keep : 0);
 }
 
 size_t topview_nrows(const struct topview *v)
@@ -851,6 +853,7 @@ static void move_sel(struct topview *v, long delta)
 {
 	long i = (long)v->sel + delta;
 
+	v->moved = true;
 	if (v->nrows == 0)
 		return;
 	if (i < 0)
@@ -1361,8 +1364,6 @@ static void render_chart(struct render *r, struct doc *d, const struct proc_samp
 		line_add(r, l, TV_A_DIM, "now", -1, false);
 		if (!limit_in && p->limit > 0)
 			line_addf(r, l, TV_A_DIM, "   (limit %ld is off the scale)", p->limit);
-		if (st->chart_floor)
-			line_add(r, l, TV_A_DIM, "   (each step: its lowest count)", -1, false);
 	}
 	free(col);
 }
@@ -1423,6 +1424,8 @@ static void render_detail_doc(struct topview *v, struct render *r, struct doc *d
 
 		if (ew < 16)
 			ew = 16;
+		if (ew > 48)
+			ew = 48;
 		l = doc_line(d);
 		l->fill_attr = TV_A_HEADER;
 		line_add(r, l, TV_A_HEADER, "PROTO", 6, false);
@@ -1482,7 +1485,9 @@ static void render_detail_doc(struct topview *v, struct render *r, struct doc *d
 	l = doc_line(d);
 	line_add(r, l, TV_A_TITLE, "FDs over time", -1, false);
 	if (p->limit > 0)
-		line_addf(r, l, TV_A_DIM, " (limit %ld marked)", p->limit);
+		line_addf(r, l, TV_A_DIM, "  limit %ld marked", p->limit);
+	if (st->chart_floor)
+		line_add(r, l, TV_A_DIM, "  each step shows its lowest count", -1, false);
 	render_chart(r, d, p, st, r->scr->rows >= 30 ? 8 : r->scr->rows >= 20 ? 6 : 4);
 	doc_line(d);
 
