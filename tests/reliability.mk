@@ -3,6 +3,7 @@
 
 # Integration tests with real processes, fixture trees and other users.
 REL_TESTS = \
+	tests/rel-untrusted.py \
 	tests/rel-fuzz-corpus.sh
 TESTS += $(REL_TESTS)
 EXTRA_DIST += $(REL_TESTS)
