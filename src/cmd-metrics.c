@@ -8,10 +8,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "commands.h"
 #include "loop.h"
 #include "metrics.h"
 #include "state.h"
+#include "track.h"
+
+/* Adds s to the history in --state and fills growth[] (aligned with
+ * s->procs) from the detector's verdicts. 0 or -errno. */
+static int judge(const struct options *o, const struct sample *s, struct metrics_growth *growth)
+{
+	struct detect_params dp;
+	struct tracker *tr;
+	struct state *st;
+	int err = state_record(o->state_path, s, &st);
+
+	if (err < 0)
+		return err;
+	detect_params_from_options(o, &dp);
+	tr = tracker_new(&dp);
+	state_feed(st, tr);
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+		const struct tproc *tp = tracker_find(tr, p->pid, p->start);
+
+		/* One sample is no history: no verdict yet. */
+		if (!tp || tp->total.n < 2)
+			continue;
+		growth[i].known = true;
+		growth[i].level = tp->level;
+		growth[i].rate = tp->v.growing ? tp->v.rate : 0;
+		growth[i].eta = tp->v.growing ? tp->v.eta : NAN;
+	}
+	tracker_free(tr);
+	state_close(st);
+	return 0;
+}
 
 int cmd_metrics(struct options *o)
 {
@@ -36,6 +69,8 @@ int cmd_metrics(struct options *o)
 	if (o->state_path) {
 		growth = xcalloc(s->nprocs ? s->nprocs : 1, sizeof(*growth));
 		in.growth = growth;
+		if (judge(o, s, growth) < 0)
+			status = 1;
 	}
 
 	buf_init(&out);

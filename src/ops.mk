@@ -4,7 +4,8 @@ libfdwatch_a_SOURCES += \
 	src/state.c src/state.h \
 	src/metrics.c src/metrics.h \
 	src/cmd-metrics.c \
-	src/cmd-run.c
+	src/cmd-run.c \
+	src/cmd-check.c
 
 check_PROGRAMS += tests/unit-state tests/unit-metrics
 TESTS += tests/unit-state tests/unit-metrics

@@ -793,6 +793,70 @@ out:
 	return err;
 }
 
+void state_feed(const struct state *st, struct tracker *tr)
+{
+	size_t n = state_count(st), k = 0;
+	struct rec_ref *refs = xcalloc(n ? n : 1, sizeof(*refs));
+	struct sample s;
+
+	for (size_t i = 0; i < st->nprocs; i++)
+		for (size_t j = 0; j < st->procs[i].n; j++)
+			refs[k++].r = &st->procs[i].recs[j];
+	qsort(refs, n, sizeof(*refs), cmp_rec_ref);
+	memset(&s, 0, sizeof(s));
+	s.procs = xcalloc(st->nprocs ? st->nprocs : 1, sizeof(*s.procs));
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		/* A shallow view of the records of one time: the tracker copies
+		 * what it keeps. */
+		s.time = refs[i].r->time;
+		s.nprocs = 0;
+		for (; j < n && refs[j].r->time == s.time; j++)
+			if (s.nprocs < st->nprocs)
+				s.procs[s.nprocs++] = refs[j].r->p;
+		tracker_feed(tr, &s, false);
+		i = j;
+	}
+	free(s.procs);
+	free(refs);
+}
+
+double state_oldest(const struct state *st)
+{
+	double t = NAN;
+
+	for (size_t i = 0; i < st->nprocs; i++)
+		if (st->procs[i].n && (isnan(t) || st->procs[i].recs[0].time < t))
+			t = st->procs[i].recs[0].time;
+	return t;
+}
+
+int state_record(const char *path, const struct sample *s, struct state **out)
+{
+	struct state *st;
+	int err = state_open(path, &st);
+
+	if (err < 0)
+		return err;
+	state_add_sample(st, s);
+	err = state_save(st);
+	if (err < 0) {
+		state_close(st);
+		return err;
+	}
+	state_unlock(st);
+	*out = st;
+	return 0;
+}
+
+void state_unlock(struct state *st)
+{
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
+	st->lock_fd = -1;
+}
+
 void state_close(struct state *st)
 {
 	if (!st)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "sample.h"
+#include "track.h"
 #include "util.h"
 
 #define STATE_VERSION 1
@@ -85,6 +86,21 @@ size_t state_count(const struct state *st);
 
 /* Calls fn for every record in time order (ties by pid). */
 void state_each(const struct state *st, void (*fn)(const struct state_rec *r, void *ctx), void *ctx);
+
+/* Feeds the whole history to tr in time order, one sample per distinct
+ * time, without sweeping (thinning leaves gaps that are not exits). */
+void state_feed(const struct state *st, struct tracker *tr);
+
+/* Time of the oldest record; NAN when empty. */
+double state_oldest(const struct state *st);
+
+/* Opens the state at path, adds s and saves it: what check and metrics
+ * --state do on every run. Returns 0 and *out with the lock released
+ * (free with state_close), or -errno after printing why. */
+int state_record(const char *path, const struct sample *s, struct state **out);
+
+/* Releases the lock early (the history stays in memory). */
+void state_unlock(struct state *st);
 
 /* Releases the lock and frees st (NULL is fine). */
 void state_close(struct state *st);
