@@ -10,3 +10,7 @@ TESTS += tests/unit-topview
 tests_unit_topview_SOURCES = tests/unit-topview.c
 tests_unit_topview_LDADD = $(UNIT_LIBS)
 tests_unit_topview_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+# The live view in a real terminal, driven through tmux.
+TESTS += tests/top-live.py
+EXTRA_DIST += tests/top-live.py

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""fdwatch top in a real terminal (a private tmux server), used as a person
+would: a leaking helper must come first with its level, Enter must show its
+endpoint and state, Esc must return, / must narrow the rows, < and > must
+move the sort, a resize must keep the view usable, a hostile process name
+must not touch the screen, and q must give the shell back intact."""
+
+import atexit
+import os
+import re
+import subprocess
+import time
+
+from fdtest import FDWATCH, check, done, equal, need, start_helper
+
+need("tmux")
+
+SOCK = "fdwatch-test-%d" % os.getpid()
+HOSTILE = "\x1b[2J\n\x07evil"
+
+
+def tmux(*args):
+    return subprocess.run(["tmux", "-L", SOCK, "-f", "/dev/null"] + list(args),
+                          capture_output=True, text=True)
+
+
+atexit.register(lambda: tmux("kill-server"))
+
+
+def screen():
+    return tmux("capture-pane", "-p").stdout
+
+
+def wait_screen(pred, what, timeout=30):
+    """Polls the pane until pred(text) holds; records a failure with the last
+    screen when the deadline passes."""
+    end = time.time() + timeout
+    text = screen()
+    while time.time() < end:
+        if pred(text):
+            check(True, what)
+            return text
+        time.sleep(0.1)
+        text = screen()
+    check(pred(text), what, text)
+    return text
+
+
+def table(text):
+    """The header line and the rows of the main view."""
+    lines = text.splitlines()
+    for i, l in enumerate(lines):
+        if re.match(r"^LVL +PID\S* ", l):
+            rows = []
+            for r in lines[i + 1:]:
+                if not re.match(r"^(CRIT|WARN|    ) +\d+ ", r):
+                    break
+                rows.append(r)
+            return l, rows
+    return None, []
+
+
+def row_pid(row):
+    return int(row.split()[1]) if row.split()[0] in ("CRIT", "WARN") else int(row.split()[0])
+
+
+def keys(*k):
+    tmux("send-keys", *k)
+
+
+leak = start_helper("--leak", "tcp", "--rate", 25, "--nofile", 1000, "--leak-max", 850,
+                    "--name", "fdleak")
+steady = start_helper("--pool", 20, "--churn", 5, "--name", "fdsteady")
+hostile = start_helper("--tcp", 2, "--name", HOSTILE)
+
+shell_env = "env -i PATH=/usr/bin:/bin TERM=screen LANG=C.UTF-8 HOME=/ PS1='$ ' bash --norc --noprofile"
+r = tmux("new-session", "-d", "-x", "120", "-y", "40", shell_env)
+if r.returncode != 0:
+    raise SystemExit("tmux new-session failed: " + r.stderr)
+wait_screen(lambda t: "$" in t, "the shell starts")
+
+cmd = "%s top -d 0.25 -c 'fdleak|fdsteady|evil'; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo" % FDWATCH
+keys(cmd, "Enter")
+
+# The leaking helper is detected and shown first with its level.
+text = wait_screen(lambda t: table(t)[1] and table(t)[1][0].startswith("CRIT")
+                   and row_pid(table(t)[1][0]) == leak.pid,
+                   "the leaking helper's row comes first, marked CRIT")
+hdr, rows = table(text)
+check(hdr is not None and "ENDPOINT" in hdr and "TREND" in hdr, "the header names the columns", hdr)
+check(any(row_pid(r) == steady.pid and r.startswith("    ") for r in rows),
+      "the steady helper is listed without a level", text)
+check("127.0.0.1:%d CLOSE_WAIT" % leak.port in rows[0],
+      "the leaking row shows its growing endpoint and state", rows[0])
+check(text.startswith("fdwatch - "), "the first line is the view's own header", text)
+
+# The hostile name is shown escaped; the screen was not cleared by it.
+hrow = [r for r in rows if row_pid(r) == hostile.pid]
+check(hrow and "\\e[2J" in hrow[0], "a name holding ESC[2J is shown escaped", text)
+check(re.search(r"Alerts: \d+ critical", text) is not None, "the header survives the hostile name", text)
+
+# Enter opens the selected (first) row: its endpoint and state.
+keys("Home", "Enter")
+text = wait_screen(lambda t: ("PID %d  fdleak" % leak.pid) in t and "Open fds (" in t,
+                   "Enter opens the leaking process with its fd list")
+check(re.search(r"out +\u2192127\.0\.0\.1:%d +CLOSE_WAIT" % leak.port, text) is not None,
+      "the detail view shows the socket group 127.0.0.1:PORT in CLOSE_WAIT", text)
+check("limit 1000" in text, "the chart marks the limit", text)
+check("Types  file" in text, "the detail view shows the type breakdown", text)
+
+# Esc returns to the list.
+keys("Escape")
+text = wait_screen(lambda t: table(t)[0] is not None, "Esc returns to the list")
+
+# / narrows the rows to the matching names.
+keys("/", "fdsteady", "Enter")
+text = wait_screen(lambda t: "Processes: 1 shown of 3" in t, "/ narrows the rows")
+hdr, rows = table(text)
+equal([row_pid(r) for r in rows], [steady.pid], "only the matching process is listed")
+keys("Escape")
+wait_screen(lambda t: "Processes: 3 shown of 3" in t, "Esc clears the filter")
+
+# < and > move the sort column (the header's marker) and the order.
+text = screen()
+check("RATE/s\u25be" in (table(text)[0] or ""), "the default sort is by rate", table(text)[0])
+keys(">")
+text = wait_screen(lambda t: "ETA\u25b4" in (table(t)[0] or ""), "> moves the sort to ETA")
+check("RATE/s\u25be" not in table(text)[0], "the rate column is no longer marked", table(text)[0])
+for _ in range(10):
+    keys("<")
+text = wait_screen(lambda t: "PID\u25b4" in (table(t)[0] or ""), "< moves the sort to PID")
+rest = [row_pid(r) for r in table(text)[1] if not r.startswith(("CRIT", "WARN"))]
+equal(rest, sorted(rest), "rows below the alerting ones are in ascending pid order")
+keys("r")
+text = wait_screen(lambda t: "PID\u25be" in (table(t)[0] or ""), "r reverses the sort")
+rest = [row_pid(r) for r in table(text)[1] if not r.startswith(("CRIT", "WARN"))]
+equal(rest, sorted(rest, reverse=True), "reversed: descending pid order")
+
+# A small terminal keeps the essentials; back to the full size.
+tmux("resize-window", "-x", "60", "-y", "15")
+text = wait_screen(lambda t: table(t)[0] is not None and "USER" not in table(t)[0]
+                   and max(len(l) for l in t.splitlines()) <= 60,
+                   "at 60x15 the view narrows its columns")
+hdr, rows = table(text)
+check(all(c in hdr for c in ("PID", "COMMAND", "FDS", "RATE", "ETA", "ENDPOINT")),
+      "at 60x15 the essential columns stay", hdr)
+check(any(row_pid(r) == leak.pid and "127.0.0.1:%d" % leak.port in r for r in rows),
+      "at 60x15 the leaking row still shows its endpoint", text)
+tmux("resize-window", "-x", "50", "-y", "10")
+wait_screen(lambda t: "terminal too small" in t and len(t.strip().splitlines()) == 1,
+            "a too small terminal gets one line")
+tmux("resize-window", "-x", "120", "-y", "40")
+wait_screen(lambda t: table(t)[0] is not None and "TREND" in table(t)[0],
+            "back at 120x40 the full table returns")
+
+# Help lists the keys; any key returns.
+keys("h")
+wait_screen(lambda t: "filter by process name" in t and "quit" in t, "h shows the keys")
+keys("x")
+wait_screen(lambda t: table(t)[0] is not None, "a key leaves the help")
+
+# q gives the shell back as it was.
+keys("q")
+text = wait_screen(lambda t: "EXIT=0" in t, "q exits with status 0")
+wait_screen(lambda t: "icanon" in t.split("EXIT=0")[-1] and "echo" in t.split("EXIT=0")[-1],
+            "the terminal is back in canonical mode with echo")
+equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
+      "the alternate screen is left")
+equal(tmux("display", "-p", "#{cursor_flag}").stdout.strip(), "1", "the cursor is visible")
+
+# SIGTERM restores the terminal too, and messages written meanwhile are
+# shown after it (a -p pid that does not exist).
+keys("clear", "Enter")
+keys("%s top -d 0.25 -p %d,999999; echo EXIT=$?" % (FDWATCH, steady.pid), "Enter")
+wait_screen(lambda t: table(t)[0] is not None, "top starts again")
+pane_pid = tmux("display", "-p", "#{pane_pid}").stdout.strip()
+kids = subprocess.run(["pgrep", "-P", pane_pid, "-x", "fdwatch"], capture_output=True,
+                      text=True).stdout.split()
+check(len(kids) == 1, "fdwatch runs under the shell", kids)
+text = screen()
+check("not running" in text, "the status line says a -p process is missing", text)
+check("999999 not found" not in text, "the message is held back while the view is on", text)
+if kids:
+    os.kill(int(kids[0]), 15)
+text = wait_screen(lambda t: "EXIT=" in t, "SIGTERM ends top")
+check("process 999999 not found" in text, "the held message is printed after exit", text)
+equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
+      "after SIGTERM the alternate screen is left")
+
+# -n stops by itself.
+keys("clear", "Enter")
+keys("%s top -n 3 -d 0.1 -p %d; echo EXIT=$?" % (FDWATCH, steady.pid), "Enter")
+wait_screen(lambda t: "EXIT=0" in t, "top -n 3 stops by itself")
+
+done()
