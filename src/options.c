@@ -146,6 +146,13 @@ static void print_help(enum command c, bool have_cmd)
 	if (bit & DETECTING)
 		printf("%s\n", detecting_help);
 	switch (c) {
+	case CMD_TOP:
+		printf("Keys:\n"
+		       "  q quit   Up/Down PgUp/PgDn Home/End move   Enter details   Esc back\n"
+		       "  < > sort column   r reverse sort   / filter by name   space pause\n"
+		       "  + - longer/shorter interval   h ? help\n"
+		       "The default interval is 1 second. Needs a terminal; see 'fdwatch report'.\n\n");
+		break;
 	case CMD_LOG:
 		printf("Log:\n      --syslog             also send alert events to syslog\n\n");
 		break;
