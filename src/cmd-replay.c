@@ -310,7 +310,8 @@ int cmd_replay(struct options *o)
 	}
 	if (r.damaged > MAX_DAMAGE_MESSAGES)
 		warnx_("skipped %zu damaged records in all", r.damaged);
-	qsort(r.v, r.n, sizeof(*r.v), rec_cmp);
+	if (r.n) /* r.v is NULL for an empty input: qsort(NULL) is undefined */
+		qsort(r.v, r.n, sizeof(*r.v), rec_cmp);
 	end = endings(&r, &nend);
 
 	detect_params_from_options(o, &p);
