@@ -127,11 +127,13 @@ void alert_json(struct buf *out, const struct alert *a)
 
 void alert_text(struct buf *out, const struct alert *a)
 {
-	time_t t = (time_t)floor(a->time);
+	/* A replayed record may carry any finite time: convert only what fits. */
+	bool fits = fabs(a->time) < 1e15;
+	time_t t = fits ? (time_t)floor(a->time) : 0;
 	struct tm tm;
 	char when[40];
 
-	if (localtime_r(&t, &tm) && strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
+	if (fits && localtime_r(&t, &tm) && strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
 		buf_adds(out, when);
 	else
 		buf_addf(out, "%.3f", a->time);
