@@ -13,3 +13,7 @@ tests_unit_state_LDADD = $(UNIT_LIBS)
 tests_unit_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_metrics_LDADD = $(UNIT_LIBS)
 tests_unit_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+# Integration tests with real processes (tests/helper-fds).
+TESTS += tests/ops-check.py
+EXTRA_DIST += tests/ops-check.py
