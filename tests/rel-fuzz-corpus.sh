@@ -3,7 +3,7 @@
 # once found, kept beside the seeds): a parser that crashes, reads out of
 # bounds (under --enable-sanitizers) or breaks an invariant fails here.
 fail=0
-for name in fuzz-escape fuzz-fdlink fuzz-procfile fuzz-procnet; do
+for name in fuzz-escape fuzz-fdlink fuzz-procfile fuzz-procnet fuzz-trace; do
 	bin=$TESTS_BUILDDIR/fuzz/$name
 	dir=$TESTS_SRCDIR/fuzz/corpus/$name
 	if [ ! -x "$bin" ]; then

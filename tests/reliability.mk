@@ -16,7 +16,8 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-escape \
 	tests/fuzz/fuzz-fdlink \
 	tests/fuzz/fuzz-procfile \
-	tests/fuzz/fuzz-procnet
+	tests/fuzz/fuzz-procnet \
+	tests/fuzz/fuzz-trace
 if FUZZING
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_MAIN =
@@ -37,4 +38,7 @@ tests_fuzz_fuzz_procfile_LDADD = $(FDWATCH_LIBS)
 tests_fuzz_fuzz_procnet_SOURCES = tests/fuzz/fuzz-procnet.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
 tests_fuzz_fuzz_procnet_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_procnet_LDADD = $(FDWATCH_LIBS)
+tests_fuzz_fuzz_trace_SOURCES = tests/fuzz/fuzz-trace.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_trace_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_trace_LDADD = $(FDWATCH_LIBS)
 EXTRA_DIST += tests/fuzz/standalone.c tests/fuzz/run.sh tests/fuzz/corpus

@@ -28,7 +28,7 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 #define FUZZ_ASSERT(cond)                                                      \
 	do {                                                                   \
 		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant broken: %s\n",       \
+			dprintf(2, "%s:%d: invariant broken: %s\n",            \
 				__FILE__, __LINE__, #cond);                    \
 			abort();                                               \
 		}                                                              \
