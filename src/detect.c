@@ -28,11 +28,22 @@ const char *alert_level_name(enum alert_level l)
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Sorts a short array in place (the arrays here hold at most a few dozen). */
+static void sort_small(double *v, int n)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	for (int i = 1; i < n; i++) {
+		double x = v[i];
+		int j = i;
 
-	return (x > y) - (x < y);
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+static double median_sorted(const double *v, int n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 double detect_theil_sen(const double *t, const double *v, int n)
@@ -53,8 +64,8 @@ double detect_theil_sen(const double *t, const double *v, int n)
 	if (ns == 0) {
 		r = NAN;
 	} else {
-		qsort(sl, (size_t)ns, sizeof(double), cmp_double);
-		r = ns % 2 ? sl[ns / 2] : (sl[ns / 2 - 1] + sl[ns / 2]) / 2;
+		sort_small(sl, ns);
+		r = median_sorted(sl, ns);
 	}
 	if (sl != slopes)
 		free(sl);
@@ -93,41 +104,36 @@ static double window_noise(const struct hbucket *b, size_t m, const double *f, c
 
 	for (int j = 0; j < K; j++)
 		c[j] = f[j] - rate * (tf[j] - tf[0]);
-	qsort(c, K, sizeof(double), cmp_double);
-	base = (c[K / 2 - 1] + c[K / 2]) / 2;
+	sort_small(c, K);
+	base = median_sorted(c, K);
 	for (size_t i = 0; i < m; i++)
 		if (!isnan(b[i].min))
 			r[n++] = fabs(b[i].min - (base + rate * ((b[i].t0 + b[i].t1) / 2 - tf[0])));
 	if (n == 0)
 		return 0;
-	qsort(r, n, sizeof(double), cmp_double);
-	return n % 2 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2;
+	sort_small(r, (int)n);
+	return median_sorted(r, (int)n);
 }
 
 /* The shape tests on one window; fills rate and rise when they pass. */
 static bool window_grows(const struct hbucket *b, size_t m, const struct detect_params *p,
 			 double *rate, double *rise_out, double *f0)
 {
-	double f[K], tf[K], rise, dmax = 0, r_early, r_late;
-	int npos = 0;
+	double f[K], tf[K], rise, r_early, r_late;
 
 	if (m < K || !window_floors(b, m, f, tf))
 		return false;
 	rise = f[K - 1] - f[0];
 	if (!(rise >= p->min_rise))
 		return false;
+	/* Every part carries a fair share of the rise: none a half (a step),
+	 * none next to nothing (a ramp that started or ended in the window). */
 	for (int j = 1; j < K; j++) {
 		double d = f[j] - f[j - 1];
 
-		if (d > 0)
-			npos++;
-		if (d < -0.15 * rise)
+		if (d < DETECT_MIN_SHARE * rise / (K - 1) || d > 0.5 * rise)
 			return false;
-		if (d > dmax)
-			dmax = d;
 	}
-	if (npos < K - 2 || dmax > 0.5 * rise)
-		return false;
 	/* Step by step, a leak's floors seldom fall; noise falls half the time. */
 	for (size_t i = 1, ndec = 0, prev = 0; i < m; i++) {
 		if (isnan(b[i].min))
@@ -142,6 +148,10 @@ static bool window_grows(const struct hbucket *b, size_t m, const struct detect_
 	r_early = (f[2] - f[0]) / (tf[2] - tf[0]);
 	r_late = (f[K - 1] - f[K - 3]) / (tf[K - 1] - tf[K - 3]);
 	if (r_late < DETECT_KEEP_PACE * r_early)
+		return false;
+	/* Nor a sudden start: a ramp of a few samples is a burst or a step
+	 * until it has lasted a whole window of its own. */
+	if (r_late > DETECT_MAX_SPEEDUP * r_early)
 		return false;
 	*rate = detect_theil_sen(tf, f, K);
 	/* The rise must stand well clear of the scatter (bursts, noise). */
@@ -161,65 +171,108 @@ static enum alert_level level_for_eta(double eta, const struct detect_params *p)
 	return LEVEL_OK;
 }
 
-/* Judges the last m buckets of level k; true when they show growth. */
-static bool judge(const struct hseries *s, int k, size_t m, double fds, double limit,
-		  const struct detect_params *p, struct verdict *v)
+/* Shape-tests the last m buckets of level k; fills c when they grow. The
+ * result does not depend on the current count or limit, so it can be kept
+ * until the level gets a new bucket. */
+static bool window_judge(const struct hseries *s, int k, size_t m, const struct detect_params *p,
+			 struct detect_cand *c)
 {
 	struct hbucket w[HIST_RING];
 	size_t len = hseries_level_len(s, k);
-	double rate, rise, f0, span, since, until, prior, eta = NAN;
-	enum alert_level level = LEVEL_OK;
+	double rate, rise, f0, span, prior;
 
 	for (size_t i = 0; i < m; i++)
 		w[i] = *hseries_bucket(s, k, len - m + i);
 	if (!window_grows(w, m, p, &rate, &rise, &f0))
 		return false;
-	since = w[0].t0;
-	until = w[m - 1].t1;
-	span = until - since;
+	span = w[m - 1].t1 - w[0].t0;
 	/* A rise back to where the series already was is a recovery (a wave,
 	 * the refill after a drop), not new growth. */
-	prior = hseries_max_floor(s, since - fmax(3 * span, DETECT_LOOKBACK), since);
+	prior = hseries_max_floor(s, w[0].t0 - fmax(3 * span, DETECT_LOOKBACK), w[0].t0);
 	if (!isnan(prior) && prior > f0 && w[m - 1].min - prior < 0.5 * rise)
 		return false;
-	if (limit >= 0 && !isnan(limit) && isfinite(fds)) {
-		eta = limit > fds ? (limit - fds) / rate : 0;
-		if (span >= p->evidence * eta)
-			level = level_for_eta(eta, p);
-	}
-	if (v->growing && (level < v->level || (level == v->level && !(eta < v->eta))))
-		return true;
-	v->growing = true;
-	v->level = level;
-	v->rate = rate;
-	v->eta = eta;
-	v->since = since;
-	v->until = until;
-	v->rise = rise;
+	c->rate = rate;
+	c->rise = rise;
+	c->since = w[0].t0;
+	c->until = w[m - 1].t1;
 	return true;
 }
 
-void detect_series(const struct hseries *s, double fds, double limit,
-		   const struct detect_params *p, struct verdict *v)
+/* Weighs a growing window against the current count and limit, and keeps
+ * it in v when it is the most urgent so far. */
+static void cand_apply(const struct detect_cand *c, double fds, double limit,
+		       const struct detect_params *p, struct verdict *v)
+{
+	enum alert_level level = LEVEL_OK;
+	double eta = NAN;
+
+	if (limit >= 0 && !isnan(limit) && isfinite(fds)) {
+		eta = limit > fds ? (limit - fds) / c->rate : 0;
+		if (c->until - c->since >= p->evidence * eta)
+			level = level_for_eta(eta, p);
+	}
+	if (v->growing && (level < v->level || (level == v->level && !(eta < v->eta))))
+		return;
+	v->growing = true;
+	v->level = level;
+	v->rate = c->rate;
+	v->eta = eta;
+	v->since = c->since;
+	v->until = c->until;
+	v->rise = c->rise;
+}
+
+/* Re-judges the windows of level k into lm. */
+static void level_judge(const struct hseries *s, int k, const struct detect_params *p,
+			struct detect_level_memo *lm)
 {
 	static const size_t fine[] = { 12, 16, 20, 24, 28, 32 };
 	static const size_t coarse[] = { 16, 20, 24, 28, 32 };
+	size_t len = hseries_level_len(s, k);
+	const size_t *ms = k ? coarse : fine;
+	size_t nm = k ? ARRAY_SIZE(coarse) : ARRAY_SIZE(fine);
+
+	lm->ncand = 0;
+	lm->n = s->n;
+	for (size_t i = 0; i < nm; i++) {
+		/* 32 buckets of level k are 16 of level k+1. */
+		if (ms[i] > len || (ms[i] == HIST_RING && k + 1 < s->nlevels))
+			continue;
+		if (window_judge(s, k, ms[i], p, &lm->cand[lm->ncand]))
+			lm->ncand++;
+	}
+}
+
+void detect_series(const struct hseries *s, double fds, double limit,
+		   const struct detect_params *p, struct verdict *v, struct detect_memo *memo)
+{
+	struct detect_level_memo scratch;
 
 	memset(v, 0, sizeof(*v));
 	v->level = LEVEL_OK;
 	v->rate = v->eta = v->since = v->until = NAN;
-	for (int k = 0; k < s->nlevels; k++) {
-		size_t len = hseries_level_len(s, k);
-		const size_t *ms = k ? coarse : fine;
-		size_t nm = k ? ARRAY_SIZE(coarse) : ARRAY_SIZE(fine);
-
-		for (size_t i = 0; i < nm; i++) {
-			/* 32 buckets of level k are 16 of level k+1. */
-			if (ms[i] > len || (ms[i] == HIST_RING && k + 1 < s->nlevels))
-				continue;
-			judge(s, k, ms[i], fds, limit, p, v);
-		}
+	if (memo && memo->nlevels < s->nlevels) {
+		memo->lev = xreallocarray(memo->lev, (size_t)s->nlevels, sizeof(*memo->lev));
+		for (int k = memo->nlevels; k < s->nlevels; k++)
+			memo->lev[k].n = UINT64_MAX;
+		memo->nlevels = s->nlevels;
 	}
+	for (int k = 0; k < s->nlevels; k++) {
+		struct detect_level_memo *lm = memo ? &memo->lev[k] : &scratch;
+
+		/* A level's windows change when it completes a bucket. */
+		if (!memo || lm->n == UINT64_MAX || lm->n > s->n || (s->n & ((1ULL << k) - 1)) == 0)
+			level_judge(s, k, p, lm);
+		for (int i = 0; i < lm->ncand; i++)
+			cand_apply(&lm->cand[i], fds, limit, p, v);
+	}
+}
+
+void detect_memo_free(struct detect_memo *m)
+{
+	free(m->lev);
+	m->lev = NULL;
+	m->nlevels = 0;
 }
 
 double detect_rise(const struct hseries *s, double since, double until)

@@ -5,9 +5,13 @@
  * A window of the series is cut into DETECT_SEGMENTS equal parts and the
  * floor (smallest count) of each part is taken, so that bursts and the peaks
  * of a pool's sawtooth do not count. The window shows a leak when the floor
- *  - rises in nearly every part, no part supplying half the rise (not a step),
+ *  - rises in every part, each part supplying at least DETECT_MIN_SHARE of
+ *    its fair share of the rise and none half of it (not a step, not a
+ *    burst's ramp),
  *  - still rises in the last third, at no less than DETECT_KEEP_PACE of the
- *    first third's pace (not a pool filling up and saturating),
+ *    first third's pace (not a pool filling up and saturating) and no more
+ *    than DETECT_MAX_SPEEDUP times it (not the start of a burst or step:
+ *    a new leak is judged by a window that starts with it),
  *  - ends well above anything the series held before the window (not the
  *    recovery of a slow wave or of an earlier decline),
  *  - rises DETECT_NOISE_MARGIN times more than the floors scatter around
@@ -20,11 +24,14 @@
 #define FDWATCH_DETECT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "history.h"
 
 #define DETECT_SEGMENTS 6
+#define DETECT_MIN_SHARE 0.25
 #define DETECT_KEEP_PACE 0.8
+#define DETECT_MAX_SPEEDUP 2.0
 #define DETECT_NOISE_MARGIN 4.0
 /* At most one step in this many may fall. */
 #define DETECT_MAX_FALLS 5
@@ -51,14 +58,38 @@ struct verdict {
 	double rise;      /* floor growth over it (fds) */
 };
 
+/* A window that showed growth, before it is weighed against the limit. */
+struct detect_cand {
+	double since, until;
+	double rate, rise;
+};
+
+/* What the detector remembers of one series between calls, so that a level
+ * is only judged again when it completes a bucket: per sample, about two
+ * levels' worth of work instead of all of them. Zero-initialise; free with
+ * detect_memo_free. Keep one per series, and reset it (free) when the
+ * series is reset. */
+struct detect_level_memo {
+	uint64_t n;                 /* series length when judged; UINT64_MAX never */
+	int ncand;
+	struct detect_cand cand[6];
+};
+struct detect_memo {
+	struct detect_level_memo *lev;
+	int nlevels;
+};
+
 /* Fills in the documented defaults. */
 void detect_params_default(struct detect_params *p);
 /* "ok", "warning", "critical" (static). */
 const char *alert_level_name(enum alert_level l);
 /* Judges series s of a process now holding fds of limit (limit < 0 or NAN:
- * unknown; then growth is reported but never alerted). */
+ * unknown; then growth is reported but never alerted). memo may be NULL
+ * (judge everything afresh); with a memo, call once per added sample. */
 void detect_series(const struct hseries *s, double fds, double limit,
-		   const struct detect_params *p, struct verdict *v);
+		   const struct detect_params *p, struct verdict *v, struct detect_memo *memo);
+/* Frees what a memo holds. */
+void detect_memo_free(struct detect_memo *m);
 /* Floor growth of a (source) series between the first and the last sixth of
  * [since, until]; a series that started inside the window counts from 0.
  * NAN when unknown. */

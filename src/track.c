@@ -62,6 +62,7 @@ struct tracker *tracker_new(const struct detect_params *p)
 static void tproc_free(struct tproc *p)
 {
 	hseries_free(&p->total);
+	detect_memo_free(&p->memo);
 	for (size_t i = 0; i < p->nsrc; i++) {
 		source_clear(&p->src[i].id);
 		hseries_free(&p->src[i].hs);
@@ -138,7 +139,8 @@ struct tproc *const *tracker_procs(const struct tracker *t, size_t *n)
 
 size_t tproc_bytes(const struct tproc *p)
 {
-	size_t n = sizeof(*p) + hseries_bytes(&p->total) - sizeof(p->total);
+	size_t n = sizeof(*p) + hseries_bytes(&p->total) - sizeof(p->total) +
+		   (size_t)p->memo.nlevels * sizeof(*p->memo.lev);
 
 	for (size_t i = 0; i < p->nsrc; i++)
 		n += sizeof(p->src[i]) + hseries_bytes(&p->src[i].hs) - sizeof(p->src[i].hs);
@@ -337,7 +339,7 @@ static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 	double hold;
 
 	detect_series(&p->total, (double)p->fds, p->limit >= 0 ? (double)p->limit : NAN,
-		      &t->params, &p->v);
+		      &t->params, &p->v, &p->memo);
 	raw = p->v.level;
 	if (raw >= p->level) {
 		p->held = now;

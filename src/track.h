@@ -45,6 +45,7 @@ struct tproc {
 	double first_t, last_t;
 	double interval;         /* smoothed time between its samples */
 	struct hseries total;
+	struct detect_memo memo; /* the detector's, for total */
 	struct tsource *src;
 	size_t nsrc;
 	struct verdict v;        /* the detector's verdict at the newest sample */

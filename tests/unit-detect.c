@@ -43,6 +43,7 @@ static struct outcome run_shape(shape_fn f, double dt, long n, double limit)
 {
 	struct detect_params p;
 	struct hseries s;
+	struct detect_memo memo = { NULL, 0 };
 	struct outcome o = { LEVEL_OK, NAN, NAN, NAN };
 
 	detect_params_default(&p);
@@ -54,7 +55,7 @@ static struct outcome run_shape(shape_fn f, double dt, long n, double limit)
 		if (v >= limit)
 			break;
 		hseries_add(&s, t, (float)v);
-		detect_series(&s, v, limit, &p, &vd);
+		detect_series(&s, v, limit, &p, &vd, &memo);
 		if (vd.level > o.max_level)
 			o.max_level = vd.level;
 		if (vd.level != LEVEL_OK && isnan(o.first_alert)) {
@@ -64,6 +65,7 @@ static struct outcome run_shape(shape_fn f, double dt, long n, double limit)
 		}
 	}
 	hseries_free(&s);
+	detect_memo_free(&memo);
 	return o;
 }
 
