@@ -389,7 +389,7 @@ static void group_text(struct buf *b, const struct glyphs *g, bool ascii, const 
 		tv_clean(b, endpoint, ascii);
 	else
 		buf_adds(b, "(unnamed)");
-	if (state) {
+	if (state && !(dir == SOCK_LISTEN && strcmp(state, "LISTEN") == 0)) {
 		buf_addc(b, ' ');
 		tv_clean(b, state, ascii);
 	}
@@ -1000,14 +1000,14 @@ static const struct colspec colspecs[TV_NCOLS] = {
 	[TV_COL_RATE] = { "RATE/s", 7, true },
 	[TV_COL_ETA] = { "ETA", 6, true },
 	[TV_COL_TREND] = { "TREND", 10, false },
-	[TV_COL_ENDPOINT] = { "ENDPOINT", 22, false },
+	[TV_COL_ENDPOINT] = { "ENDPOINT", 34, false },
 };
 
 /* How the table narrows: each step gives up a column (width 0) or lets
  * the command name shrink to the given width. */
 static const struct { enum tv_col col; int width; } narrowing[] = {
-	{ TV_COL_COMM, 13 }, { TV_COL_LIMIT, 0 }, { TV_COL_USER, 0 }, { TV_COL_COMM, 10 },
-	{ TV_COL_USE, 0 }, { TV_COL_ENDPOINT, 20 }, { TV_COL_TREND, 0 }, { TV_COL_COMM, 8 },
+	{ TV_COL_COMM, 13 }, { TV_COL_USER, 0 }, { TV_COL_LIMIT, 0 }, { TV_COL_COMM, 10 },
+	{ TV_COL_USE, 0 }, { TV_COL_ENDPOINT, 24 }, { TV_COL_COMM, 8 }, { TV_COL_TREND, 0 },
 	{ TV_COL_ENDPOINT, 16 },
 };
 
@@ -1270,7 +1270,7 @@ static void render_chart(struct render *r, struct doc *d, const struct proc_samp
 			 const struct tv_stats *st, int height)
 {
 	const struct glyphs *g = r->g;
-	int lw = 7, w = r->cols - lw - 2, ncol;
+	int lw = 7, w = r->cols - lw - 1 - 7, ncol; /* room for " limit" */
 	size_t n = st->chart ? st->nchart : 0;
 	double hi = 0, top, *col;
 	bool limit_in = false;
@@ -1342,7 +1342,7 @@ static void render_chart(struct render *r, struct doc *d, const struct proc_samp
 					 limit_row ? g->limit : " ", 1, false);
 		}
 		if (limit_row) {
-			for (int c = ncol; c < w - 7; c++)
+			for (int c = ncol; c < w; c++)
 				line_add(r, l, TV_A_LIMIT, g->limit, 1, false);
 			line_add(r, l, TV_A_LIMIT, " limit", -1, false);
 		}
