@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "procfs.h"
@@ -34,15 +35,26 @@ struct candidate {
 	char *user;
 };
 
+/* The socket tables of one network namespace (TCP, UDP, unix: indexed by
+ * enum sockdiag_table), each read at its own time. */
+#define NTABLES 3
+struct nstables {
+	unsigned long netns;
+	struct socktab *tab[NTABLES]; /* NULL until read */
+	double time[NTABLES];         /* time of the sample that read each */
+	struct socktab *absent;       /* sockets in no table (netlink, packet, ...) */
+	double absent_time;
+};
+
 struct sampler {
 	struct sampler_config cfg;
 	int rootfd;
 	bool use_libproc2;
 	struct pids_info *pids;
 	struct sample *prev;     /* last sample, for reusing classifications */
-	struct socktab *tab;     /* last sample's sockets, for sampler_list_fds */
-	unsigned long *netns_loaded;
-	size_t nnetns, capnetns;
+	struct nstables *ns;     /* socket tables per network namespace */
+	size_t nns, capns;
+	double now;              /* time of the sample being taken */
 	bool use_netlink;        /* real /proc and not FDWATCH_NO_NETLINK */
 	bool setns_denied;       /* switching namespaces failed once: do not retry */
 	int selfns;              /* our own netns, to come back to; -1 unknown */
@@ -54,7 +66,9 @@ struct sampler {
 /* Socket inodes of one process awaiting resolution at the end of a pass. */
 struct pending {
 	size_t proc;
+	unsigned long netns;
 	unsigned long *inodes;
+	int *fds;                /* the fd holding each inode */
 	size_t n;
 };
 
@@ -111,8 +125,12 @@ void sampler_free(struct sampler *s)
 	if (s->pids)
 		procps_pids_unref(&s->pids);
 	sample_free(s->prev);
-	socktab_free(s->tab);
-	free(s->netns_loaded);
+	for (size_t i = 0; i < s->nns; i++) {
+		for (int k = 0; k < NTABLES; k++)
+			socktab_free(s->ns[i].tab[k]);
+		socktab_free(s->ns[i].absent);
+	}
+	free(s->ns);
 	if (s->nl_self >= 0)
 		close(s->nl_self);
 	if (s->selfns >= 0)
@@ -311,13 +329,15 @@ static size_t file_dir_len(const char *link)
 	return (size_t)(slash - link);
 }
 
-static void pending_add(struct pending *pd, unsigned long inode, size_t *cap)
+static void pending_add(struct pending *pd, unsigned long inode, int fd, size_t *cap)
 {
 	if (pd->n == *cap) {
 		*cap = *cap ? *cap * 2 : 16;
 		pd->inodes = xreallocarray(pd->inodes, *cap, sizeof(*pd->inodes));
+		pd->fds = xreallocarray(pd->fds, *cap, sizeof(*pd->fds));
 	}
-	pd->inodes[pd->n++] = inode;
+	pd->inodes[pd->n] = inode;
+	pd->fds[pd->n++] = fd;
 }
 
 /* Reads every fd link of the process at piddir into p's types and file
@@ -364,7 +384,7 @@ static int classify(int piddir, struct proc_sample *p, struct pending *pend)
 		p->types[t]++;
 		count++;
 		if (t == FD_SOCKET)
-			pending_add(pend, inode, &cap);
+			pending_add(pend, inode, atoi(de->d_name), &cap);
 		else if (t == FD_FILE)
 			dirmap_add(&dirs, link, file_dir_len(link));
 	}
@@ -446,41 +466,162 @@ static int netlink_for(struct sampler *s, int piddir, unsigned long netns, bool 
 	return nl;
 }
 
-/* Adds the socket tables of the netns of the process at piddir. */
-static int load_netns(struct sampler *s, int piddir, unsigned long netns, size_t *skipped)
+/* The tables of a namespace, found or added (owned by s). */
+static struct nstables *nstables_get(struct sampler *s, unsigned long netns)
+{
+	struct nstables *ns;
+
+	for (size_t i = 0; i < s->nns; i++)
+		if (s->ns[i].netns == netns)
+			return &s->ns[i];
+	if (s->nns == s->capns) {
+		s->capns = s->capns ? s->capns * 2 : 4;
+		s->ns = xreallocarray(s->ns, s->capns, sizeof(*s->ns));
+	}
+	ns = &s->ns[s->nns++];
+	memset(ns, 0, sizeof(*ns));
+	ns->netns = netns;
+	return ns;
+}
+
+/* May a table read at time t serve this sample? One read during it always
+ * may; an older one while it is younger than the reuse age. */
+static bool table_fresh_enough(const struct sampler *s, double t)
+{
+	return t == s->now || (s->cfg.reclassify_age > 0 && s->now - t < s->cfg.reclassify_age);
+}
+
+/* The key of a socket in the usable tables of ns, or NULL. */
+static const struct sock_key *nstables_key(const struct sampler *s, const struct nstables *ns,
+					   unsigned long inode)
+{
+	for (int k = 0; k < NTABLES; k++) {
+		const struct sock_key *key;
+
+		if (ns->tab[k] && table_fresh_enough(s, ns->time[k]) &&
+		    (key = socktab_key(ns->tab[k], inode)))
+			return key;
+	}
+	return NULL;
+}
+
+static bool nstables_knows(const struct sampler *s, const struct nstables *ns, unsigned long inode)
+{
+	return nstables_key(s, ns, inode) ||
+	       (ns->absent && table_fresh_enough(s, ns->absent_time) &&
+		socktab_knows(ns->absent, inode));
+}
+
+/* Which table holds the socket at fd/N of the process at piddir: asked of
+ * the socket itself (its "system.sockprotoname" attribute), one syscall.
+ * enum sockdiag_table, -1 for a kind no table lists, or -errno. */
+static int socket_table(int piddir, int fd)
+{
+	char path[64], name[32];
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/fd/%d", piddir, fd);
+	r = getxattr(path, "system.sockprotoname", name, sizeof(name) - 1);
+	if (r < 0)
+		return -errno;
+	name[r] = '\0';
+	if (strncmp(name, "TCP", 3) == 0)
+		return SOCKDIAG_TCP;
+	if (strncmp(name, "UDP", 3) == 0 && strncmp(name, "UDPLITE", 7) != 0)
+		return SOCKDIAG_UDP;
+	if (strncmp(name, "UNIX", 4) == 0)
+		return SOCKDIAG_UNIX;
+	return -1;
+}
+
+/* The tables a process's sockets call for that this sample has not read.
+ * Tables still young enough serve the sockets they know; a socket none
+ * knows is news (a process that grows or churns), and only its own table
+ * is read again. Without reuse every table is read once per sample. */
+static unsigned tables_needed(const struct sampler *s, int piddir, const struct nstables *ns,
+			      const struct pending *pend)
+{
+	unsigned fresh = 0, need = 0;
+
+	for (int k = 0; k < NTABLES; k++)
+		if (ns->tab[k] && ns->time[k] == s->now)
+			fresh |= 1u << k;
+	if (fresh == SOCKTAB_ALL)
+		return 0;
+	for (size_t i = 0; i < pend->n; i++) {
+		int k;
+
+		if (nstables_knows(s, ns, pend->inodes[i]))
+			continue;
+		if (s->cfg.reclassify_age <= 0)
+			return SOCKTAB_ALL & ~fresh;
+		k = socket_table(piddir, pend->fds[i]);
+		if (k >= 0)
+			need |= 1u << k;
+		else if (k != -1 && k != -ENOENT) /* cannot tell: read them all */
+			return SOCKTAB_ALL & ~fresh;
+	}
+	return need & ~fresh;
+}
+
+/* Reads the tables in `need` for the namespace of the process at piddir.
+ * A table that cannot be read is replaced by an empty one, so that it is
+ * tried once per sample, not once per process. */
+static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsigned need,
+			size_t *skipped)
 {
 	bool fresh;
-	int nl = netlink_for(s, piddir, netns, &fresh);
-	unsigned via = 0;
-	int err = socktab_load(s->tab, piddir, nl, skipped, &via);
+	int nl = netlink_for(s, piddir, ns->netns, &fresh);
+	unsigned via_all = 0;
 
+	for (int k = 0; k < NTABLES; k++) {
+		struct socktab *t;
+		unsigned via = 0;
+
+		if (!(need & (1u << k)))
+			continue;
+		t = socktab_new();
+		if (socktab_load(t, piddir, nl, 1u << k, skipped, &via) == 0)
+			s->stats.tables_read++;
+		socktab_free(ns->tab[k]);
+		ns->tab[k] = t;
+		ns->time[k] = s->now;
+		via_all |= via;
+	}
 	if (fresh)
 		close(nl);
-	if (err == 0) {
-		if (via)
-			s->stats.netns_netlink++;
-		else
-			s->stats.netns_procfs++;
-		s->stats.tables_netlink |= via;
-	}
-	return err;
+	if (via_all)
+		s->stats.netns_netlink++;
+	else
+		s->stats.netns_procfs++;
+	s->stats.tables_netlink |= via_all;
 }
 
-static void netns_mark(struct sampler *s, unsigned long ns)
+/* Forgets the tables that can serve no sample any more. */
+static void nstables_prune(struct sampler *s)
 {
-	if (s->nnetns == s->capnetns) {
-		s->capnetns = s->capnetns ? s->capnetns * 2 : 8;
-		s->netns_loaded = xreallocarray(s->netns_loaded, s->capnetns, sizeof(unsigned long));
-	}
-	s->netns_loaded[s->nnetns++] = ns;
-}
+	size_t kept = 0;
 
-static bool netns_is_loaded(const struct sampler *s, unsigned long ns)
-{
-	for (size_t i = 0; i < s->nnetns; i++)
-		if (s->netns_loaded[i] == ns)
-			return true;
-	return false;
+	for (size_t i = 0; i < s->nns; i++) {
+		struct nstables *ns = &s->ns[i];
+		bool live = ns->absent && table_fresh_enough(s, ns->absent_time);
+
+		for (int k = 0; k < NTABLES; k++) {
+			if (ns->tab[k] && !table_fresh_enough(s, ns->time[k])) {
+				socktab_free(ns->tab[k]);
+				ns->tab[k] = NULL;
+			}
+			live |= ns->tab[k] != NULL;
+		}
+		if (!live) {
+			for (int k = 0; k < NTABLES; k++)
+				socktab_free(ns->tab[k]);
+			socktab_free(ns->absent);
+			continue;
+		}
+		s->ns[kept++] = *ns;
+	}
+	s->nns = kept;
 }
 
 /* Copies the classification of the same process from the previous sample
@@ -592,12 +733,17 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 			p->fds = fast;
 	} else {
 		p->classified_time = out->time;
-		if (pend->n && !netns_is_loaded(s, p->netns)) {
-			size_t skipped = 0;
+		pend->netns = p->netns;
+		if (pend->n) {
+			struct nstables *ns = nstables_get(s, p->netns);
+			unsigned need = tables_needed(s, pd, ns, pend);
 
-			if (load_netns(s, pd, p->netns, &skipped) == 0)
-				netns_mark(s, p->netns);
-			out->nskipped_lines += skipped;
+			if (need) {
+				size_t skipped = 0;
+
+				load_tables(s, pd, ns, need, &skipped);
+				out->nskipped_lines += skipped;
+			}
 		}
 	}
 	close(pd);
@@ -611,23 +757,54 @@ static int cmp_keyptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Turns a process's socket inodes into SPEC socket groups. */
-static void resolve_sockets(const struct socktab *tab, struct proc_sample *p,
-			    const struct pending *pend)
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* Turns a process's socket inodes into SPEC socket groups. Interned keys
+ * are equal exactly when their pointers are, so sorting the pointers
+ * gathers each group; inodes no table holds are remembered as absent. */
+static void resolve_sockets(struct sampler *s, struct proc_sample *p, const struct pending *pend)
 {
 	const struct sock_key **keys = xcalloc(pend->n, sizeof(*keys));
+	struct nstables *ns = nstables_get(s, pend->netns);
+	size_t ngroups = 0, cap = 1;
 
-	for (size_t i = 0; i < pend->n; i++)
-		keys[i] = socktab_key(tab, pend->inodes[i]);
+	for (size_t i = 0; i < pend->n; i++) {
+		keys[i] = nstables_key(s, ns, pend->inodes[i]);
+		if (keys[i])
+			continue;
+		if (!ns->absent || !table_fresh_enough(s, ns->absent_time)) {
+			socktab_free(ns->absent);
+			ns->absent = socktab_new();
+			ns->absent_time = s->now;
+		}
+		socktab_note_absent(ns->absent, pend->inodes[i]);
+	}
 	qsort(keys, pend->n, sizeof(*keys), cmp_keyptr);
+	for (size_t i = 0; i < pend->n; i++)
+		ngroups += i == 0 || keys[i] != keys[i - 1];
+	/* sample.c grows socks by doubling: keep the capacity a power of two. */
+	while (cap < ngroups)
+		cap *= 2;
+	p->socks = xcalloc(cap, sizeof(*p->socks));
+	p->nsocks = 0;
 	for (size_t i = 0, j; i < pend->n; i = j) {
+		struct sock_group *g = &p->socks[p->nsocks++];
+
 		for (j = i + 1; j < pend->n && keys[j] == keys[i]; j++)
 			;
-		if (keys[i])
-			proc_sample_add_socks(p, keys[i]->proto, keys[i]->dir, keys[i]->endpoint,
-					      keys[i]->state, (unsigned)(j - i));
-		else /* netlink, packet, unbound TCP, or a namespace we cannot read */
-			proc_sample_add_socks(p, "other", SOCK_NONE, NULL, NULL, (unsigned)(j - i));
+		g->count = (unsigned)(j - i);
+		if (keys[i]) {
+			g->proto = xstrdup(keys[i]->proto);
+			g->dir = keys[i]->dir;
+			g->endpoint = dup_or_null(keys[i]->endpoint);
+			g->state = dup_or_null(keys[i]->state);
+		} else { /* netlink, packet, unbound TCP, or a namespace we cannot read */
+			g->proto = xstrdup("other");
+			g->dir = SOCK_NONE;
+		}
 	}
 	free(keys);
 }
@@ -641,9 +818,8 @@ struct sample *sampler_take(struct sampler *s)
 
 	out->time = clock_wall();
 	out->mono = clock_mono();
-	socktab_free(s->tab);
-	s->tab = socktab_new();
-	s->nnetns = 0;
+	s->now = out->time;
+	nstables_prune(s);
 	memset(&s->stats, 0, sizeof(s->stats));
 
 	if (s->use_libproc2)
@@ -664,10 +840,12 @@ struct sample *sampler_take(struct sampler *s)
 	}
 	free(c);
 	for (size_t i = 0; i < npend; i++) {
-		resolve_sockets(s->tab, &out->procs[pend[i].proc], &pend[i]);
+		resolve_sockets(s, &out->procs[pend[i].proc], &pend[i]);
 		free(pend[i].inodes);
+		free(pend[i].fds);
 	}
 	free(pend[npend].inodes);
+	free(pend[npend].fds);
 	free(pend);
 	for (size_t i = 0; i < out->nprocs; i++)
 		proc_sample_sort_groups(&out->procs[i]);
@@ -696,6 +874,20 @@ static int cmp_fd_entry(const void *a, const void *b)
 	const struct fd_entry *x = a, *y = b;
 
 	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/* The row of a socket in any table read, or NULL. */
+static const struct sock_entry *tables_entry(const struct sampler *s, unsigned long inode)
+{
+	for (size_t i = 0; i < s->nns; i++) {
+		for (int k = 0; k < NTABLES; k++) {
+			const struct sock_entry *e;
+
+			if (s->ns[i].tab[k] && (e = socktab_entry(s->ns[i].tab[k], inode)))
+				return e;
+		}
+	}
+	return NULL;
 }
 
 long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
@@ -747,7 +939,7 @@ long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
 		}
 		v[n].fd = atoi(de->d_name);
 		v[n].type = procfs_classify_link(link, &inode);
-		e = v[n].type == FD_SOCKET && s->tab ? socktab_entry(s->tab, inode) : NULL;
+		e = v[n].type == FD_SOCKET ? tables_entry(s, inode) : NULL;
 		if (e) {
 			socktab_describe(e, desc, sizeof(desc));
 			v[n].target = xstrdup(desc);

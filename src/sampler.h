@@ -48,8 +48,9 @@ struct sampler;
 struct sampler_stats {
 	size_t classified;      /* processes whose fd links were read */
 	size_t reused;          /* processes that kept their classification */
-	size_t netns_netlink;   /* namespaces whose tables came (partly) by netlink */
-	size_t netns_procfs;    /* namespaces read from /proc/PID/net only */
+	size_t netns_netlink;   /* table reads (per namespace) that used netlink */
+	size_t netns_procfs;    /* those that read /proc/PID/net only */
+	size_t tables_read;     /* tables (TCP, UDP, unix of one namespace) read */
 	unsigned tables_netlink; /* bit (1 << enum sockdiag_table) per table dumped */
 };
 

@@ -14,8 +14,10 @@
 /* inode -> row; open addressing, capacity a power of two, load <= 1/2. */
 struct slot {
 	unsigned long inode; /* 0 = empty */
-	size_t row;
+	size_t row;          /* ABSENT: looked up after loading, in no table */
 };
+
+#define ABSENT ((size_t)-1)
 
 /* Binary form of a key, hashed to intern sock_keys. */
 struct keybin {
@@ -36,7 +38,7 @@ struct socktab {
 	const struct sock_key **rowkeys;
 	size_t nrows, caprows;
 	struct slot *slots;
-	size_t nslots;
+	size_t nslots, nabsent;
 	struct keyslot *keys;
 	size_t nkeys, capkeys;
 };
@@ -328,12 +330,16 @@ void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n)
 		t->rows = xreallocarray(t->rows, t->caprows, sizeof(*t->rows));
 		t->rowkeys = xreallocarray(t->rowkeys, t->caprows, sizeof(*t->rowkeys));
 	}
-	slots_grow(t, t->nrows + n);
+	slots_grow(t, t->nrows + t->nabsent + n);
 	for (size_t i = 0; i < n; i++) {
-		if (!rows[i].inode || slot_find(t, rows[i].inode)) {
+		const struct slot *known = rows[i].inode ? slot_find(t, rows[i].inode) : NULL;
+
+		if (!rows[i].inode || (known && known->row != ABSENT)) {
 			free(rows[i].path);
 			continue;
 		}
+		if (known)
+			t->nabsent--;
 		t->rows[t->nrows] = rows[i];
 		slots_insert(t->slots, t->nslots, rows[i].inode, t->nrows);
 		t->nrows++;
@@ -369,14 +375,28 @@ const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode)
 {
 	const struct slot *s = slot_find(t, inode);
 
-	return s ? t->rowkeys[s->row] : NULL;
+	return s && s->row != ABSENT ? t->rowkeys[s->row] : NULL;
 }
 
 const struct sock_entry *socktab_entry(const struct socktab *t, unsigned long inode)
 {
 	const struct slot *s = slot_find(t, inode);
 
-	return s ? &t->rows[s->row] : NULL;
+	return s && s->row != ABSENT ? &t->rows[s->row] : NULL;
+}
+
+void socktab_note_absent(struct socktab *t, unsigned long inode)
+{
+	if (!inode || slot_find(t, inode))
+		return;
+	slots_grow(t, t->nrows + t->nabsent + 1);
+	slots_insert(t->slots, t->nslots, inode, ABSENT);
+	t->nabsent++;
+}
+
+bool socktab_knows(const struct socktab *t, unsigned long inode)
+{
+	return slot_find(t, inode) != NULL;
 }
 
 size_t socktab_size(const struct socktab *t)
@@ -442,7 +462,8 @@ static int load_files(struct socktab *t, int piddir, const enum sock_proto *prot
 	return nread ? 0 : (first_err ? first_err : -ENOENT);
 }
 
-int socktab_load(struct socktab *t, int piddir, int nl, size_t *skipped, unsigned *via_netlink)
+int socktab_load(struct socktab *t, int piddir, int nl, unsigned tables, size_t *skipped,
+		 unsigned *via_netlink)
 {
 	static const enum sock_proto tcp[] = { P_TCP, P_TCP6 }, udp[] = { P_UDP, P_UDP6 },
 				     unx[] = { P_UNIX };
@@ -464,6 +485,8 @@ int socktab_load(struct socktab *t, int piddir, int nl, size_t *skipped, unsigne
 	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
 		int err;
 
+		if (!(tables & (1u << parts[i].table)))
+			continue;
 		if (nl >= 0 && sockdiag_dump(nl, parts[i].table, &rows, &n, &cap) == 0) {
 			nread++;
 			if (via_netlink)
@@ -485,7 +508,7 @@ int socktab_load(struct socktab *t, int piddir, int nl, size_t *skipped, unsigne
 
 int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped)
 {
-	return socktab_load(t, piddir, -1, skipped, NULL);
+	return socktab_load(t, piddir, -1, SOCKTAB_ALL, skipped, NULL);
 }
 
 void socktab_describe(const struct sock_entry *e, char *dst, size_t n)

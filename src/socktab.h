@@ -4,6 +4,7 @@
 #ifndef FDWATCH_SOCKTAB_H
 #define FDWATCH_SOCKTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "procfs.h"
@@ -33,17 +34,29 @@ void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n);
  * *skipped counts lines that did not parse. 0, or -errno if none was read. */
 int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped);
 
-/* The same, but each table (TCP, UDP, unix) is dumped through the netlink
- * socket nl (made in that namespace, see socktab-diag.h) when nl >= 0, and
- * read from the files under piddir when nl < 0 or its dump fails. Bit
- * (1 << enum sockdiag_table) of *via_netlink (may be NULL) tells which
- * tables came through netlink. 0, or -errno if no table was read. */
-int socktab_load(struct socktab *t, int piddir, int nl, size_t *skipped, unsigned *via_netlink);
+/* Every table: TCP, UDP and unix (bits 1 << enum sockdiag_table). */
+#define SOCKTAB_ALL 7u
+
+/* The same for the tables whose bits are set in `tables` (each table is
+ * complete in itself: TCP directions need only TCP listeners, unix peers
+ * only unix rows). Each is dumped through the netlink socket nl (made in
+ * that namespace, see socktab-diag.h) when nl >= 0, and read from the files
+ * under piddir when nl < 0 or its dump fails. *via_netlink (may be NULL)
+ * gets the bits of the tables that came through netlink. 0, or -errno if no
+ * table was read. */
+int socktab_load(struct socktab *t, int piddir, int nl, unsigned tables, size_t *skipped,
+		 unsigned *via_netlink);
 
 /* The key of a socket inode, or NULL when no table had it. */
 const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode);
 /* The table row of a socket inode, or NULL. */
 const struct sock_entry *socktab_entry(const struct socktab *t, unsigned long inode);
+/* Remembers that a socket inode was in none of the tables loaded, so that
+ * socktab_knows can tell "known to be absent" (a netlink or unbound socket)
+ * from "new since the tables were read". */
+void socktab_note_absent(struct socktab *t, unsigned long inode);
+/* Does the table hold this inode, or know it to be absent? */
+bool socktab_knows(const struct socktab *t, unsigned long inode);
 /* Number of sockets in the table. */
 size_t socktab_size(const struct socktab *t);
 

@@ -1,0 +1,391 @@
+/* unit-socktab.c - the netlink sock_diag reply parser on hand-built
+ * messages, and the socket map and grouping rules on rows as either path
+ * (netlink or /proc/net) produces them. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "socktab-diag.h"
+#include "socktab.h"
+
+/* A reply buffer under construction. */
+struct reply {
+	unsigned char data[8192] __attribute__((aligned(8)));
+	size_t len;
+};
+
+static struct nlmsghdr *put_msg(struct reply *r, unsigned seq, uint16_t type, size_t payload)
+{
+	struct nlmsghdr *h = (struct nlmsghdr *)(r->data + r->len);
+
+	assert_true(r->len + NLMSG_SPACE(payload) <= sizeof(r->data));
+	memset(h, 0, NLMSG_SPACE(payload));
+	h->nlmsg_len = (uint32_t)NLMSG_LENGTH(payload);
+	h->nlmsg_type = type;
+	h->nlmsg_seq = seq;
+	h->nlmsg_flags = NLM_F_MULTI;
+	r->len += NLMSG_SPACE(payload);
+	return h;
+}
+
+static void put_inet(struct reply *r, unsigned seq, int family, uint8_t state, uint32_t inode,
+		     const char *src, uint16_t sport, const char *dst, uint16_t dport)
+{
+	struct nlmsghdr *h = put_msg(r, seq, TCPDIAG_GETSOCK, sizeof(struct inet_diag_msg));
+	struct inet_diag_msg *m = NLMSG_DATA(h);
+
+	m->idiag_family = (uint8_t)family;
+	m->idiag_state = state;
+	m->idiag_inode = inode;
+	m->id.idiag_sport = htons(sport);
+	m->id.idiag_dport = htons(dport);
+	assert_int_equal(inet_pton(family, src, m->id.idiag_src), 1);
+	assert_int_equal(inet_pton(family, dst, m->id.idiag_dst), 1);
+}
+
+/* A unix row with an optional name (raw bytes, namelen of them) and peer. */
+static void put_unix(struct reply *r, unsigned seq, uint8_t state, uint32_t inode,
+		     const char *name, size_t namelen, uint32_t peer)
+{
+	size_t payload = sizeof(struct unix_diag_msg);
+	struct nlmsghdr *h;
+	struct unix_diag_msg *m;
+	struct rtattr *a;
+
+	if (name)
+		payload += RTA_SPACE(namelen);
+	if (peer)
+		payload += RTA_SPACE(sizeof(uint32_t));
+	h = put_msg(r, seq, SOCK_DIAG_BY_FAMILY, payload);
+	m = NLMSG_DATA(h);
+	m->udiag_family = AF_UNIX;
+	m->udiag_type = SOCK_STREAM;
+	m->udiag_state = state;
+	m->udiag_ino = inode;
+	a = (struct rtattr *)(m + 1);
+	if (name) {
+		a->rta_type = UNIX_DIAG_NAME;
+		a->rta_len = (unsigned short)RTA_LENGTH(namelen);
+		memcpy(RTA_DATA(a), name, namelen);
+		a = (struct rtattr *)((char *)a + RTA_SPACE(namelen));
+	}
+	if (peer) {
+		a->rta_type = UNIX_DIAG_PEER;
+		a->rta_len = (unsigned short)RTA_LENGTH(sizeof(uint32_t));
+		memcpy(RTA_DATA(a), &peer, sizeof(peer));
+	}
+}
+
+static void put_done(struct reply *r, unsigned seq)
+{
+	put_msg(r, seq, NLMSG_DONE, sizeof(int));
+}
+
+static void put_error(struct reply *r, unsigned seq, int err)
+{
+	struct nlmsghdr *h = put_msg(r, seq, NLMSG_ERROR, sizeof(struct nlmsgerr));
+	struct nlmsgerr *e = NLMSG_DATA(h);
+
+	e->error = err;
+}
+
+static void free_rows(struct sock_entry *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].path);
+	free(rows);
+}
+
+static void test_parse_tcp_both_families(void **state)
+{
+	static const uint8_t lo4[4] = { 127, 0, 0, 1 };
+	static const uint8_t lo6[16] = { [15] = 1 };
+	struct reply r = { .len = 0 };
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0;
+
+	(void)state;
+	put_inet(&r, 7, AF_INET, 1, 4242, "127.0.0.1", 40000, "127.0.0.1", 5555);
+	put_inet(&r, 7, AF_INET6, 10, 4343, "::1", 443, "::", 0);
+	put_inet(&r, 7, AF_INET, 8, 4444, "10.1.2.3", 51000, "93.184.216.34", 443);
+	/* no NLMSG_DONE yet: more to come */
+	assert_int_equal(sockdiag_parse(r.data, r.len, 7, SOCKDIAG_TCP, &rows, &n, &cap), 0);
+	assert_int_equal(n, 3);
+	r.len = 0;
+	put_done(&r, 7);
+	assert_int_equal(sockdiag_parse(r.data, r.len, 7, SOCKDIAG_TCP, &rows, &n, &cap), 1);
+	assert_int_equal(n, 3);
+
+	assert_int_equal(rows[0].proto, P_TCP);
+	assert_int_equal(rows[0].state, 1);
+	assert_int_equal(rows[0].inode, 4242);
+	assert_int_equal(rows[0].lport, 40000);
+	assert_int_equal(rows[0].rport, 5555);
+	assert_memory_equal(rows[0].laddr, lo4, 4);
+	assert_memory_equal(rows[0].raddr, lo4, 4);
+	assert_null(rows[0].path);
+
+	assert_int_equal(rows[1].proto, P_TCP6);
+	assert_int_equal(rows[1].state, 10);
+	assert_int_equal(rows[1].lport, 443);
+	assert_int_equal(rows[1].rport, 0);
+	assert_memory_equal(rows[1].laddr, lo6, 16);
+
+	assert_int_equal(rows[2].state, 8);
+	assert_int_equal(rows[2].raddr[0], 93);
+	assert_int_equal(rows[2].raddr[3], 34);
+	free_rows(rows, n);
+}
+
+static void test_parse_udp_table(void **state)
+{
+	struct reply r = { .len = 0 };
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0;
+
+	(void)state;
+	put_inet(&r, 3, AF_INET, 7, 11, "0.0.0.0", 53, "0.0.0.0", 0);
+	put_inet(&r, 3, AF_INET6, 1, 12, "::1", 40001, "::1", 9);
+	put_done(&r, 3);
+	assert_int_equal(sockdiag_parse(r.data, r.len, 3, SOCKDIAG_UDP, &rows, &n, &cap), 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].proto, P_UDP);
+	assert_int_equal(rows[1].proto, P_UDP6);
+	assert_int_equal(rows[1].rport, 9);
+	free_rows(rows, n);
+}
+
+static void test_parse_unix(void **state)
+{
+	struct reply r = { .len = 0 };
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0;
+
+	(void)state;
+	/* a path comes with its NUL; an abstract name starts with one */
+	put_unix(&r, 9, 10, 100, "/run/app.sock", 14, 0);
+	put_unix(&r, 9, 1, 101, "/run/app.sock", 14, 102);
+	put_unix(&r, 9, 1, 102, NULL, 0, 101);
+	put_unix(&r, 9, 7, 103, "\0ab\0c", 5, 0);
+	put_unix(&r, 9, 2, 104, NULL, 0, 0);
+	put_done(&r, 9);
+	assert_int_equal(sockdiag_parse(r.data, r.len, 9, SOCKDIAG_UNIX, &rows, &n, &cap), 1);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(rows[i].proto, P_UNIX);
+
+	assert_true(rows[0].listening);
+	assert_int_equal(rows[0].state, 1);
+	assert_string_equal(rows[0].path, "/run/app.sock");
+	assert_int_equal(rows[0].peer, 0);
+
+	assert_false(rows[1].listening);
+	assert_int_equal(rows[1].state, 3);
+	assert_string_equal(rows[1].path, "/run/app.sock");
+	assert_int_equal(rows[1].peer, 102);
+
+	assert_null(rows[2].path);
+	assert_int_equal(rows[2].state, 3);
+	assert_int_equal(rows[2].peer, 101);
+
+	/* as /proc/net/unix spells it: '@', each NUL as '@' */
+	assert_string_equal(rows[3].path, "@ab@c");
+	assert_int_equal(rows[3].state, 1);
+
+	assert_int_equal(rows[4].state, 2);
+	free_rows(rows, n);
+}
+
+static void test_parse_errors(void **state)
+{
+	struct reply r = { .len = 0 };
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0;
+	struct nlmsghdr *h;
+
+	(void)state;
+	put_error(&r, 5, -EACCES);
+	assert_int_equal(sockdiag_parse(r.data, r.len, 5, SOCKDIAG_TCP, &rows, &n, &cap), -EACCES);
+	assert_int_equal(n, 0);
+
+	/* replies to another request are not ours */
+	r.len = 0;
+	put_inet(&r, 4, AF_INET, 1, 1, "127.0.0.1", 1, "127.0.0.1", 2);
+	put_done(&r, 4);
+	put_inet(&r, 5, AF_INET, 1, 2, "127.0.0.1", 1, "127.0.0.1", 2);
+	assert_int_equal(sockdiag_parse(r.data, r.len, 5, SOCKDIAG_TCP, &rows, &n, &cap), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].inode, 2);
+
+	/* a message cut short */
+	r.len = 0;
+	n = 0;
+	put_inet(&r, 5, AF_INET, 1, 3, "127.0.0.1", 1, "127.0.0.1", 2);
+	assert_int_equal(sockdiag_parse(r.data, r.len - 8, 5, SOCKDIAG_TCP, &rows, &n, &cap), -EBADMSG);
+
+	/* a payload too short for its type */
+	r.len = 0;
+	h = put_msg(&r, 5, TCPDIAG_GETSOCK, 8);
+	(void)h;
+	assert_int_equal(sockdiag_parse(r.data, r.len, 5, SOCKDIAG_TCP, &rows, &n, &cap), -EINVAL);
+	assert_int_equal(n, 0);
+	free_rows(rows, n);
+}
+
+static struct sock_entry inet_row(enum sock_proto proto, uint8_t state, unsigned long inode,
+				  const char *l, uint16_t lport, const char *rem, uint16_t rport)
+{
+	struct sock_entry e;
+	int family = proto == P_TCP6 || proto == P_UDP6 ? AF_INET6 : AF_INET;
+
+	memset(&e, 0, sizeof(e));
+	e.proto = (uint8_t)proto;
+	e.state = state;
+	e.inode = inode;
+	e.lport = lport;
+	e.rport = rport;
+	assert_int_equal(inet_pton(family, l, e.laddr), 1);
+	assert_int_equal(inet_pton(family, rem, e.raddr), 1);
+	return e;
+}
+
+static void assert_key(const struct socktab *t, unsigned long inode, const char *proto,
+		       enum sock_dir dir, const char *endpoint, const char *state)
+{
+	const struct sock_key *k = socktab_key(t, inode);
+
+	assert_non_null(k);
+	assert_string_equal(k->proto, proto);
+	assert_int_equal(k->dir, dir);
+	if (endpoint)
+		assert_string_equal(k->endpoint, endpoint);
+	else
+		assert_null(k->endpoint);
+	if (state)
+		assert_string_equal(k->state, state);
+	else
+		assert_null(k->state);
+}
+
+static void test_inet_directions(void **state)
+{
+	struct socktab *t = socktab_new();
+	struct sock_entry rows[] = {
+		inet_row(P_TCP, 10, 1, "127.0.0.1", 80, "0.0.0.0", 0),
+		inet_row(P_TCP, 1, 2, "127.0.0.1", 80, "127.0.0.1", 50000),
+		inet_row(P_TCP, 1, 3, "127.0.0.1", 50000, "127.0.0.1", 80),
+		inet_row(P_TCP, 8, 4, "127.0.0.1", 50001, "127.0.0.1", 80),
+		inet_row(P_TCP6, 10, 5, "::", 443, "::", 0),
+		inet_row(P_TCP6, 8, 6, "::1", 443, "::1", 40000),
+		inet_row(P_UDP, 7, 7, "0.0.0.0", 53, "0.0.0.0", 0),
+		inet_row(P_UDP6, 1, 8, "::1", 40001, "::1", 9),
+		inet_row(P_TCP, 6, 0, "127.0.0.1", 50002, "127.0.0.1", 80),
+	};
+
+	(void)state;
+	socktab_add_netns(t, rows, sizeof(rows) / sizeof(rows[0]));
+	assert_int_equal(socktab_size(t), 8); /* the TIME_WAIT row (inode 0) is not kept */
+	assert_key(t, 1, "tcp", SOCK_LISTEN, "127.0.0.1:80", "LISTEN");
+	assert_key(t, 2, "tcp", SOCK_IN, "127.0.0.1:80", "ESTABLISHED");
+	assert_key(t, 3, "tcp", SOCK_OUT, "127.0.0.1:80", "ESTABLISHED");
+	assert_key(t, 4, "tcp", SOCK_OUT, "127.0.0.1:80", "CLOSE_WAIT");
+	assert_key(t, 5, "tcp6", SOCK_LISTEN, "[::]:443", "LISTEN");
+	assert_key(t, 6, "tcp6", SOCK_IN, "[::1]:443", "CLOSE_WAIT");
+	assert_key(t, 7, "udp", SOCK_NONE, "0.0.0.0:53", "UNCONN");
+	assert_key(t, 8, "udp6", SOCK_OUT, "[::1]:9", "ESTABLISHED");
+	assert_ptr_equal(socktab_key(t, 2), socktab_key(t, 2));
+	assert_null(socktab_key(t, 9));
+	assert_null(socktab_key(t, 0));
+	socktab_free(t);
+}
+
+static void test_unix_peer(void **state)
+{
+	struct socktab *t = socktab_new();
+	struct sock_entry rows[4];
+
+	(void)state;
+	memset(rows, 0, sizeof(rows));
+	for (int i = 0; i < 4; i++) {
+		rows[i].proto = P_UNIX;
+		rows[i].inode = 100 + (unsigned long)i;
+	}
+	rows[0].listening = true;
+	rows[0].state = 1;
+	rows[0].path = strdup("/run/app.sock");
+	rows[1].state = 3; /* accepted: carries the listener's name */
+	rows[1].path = strdup("/run/app.sock");
+	rows[1].peer = 102;
+	rows[2].state = 3; /* the client: named by its peer (netlink only) */
+	rows[2].peer = 101;
+	rows[3].state = 3; /* a socketpair end: no name on either side */
+	rows[3].peer = 999;
+	socktab_add_netns(t, rows, 4);
+	assert_key(t, 100, "unix", SOCK_LISTEN, "/run/app.sock", "LISTEN");
+	assert_key(t, 101, "unix", SOCK_IN, "/run/app.sock", "ESTABLISHED");
+	assert_key(t, 102, "unix", SOCK_OUT, "/run/app.sock", "ESTABLISHED");
+	assert_key(t, 103, "unix", SOCK_NONE, NULL, "ESTABLISHED");
+	socktab_free(t);
+}
+
+/* The map grows with the data: 100k sockets, each found, equal keys shared. */
+static void test_sized_to_data(void **state)
+{
+	enum { N = 100000 };
+	struct socktab *t = socktab_new();
+	struct sock_entry *rows = calloc(N + 2, sizeof(*rows));
+	const struct sock_key *first;
+
+	(void)state;
+	assert_non_null(rows);
+	for (unsigned long i = 0; i < N; i++)
+		rows[i] = inet_row(P_TCP, 1, 1000 + i * 7919, "127.0.0.1", (uint16_t)(1024 + i % 60000),
+				   "10.0.0.1", 443);
+	rows[N] = rows[5];       /* a duplicate inode is kept once */
+	rows[N + 1] = rows[6];
+	rows[N + 1].inode = 0;   /* no inode: not kept */
+	socktab_add_netns(t, rows, N + 2);
+	assert_int_equal(socktab_size(t), N);
+	first = socktab_key(t, 1000);
+	assert_non_null(first);
+	for (unsigned long i = 0; i < N; i++) {
+		const struct sock_key *k = socktab_key(t, 1000 + i * 7919);
+
+		assert_ptr_equal(k, first); /* same (proto, out, 10.0.0.1:443, state) */
+		assert_int_equal(socktab_entry(t, 1000 + i * 7919)->lport, 1024 + i % 60000);
+	}
+	assert_null(socktab_key(t, 1001));
+	assert_string_equal(first->endpoint, "10.0.0.1:443");
+	free(rows);
+	socktab_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_tcp_both_families),
+		cmocka_unit_test(test_parse_udp_table),
+		cmocka_unit_test(test_parse_unix),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_inet_directions),
+		cmocka_unit_test(test_unix_peer),
+		cmocka_unit_test(test_sized_to_data),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
