@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Privileges. As an unprivileged user, root's processes are counted as not
+readable with the hint, never fatal; with the capabilities the man page
+documents they become readable. fdwatch executes nothing and writes nothing
+except where asked (record -o, metrics --textfile, check --state)."""
+
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+
+from fdtest import FDWATCH, check, done, equal, json_lines, skip, start_helper
+
+MAN = os.path.join(os.environ.get("TESTS_SRCDIR", "."), "..", "man", "fdwatch.1")
+
+
+def as_nobody(args, exe=FDWATCH, cwd=None):
+    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", exe]
+                          + [str(a) for a in args], capture_output=True, text=True, timeout=120,
+                          cwd=cwd, env=dict(os.environ, HOME="/nonexistent", XDG_STATE_HOME=""))
+
+
+# The documentation part holds whoever runs the test.
+with open(MAN) as f:
+    man = f.read()
+check("setcap cap_sys_ptrace,cap_dac_read_search+ep" in man.replace("\\-", "-").replace("\\", ""),
+      "the man page documents running with capabilities (setcap)")
+
+if os.geteuid() != 0:
+    skip("needs root to start a root process and switch to nobody")
+if not shutil.which("setpriv"):
+    skip("setpriv is not installed")
+try:
+    pwd.getpwnam("nobody")
+except KeyError:
+    skip("there is no user nobody")
+if subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "true"]).returncode:
+    skip("cannot switch to nobody here")
+
+root_proc = start_helper("--tcp", 3, "--file", 4)
+real_fds = len(os.listdir("/proc/%d/fd" % root_proc.pid))
+
+# --- unprivileged: counted, hinted, never fatal -------------------------------
+r = as_nobody(["report", "--color", "never"])
+equal(r.returncode, 0, "report as nobody exits 0")
+equal(r.stderr, "", "report as nobody: nothing on stderr")
+m = re.search(r"(\d+) of (\d+) processes could not be read \(([^)]*)\).*(root|CAP_SYS_PTRACE)", r.stdout)
+check(m and int(m.group(1)) >= 1, "the report counts the processes it could not read, with the hint",
+      r.stdout[:500])
+line = [l for l in r.stdout.splitlines() if l.split()[:1] == [str(root_proc.pid)]]
+check(line and "not readable" in line[0], "root's helper is listed as not readable", line)
+
+r = as_nobody(["report", "--format", "json", "-p", root_proc.pid])
+equal(r.returncode, 0, "report -p ROOTPID as nobody exits 0")
+recs = json_lines(r.stdout)
+equal(len(recs), 1, "root's process is reported, not dropped")
+if recs:
+    equal(recs[0].get("readable"), False, "marked not readable")
+    check(recs[0].get("fds") in (real_fds, None), "its count is right or unknown, never made up",
+          (recs[0].get("fds"), real_fds))
+    check("types" not in recs[0], "no made-up types for an unreadable process")
+
+for cmd in (["record", "-n", 2, "-d", 0.1], ["log", "-n", 3, "-d", 0.1], ["metrics"]):
+    r = as_nobody(cmd)
+    equal((r.returncode, r.stderr), (0, ""), "%s as nobody: exit 0, quiet" % cmd[0])
+tmp = tempfile.mkdtemp(prefix="fdwatch-priv-")
+os.chmod(tmp, 0o777)
+r = as_nobody(["check", "--state", os.path.join(tmp, "state")])
+check(r.returncode in (0, 1, 2), "check as nobody works (exit %d)" % r.returncode, r.stdout + r.stderr)
+check(r.stdout.startswith("FDWATCH "), "check as nobody prints its status line", r.stdout)
+r = as_nobody(["check"], cwd=tmp)
+check(r.returncode in (0, 1, 2, 3) and r.stdout.startswith("FDWATCH "),
+      "check as nobody without a usable state directory says so as a check (exit %d)" % r.returncode,
+      r.stdout + r.stderr)
+
+# --- with the documented capabilities ---------------------------------------------
+if shutil.which("setcap"):
+    capexe = os.path.join(tmp, "fdwatch")
+    shutil.copy(FDWATCH, capexe)
+    os.chmod(capexe, 0o755)
+    s = subprocess.run(["setcap", "cap_sys_ptrace,cap_dac_read_search+ep", capexe],
+                       capture_output=True, text=True)
+    if s.returncode == 0:
+        r = as_nobody(["report", "--format", "json", "-p", root_proc.pid], exe=capexe)
+        equal(r.returncode, 0, "with cap_sys_ptrace,cap_dac_read_search nobody reads root's process")
+        recs = json_lines(r.stdout)
+        check(recs and recs[0].get("readable", True) and recs[0].get("types", {}).get("socket", 0) >= 3,
+              "types and sockets included", recs)
+    else:
+        print("# setcap failed here (%s): capability run skipped" % s.stderr.strip())
+
+# --- executes nothing, writes nothing but where asked ----------------------------
+if shutil.which("strace"):
+    WRITE_FLAGS = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND")
+
+    def traced(args, what):
+        log = os.path.join(tmp, "strace.log")
+        r = subprocess.run(["strace", "-f", "-qq", "-o", log, "-e",
+                            "trace=open,openat,openat2,creat,unlink,unlinkat,rename,renameat,"
+                            "renameat2,mkdir,mkdirat,truncate,link,linkat,symlink,symlinkat,"
+                            "execve,execveat,chmod,fchmodat,chown,fchownat",
+                            FDWATCH] + [str(a) for a in args],
+                           capture_output=True, text=True, timeout=120)
+        with open(log) as f:
+            calls = [l.split(None, 1)[1] if l[0].isdigit() else l for l in f.read().splitlines()]
+        os.unlink(log)
+        execs = [c for c in calls if c.startswith("execve")]
+        equal(len(execs), 1, "%s: executes nothing (only itself)" % what)
+        writes = [c for c in calls if re.match(r"(open|openat|openat2)\(", c) and WRITE_FLAGS.search(c)
+                  and "= -1" not in c]
+        changes = [c for c in calls if re.match(r"(creat|unlink|unlinkat|rename|renameat|renameat2|mkdir|"
+                                                r"mkdirat|truncate|link|linkat|symlink|symlinkat|chmod|"
+                                                r"fchmodat|chown|fchownat)\(", c) and "= -1" not in c]
+        return r, writes, changes
+
+    r, writes, changes = traced(["report", "--format", "json"], "report")
+    equal(r.returncode, 0, "report under strace exits 0")
+    equal(writes + changes, [], "report opens nothing for writing and changes no file")
+    r, writes, changes = traced(["log", "-n", 3, "-d", 0.1], "log")
+    equal(writes + changes, [], "log opens nothing for writing and changes no file")
+    out = os.path.join(tmp, "rec.jsonl")
+    r, writes, changes = traced(["record", "-n", 2, "-d", 0.1, "-o", out], "record -o")
+    equal(r.returncode, 0, "record -o under strace exits 0")
+    check(writes and all(out in w or os.path.dirname(out) in w for w in writes),
+          "record -o writes only its output file", writes)
+    equal([c for c in changes if tmp not in c], [], "record -o changes no other file")
+    tf = os.path.join(tmp, "fdwatch.prom")
+    r, writes, changes = traced(["metrics", "--textfile", tf], "metrics --textfile")
+    equal(r.returncode, 0, "metrics --textfile under strace exits 0")
+    equal([w for w in writes + changes if tmp not in w], [], "metrics --textfile writes only beside its file")
+    st = os.path.join(tmp, "check-state")
+    r, writes, changes = traced(["check", "--state", st], "check --state")
+    equal([w for w in writes + changes if tmp not in w], [], "check --state writes only beside its state file")
+else:
+    print("# strace is not installed: write and exec tracing skipped")
+
+root_proc.stop()
+shutil.rmtree(tmp, ignore_errors=True)
+done()
