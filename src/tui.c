@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -26,6 +27,16 @@ static SCREEN *screen;
 static FILE *held;        /* stderr while curses owns the terminal */
 static int saved_stderr = -1;
 static sigset_t saved_mask;
+static struct sigaction saved_winch;
+static volatile sig_atomic_t winched;
+
+/* Curses notices a resize only while it reads input; this flag lets the
+ * wait notice it at once. */
+static void on_winch(int sig)
+{
+	(void)sig;
+	winched = 1;
+}
 
 enum {
 	PAIR_WARNING = 1, PAIR_CRITICAL, PAIR_HEADER, PAIR_SORTED, PAIR_SELECTED,
@@ -75,6 +86,7 @@ void tui_end(void)
 	}
 	fflush(stdout);
 	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+	sigaction(SIGWINCH, &saved_winch, NULL);
 	release_stderr();
 }
 
@@ -87,9 +99,18 @@ int tui_start(bool color, const char **why)
 		       "(for a text report: fdwatch report)";
 		return -1;
 	}
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_winch;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGWINCH, &sa, &saved_winch);
+	}
 	set_escdelay(25);
 	screen = newterm(NULL, stdout, stdin);
 	if (!screen) {
+		sigaction(SIGWINCH, &saved_winch, NULL);
 		*why = "cannot use this terminal (check TERM)";
 		return -1;
 	}
@@ -239,7 +260,9 @@ static int map_key(int r, wint_t ch)
 		case KEY_END: return TV_KEY_END;
 		case KEY_ENTER: return TV_KEY_ENTER;
 		case KEY_BACKSPACE: return TV_KEY_BACKSPACE;
-		case KEY_RESIZE: return TUI_RESIZE;
+		case KEY_RESIZE:
+			clearok(curscr, TRUE);
+			return TUI_RESIZE;
 		default: return 0;
 		}
 	}
@@ -276,8 +299,19 @@ int tui_wait(double deadline)
 	for (;;) {
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 		struct timespec ts, *tsp = NULL;
-		int k = read_key(), n;
+		struct winsize ws;
+		int k, n;
 
+		if (winched) {
+			winched = 0;
+			if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+				resizeterm(ws.ws_row, ws.ws_col);
+			/* What the terminal shows after a resize is not what
+			 * curses remembers: paint everything again. */
+			clearok(curscr, TRUE);
+			return TUI_RESIZE;
+		}
+		k = read_key();
 		if (k)
 			return k;
 		if (loop_stop_signal)
@@ -294,8 +328,7 @@ int tui_wait(double deadline)
 		n = ppoll(&pfd, 1, tsp, &saved_mask);
 		if (n < 0 && errno != EINTR)
 			fatal("waiting for input: %s", strerror(errno));
-		if (n > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) &&
-		    !(pfd.revents & POLLIN)) {
+		if (n > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))) {
 			/* The terminal went away: leave as on SIGHUP. */
 			loop_stop_signal = SIGHUP;
 			return TUI_SIGNAL;

@@ -11,7 +11,13 @@ import re
 import subprocess
 import time
 
-from fdtest import FDWATCH, check, done, equal, need, start_helper
+from fdtest import FDWATCH, check, done, equal, fdwatch, need, start_helper
+
+# Without a terminal top refuses plainly instead of drawing into a pipe.
+r = fdwatch("top", "-n", "1")
+equal(r.returncode, 1, "top without a terminal exits 1")
+check("needs a terminal" in r.stderr and r.stdout == "", "and says why, writing nothing else",
+      r.stderr)
 
 need("tmux")
 
@@ -93,6 +99,15 @@ check(any(row_pid(r) == steady.pid and r.startswith("    ") for r in rows),
 check("127.0.0.1:%d CLOSE_WAIT" % leak.port in rows[0],
       "the leaking row shows its growing endpoint and state", rows[0])
 check(text.startswith("fdwatch - "), "the first line is the view's own header", text)
+
+# The alerting row is drawn in red and bold (the selection, on the first
+# row, is reverse colours on top of that: look at the level cell).
+colored = tmux("capture-pane", "-p", "-e").stdout
+crit_line = [l for l in colored.splitlines() if ("CRIT" in l and " %d " % leak.pid in l)]
+sgr = re.findall(r"\x1b\[([0-9;]*)m", crit_line[0].split("CRIT")[0]) if crit_line else []
+codes = set(";".join(sgr).split(";"))
+check(crit_line and "1" in codes and ("31" in codes or "41" in codes),
+      "the CRIT row is red and bold", repr(crit_line))
 
 # The hostile name is shown escaped; the screen was not cleared by it.
 hrow = [r for r in rows if row_pid(r) == hostile.pid]
@@ -191,5 +206,27 @@ equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
 keys("clear", "Enter")
 keys("%s top -n 3 -d 0.1 -p %d; echo EXIT=$?" % (FDWATCH, steady.pid), "Enter")
 wait_screen(lambda t: "EXIT=0" in t, "top -n 3 stops by itself")
+
+# A terminal that goes away ends top; it must not be left spinning.
+keys("clear", "Enter")
+keys("exec %s top -d 0.25 -p %d" % (FDWATCH, steady.pid), "Enter")
+wait_screen(lambda t: table(t)[0] is not None, "top runs as the pane's process")
+pane_pid = int(tmux("display", "-p", "#{pane_pid}").stdout.strip())
+tmux("kill-server")
+
+
+def gone(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ")[1].startswith("Z")
+    except FileNotFoundError:
+        return True
+
+
+end = time.time() + 15
+while time.time() < end and not gone(pane_pid):
+    time.sleep(0.1)
+if not check(gone(pane_pid), "top exits when its terminal hangs up"):
+    os.kill(pane_pid, 9)
 
 done()
