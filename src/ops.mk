@@ -15,5 +15,5 @@ tests_unit_metrics_LDADD = $(UNIT_LIBS)
 tests_unit_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 # Integration tests with real processes (tests/helper-fds).
-TESTS += tests/ops-check.py tests/ops-metrics.py
-EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py
+TESTS += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py
+EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py

@@ -6,6 +6,7 @@ REL_TESTS = \
 	tests/rel-untrusted.py \
 	tests/rel-races.py \
 	tests/rel-privileges.py \
+	tests/rel-resources.py \
 	tests/rel-fuzz-corpus.sh
 TESTS += $(REL_TESTS)
 # Known bug, see the test's comment: an XPASS means it was fixed.
