@@ -5,7 +5,8 @@
                                     records) and DIR/labels.json
     corpus.py score FDWATCH [DIR]   replay each trace through FDWATCH, score
                                     it and the usual Prometheus rule pair,
-                                    print a table; --json for the figures
+                                    print a table; --json for the figures,
+                                    --no-baseline to skip the Prometheus rule
     corpus.py bench FDWATCH         time the replay of a day of 1 s samples
 
 Leaks of several rates and shapes (noisy, under a sawtooth, starting late, a
@@ -277,7 +278,7 @@ def summarise(rows, key):
     }
 
 
-def score(fdwatch, d, as_json=False):
+def score(fdwatch, d, as_json=False, baseline=True):
     labels = generate(d) if not os.path.exists(os.path.join(d, "labels.json")) else \
         json.load(open(os.path.join(d, "labels.json")))
     rows = []
@@ -292,8 +293,9 @@ def score(fdwatch, d, as_json=False):
         raised = [a for a in alerts if a["level"] in ("warning", "critical")]
         caught, false, lead = score_one(lab, [a["time"] for a in raised])
         src = raised[0]["source"] if raised else None
-        recs = read_trace(path)
-        pw, pc = prometheus_alerts(recs, lab["interval"])
+        pw = pc = None
+        if baseline:
+            pw, pc = prometheus_alerts(read_trace(path), lab["interval"])
         ptimes = sorted(x for x in (pw, pc) if x is not None)
         pcaught, pfalse, plead = score_one(lab, ptimes[:1])
         rows.append({"name": name, "kind": lab["kind"], "what": lab["what"],
@@ -355,13 +357,13 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "generate":
         generate(argv[2])
     elif len(argv) >= 3 and argv[1] == "score":
-        as_json = "--json" in argv
-        args = [a for a in argv[2:] if a != "--json"]
+        as_json, baseline = "--json" in argv, "--no-baseline" not in argv
+        args = [a for a in argv[2:] if not a.startswith("--")]
         if len(args) >= 2:
-            score(args[0], args[1], as_json)
+            score(args[0], args[1], as_json, baseline)
         else:
             with tempfile.TemporaryDirectory() as d:
-                score(args[0], d, as_json)
+                score(args[0], d, as_json, baseline)
     elif len(argv) >= 3 and argv[1] == "bench":
         bench(argv[2])
     else:
