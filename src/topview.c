@@ -1090,6 +1090,9 @@ static void render_header_lines(struct topview *v, struct render *r, int *row)
 	line_addf(r, l, crit ? TV_A_CRITICAL : TV_A_NORMAL, "%zu critical", crit);
 	line_add(r, l, TV_A_NORMAL, ", ", -1, false);
 	line_addf(r, l, warn ? TV_A_WARNING : TV_A_NORMAL, "%zu warning", warn);
+	if (s->nunreadable)
+		line_add(r, l, TV_A_DIM, "   (for every fd table: run as root or with CAP_SYS_PTRACE)",
+			 -1, false);
 }
 
 static void render_row(struct topview *v, struct render *r, struct tv_line *l, size_t i,

@@ -468,9 +468,12 @@ static void test_detail(void **state)
 	/* The chart marks the limit. */
 	{
 		int l = line_with(t, " limit");
+		char *row;
 
 		assert_true(l > 0);
-		assert_non_null(strstr(line_of(t, l), "1024"));
+		row = line_of(t, l);
+		assert_non_null(strstr(row, "1024"));
+		free(row);
 	}
 	assert_non_null(strstr(t, "Open fds (3)"));
 	assert_non_null(strstr(t, "/dev/null"));
@@ -614,6 +617,85 @@ static void test_no_sample(void **state)
 	topview_free(v);
 }
 
+
+static void test_selection_stays_on_top(void **state)
+{
+	struct topview *v = topview_new(false, 1.0);
+	struct sample *s = make_sample("fetcher");
+
+	(void)state;
+	/* First sample: nothing alerts; the fastest-growing process leads. */
+	topview_set_sample(v, s);
+	topview_stats(v, index_of(s, 100))->rate = 1.0;
+	topview_refresh(v);
+	assert_int_equal(topview_selected(v)->pid, 100);
+	/* Next sample: the leak is detected and moves to the top; an
+	 * untouched selection goes with the top row. */
+	topview_set_sample(v, make_sample("fetcher"));
+	fill(v);
+	topview_refresh(v);
+	assert_int_equal(topview_selected(v)->pid, 4242);
+	topview_free(v);
+}
+
+static void test_endpoint_choice(void **state)
+{
+	struct topview *v = topview_new(false, 1.0);
+	struct sample *s = make_sample("fetcher");
+	size_t k = index_of(s, 4242);
+	struct tv_stats *st;
+	char *t;
+
+	(void)state;
+	topview_set_sample(v, s);
+	/* No source known: the fastest-growing group wins over the largest. */
+	st = topview_stats(v, k);
+	st->group_rate = calloc(2, sizeof(double));
+	st->group_rate[0] = 0;
+	st->group_rate[1] = 0.5;
+	topview_refresh(v);
+	t = render(v, 120, 20);
+	assert_non_null(strstr(t, "\u2192" "10.0.0.1:5432 ESTABLISHED \u00d7160"));
+	free(t);
+	/* A file leak names the type and directory. */
+	st->src_type = FD_FILE;
+	st->src_path = xstrdup("/var/log/app");
+	t = render(v, 120, 20);
+	assert_non_null(strstr(t, "file /var/log/app \u00d76"));
+	free(t);
+	/* A pipe leak names the type with its count. */
+	free(st->src_path);
+	st->src_path = NULL;
+	st->src_type = FD_PIPE;
+	t = render(v, 120, 20);
+	assert_non_null(strstr(t, "pipe \u00d72"));
+	free(t);
+	/* The unreadable process gets the hint in the header. */
+	assert_non_null(strstr(t = render(v, 140, 20), "run as root or with CAP_SYS_PTRACE"));
+	free(t);
+	topview_free(v);
+}
+
+static void test_chart_limit_off_scale(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	struct sample *s = make_sample("fetcher");
+	char *t;
+
+	(void)state;
+	s->procs[index_of(s, 4242)].limit = 1000000;
+	topview_set_sample(v, s);
+	fill(v);
+	topview_refresh(v);
+	topview_key(v, TV_KEY_ENTER);
+	t = render(v, 120, 60);
+	assert_non_null(strstr(t, "(limit 1000000 is off the scale)"));
+	assert_int_equal(line_with(t, " limit\n"), -1);
+	assert_non_null(strstr(t, "-2m40s"));
+	free(t);
+	topview_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -630,6 +712,9 @@ int main(void)
 		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_no_sample),
+		cmocka_unit_test(test_selection_stays_on_top),
+		cmocka_unit_test(test_endpoint_choice),
+		cmocka_unit_test(test_chart_limit_off_scale),
 	};
 
 	/* Widths of non-ASCII characters need a UTF-8 locale. */
