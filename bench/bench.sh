@@ -80,14 +80,15 @@ start_pop() {
 HF=""
 command -v hyperfine >/dev/null 2>&1 && HF=hyperfine
 
-# timeit NAME CMD: appends "NAME median_s" to $TMP/times.
+# timeit NAME CMD: appends "NAME median_s cpu_s" to $TMP/times (cpu: mean
+# user + system, hyperfine only; "-" otherwise).
 timeit() {
 	name=$1
 	cmd=$2
 	if [ -n "$HF" ]; then
 		hyperfine -N -i --warmup 1 --runs "$RUNS" --style none \
 			--export-csv "$TMP/hf.csv" -n "$name" "$cmd" >/dev/null 2>&1
-		awk -F, -v n="$name" 'NR == 2 { print n, $4 }' "$TMP/hf.csv" >>"$TMP/times"
+		awk -F, -v n="$name" 'NR == 2 { print n, $4, $5 + $6 }' "$TMP/hf.csv" >>"$TMP/times"
 	else
 		sh -c "$cmd" >/dev/null 2>&1 || true
 		: >"$TMP/t"
@@ -101,7 +102,7 @@ timeit() {
 		done
 		sort -n "$TMP/t" | awk -v n="$name" '{ v[NR] = $1 }
 			END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-			      printf "%s %.9f\n", n, m / 1e9 }' >>"$TMP/times"
+			      printf "%s %.9f -\n", n, m / 1e9 }' >>"$TMP/times"
 	fi
 }
 
@@ -114,8 +115,10 @@ if [ "$TOOLS" = 1 ]; then
 	done
 fi
 echo
-echo "| size | system fds | floor ms | fdwatch ms | x floor | no st_size x | no netlink x | lsof x fdwatch | ss -tanp x fdwatch | lsfd x fdwatch | fdwatch RSS KiB |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "Ratios are of median wall times, except 'x floor CPU' (user + system)."
+echo
+echo "| size | system fds | floor ms | fdwatch ms | x floor | x floor CPU | no st_size x floor | no netlink x floor | lsof / fdwatch | ss -tanp / fdwatch | lsfd / fdwatch | fdwatch RSS KiB |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 LAST=""
 for sz in $SIZES; do
 	P=${sz%x*}
@@ -134,11 +137,12 @@ for sz in $SIZES; do
 	fi
 	RSS=$( (/usr/bin/time -f '%M' "$FDWATCH" report --format json >/dev/null) 2>&1 | tail -n 1) || RSS="?"
 	awk -v sz="$sz" -v fds="$SYSFDS" -v rss="$RSS" '
-		{ t[$1] = $2 }
+		{ t[$1] = $2; c[$1] = $3 }
 		function x(a, b) { return (a in t && b in t && t[b] > 0) ? sprintf("%.2f", t[a] / t[b]) : "" }
+		function xc(a, b) { return (c[a] != "-" && c[b] != "-" && c[b] > 0) ? sprintf("%.2f", c[a] / c[b]) : "" }
 		END {
-			printf "| %s | %d | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s |\n", sz, fds,
-				t["floor"] * 1000, t["fdwatch"] * 1000, x("fdwatch", "floor"),
+			printf "| %s | %d | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |\n", sz, fds,
+				t["floor"] * 1000, t["fdwatch"] * 1000, x("fdwatch", "floor"), xc("fdwatch", "floor"),
 				x("no-stsize", "floor"), x("no-netlink", "floor"),
 				x("lsof", "fdwatch"), x("ss", "fdwatch"), x("lsfd", "fdwatch"), rss
 		}' "$TMP/times"

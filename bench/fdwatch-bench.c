@@ -5,11 +5,14 @@
  * a steady population) and by the tests of the fast paths.
  *
  *   fdwatch-bench [-n TICKS] [-d SECONDS] [-a REUSE_AGE] [-p PID[,PID...]]
- *                 [--proc DIR] [--json] [--quiet]
+ *                 [--proc DIR] [--json] [--quiet] [--history SECONDS]
  *
  * One line per tick ("tick=1 procs=... cpu_ms=..."), then a summary line
  * ("summary ticks=... cpu_ms_per_s=... maxrss_kib=..."). --json prints the
- * sample records of the last tick after it. FDWATCH_NO_STSIZE and
+ * sample records of the last tick after it. --history S then feeds the
+ * last sample, re-timed one second apart, S times to the tracker (history
+ * and detector), as S seconds of 1 s watching would, and prints its cost
+ * and the memory held ("history seconds=... feed_cpu_ms=..."). FDWATCH_NO_STSIZE and
  * FDWATCH_NO_NETLINK apply as they do to fdwatch. */
 #include "config.h"
 
@@ -22,6 +25,7 @@
 #include "loop.h"
 #include "record.h"
 #include "sampler.h"
+#include "track.h"
 #include "util.h"
 
 /* Is the environment flag set (non-empty, not "0")? */
@@ -50,10 +54,42 @@ static long maxrss_kib(void)
 	return ru.ru_maxrss;
 }
 
+/* Feeds s to a tracker `seconds` times, one second apart, ending at its own
+ * time, and prints what that cost and what the tracker holds. */
+static void feed_history(struct sample *s, long seconds)
+{
+	struct detect_params dp;
+	struct tracker *t;
+	struct tproc *const *procs;
+	double end = s->time, cpu = cpu_seconds();
+	size_t n, bytes = 0;
+
+	detect_params_default(&dp);
+	t = tracker_new(&dp);
+	for (long i = 0; i < seconds; i++) {
+		struct alert *a;
+		size_t na;
+
+		s->time = end - (double)(seconds - 1 - i);
+		s->mono = s->time;
+		tracker_feed(t, s, true);
+		na = tracker_take_events(t, &a);
+		alerts_free(a, na);
+	}
+	cpu = cpu_seconds() - cpu;
+	procs = tracker_procs(t, &n);
+	for (size_t i = 0; i < n; i++)
+		bytes += tproc_bytes(procs[i]);
+	printf("history seconds=%ld procs=%zu feed_cpu_ms_per_sample=%.3f tracker_kib=%zu "
+	       "maxrss_kib=%ld\n", seconds, n, cpu * 1e3 / (double)seconds, bytes / 1024,
+	       maxrss_kib());
+	tracker_free(t);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: fdwatch-bench [-n TICKS] [-d SECONDS] [-a REUSE_AGE] "
-			"[-p PID[,PID...]] [--proc DIR] [--json] [--quiet]\n");
+			"[-p PID[,PID...]] [--proc DIR] [--json] [--quiet] [--history SECONDS]\n");
 	exit(2);
 }
 
@@ -62,13 +98,13 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "ticks", 1, 0, 'n' }, { "interval", 1, 0, 'd' }, { "age", 1, 0, 'a' },
 		{ "pid", 1, 0, 'p' }, { "proc", 1, 0, 'P' }, { "json", 0, 0, 'j' },
-		{ "quiet", 0, 0, 'q' }, { 0, 0, 0, 0 },
+		{ "quiet", 0, 0, 'q' }, { "history", 1, 0, 'H' }, { 0, 0, 0, 0 },
 	};
 	struct selection sel;
 	struct sampler_config cfg;
 	struct sampler *sm;
 	struct sample *last = NULL;
-	long ticks = 1;
+	long ticks = 1, history = 0;
 	double interval = 1.0, age = SAMPLER_REUSE_AGE, t0, cpu0, cpu_first = 0, cpu_rest = 0;
 	bool json = false, quiet = false;
 	const char *why;
@@ -76,7 +112,7 @@ int main(int argc, char **argv)
 
 	memset(&sel, 0, sizeof(sel));
 	memset(&cfg, 0, sizeof(cfg));
-	while ((c = getopt_long(argc, argv, "n:d:a:p:jq", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:d:a:p:jqH:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_long(optarg, 1, 1000000, &ticks) < 0)
@@ -104,6 +140,10 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'H':
+			if (parse_long(optarg, 0, 10000000, &history) < 0)
+				usage();
 			break;
 		default:
 			usage();
@@ -168,6 +208,8 @@ int main(int argc, char **argv)
 			buf_free(&out);
 		}
 	}
+	if (last && history > 0)
+		feed_history(last, history);
 	fflush(stdout);
 	sample_free(last);
 	sampler_free(sm);

@@ -307,7 +307,10 @@ static enum sock_dir inet_direction(const struct sock_entry *e,
 	return is_accepted(e, cand, ncand) ? SOCK_IN : SOCK_OUT;
 }
 
-void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n)
+/* socktab_add_netns; with adopt, an empty table takes the rows array
+ * itself (it was allocated with xmalloc and holds n entries) instead of a
+ * copy, which halves the peak memory of a large dump. */
+static void add_rows(struct socktab *t, struct sock_entry *rows, size_t n, bool adopt)
 {
 	struct sock_entry *lis = NULL;
 	size_t nlis = 0, base = t->nrows;
@@ -325,7 +328,13 @@ void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n)
 		qsort(lis, nlis, sizeof(*lis), cmp_listener);
 	}
 
-	if (t->nrows + n > t->caprows) {
+	if (adopt && t->nrows == 0) {
+		/* compacted in place below: row i moves to a slot <= i */
+		free(t->rows);
+		t->rows = rows;
+		t->caprows = n;
+		t->rowkeys = xreallocarray(t->rowkeys, n ? n : 1, sizeof(*t->rowkeys));
+	} else if (t->nrows + n > t->caprows) {
 		t->caprows = t->nrows + n;
 		t->rows = xreallocarray(t->rows, t->caprows, sizeof(*t->rows));
 		t->rowkeys = xreallocarray(t->rowkeys, t->caprows, sizeof(*t->rowkeys));
@@ -369,6 +378,13 @@ void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n)
 		t->rowkeys[r] = key_intern(t, e, dir, peer_path);
 	}
 	free(lis);
+	if (adopt && t->rows != rows)
+		free(rows);
+}
+
+void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n)
+{
+	add_rows(t, rows, n, false);
 }
 
 const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode)
@@ -501,8 +517,9 @@ int socktab_load(struct socktab *t, int piddir, int nl, unsigned tables, size_t 
 			first_err = err;
 	}
 	if (nread)
-		socktab_add_netns(t, rows, n);
-	free(rows);
+		add_rows(t, rows, n, true);
+	else
+		free(rows);
 	return nread ? 0 : first_err;
 }
 
