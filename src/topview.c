@@ -1372,7 +1372,7 @@ static void render_chart(struct render *r, struct doc *d, const struct proc_samp
 }
 
 static void render_detail_doc(struct topview *v, struct render *r, struct doc *d,
-			      const struct proc_sample *p, const struct tv_stats *st)
+			      const struct proc_sample *p, const struct tv_stats *st, size_t body)
 {
 	const struct glyphs *g = r->g;
 	struct tv_line *l;
@@ -1511,8 +1511,16 @@ static void render_detail_doc(struct topview *v, struct render *r, struct doc *d
 		line_add(r, l, TV_A_HEADER, "FD", 6, true);
 		line_add(r, l, TV_A_HEADER, "  TYPE   ", 9, false);
 		line_add(r, l, TV_A_HEADER, "TARGET", -1, false);
+		size_t total = d->n + (size_t)v->nfds;
+
+		/* A process may hold a million fds: only the lines in view
+		 * get their text. */
+		if (v->dscroll + body > total)
+			v->dscroll = total > body ? total - body : 0;
 		for (long i = 0; i < v->nfds; i++) {
 			l = doc_line(d);
+			if (d->n - 1 < v->dscroll || d->n - 1 >= v->dscroll + body)
+				continue;
 			line_addf(r, l, TV_A_NORMAL, "%6d  %-7s", v->fds[i].fd,
 				  fd_type_name(v->fds[i].type));
 			line_add_clean(r, l, TV_A_NORMAL, v->fds[i].target, -1, false);
@@ -1547,10 +1555,10 @@ static void render_detail(struct topview *v, struct render *r)
 		line_addf(r, l, level_attr(v->stats[idx].level) | TV_A_SELECTED, "  %s ",
 			  v->stats[idx].level == TV_CRITICAL ? "CRITICAL" : "WARNING");
 
-	render_detail_doc(v, r, &d, p, &v->stats[idx]);
 	body = r->scr->rows - row - 1;
 	if (body < 1)
 		body = 1;
+	render_detail_doc(v, r, &d, p, &v->stats[idx], (size_t)body);
 	v->page = body;
 	v->dlines = d.n;
 	if (v->dscroll + (size_t)body > d.n)

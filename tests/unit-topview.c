@@ -696,6 +696,38 @@ static void test_chart_limit_off_scale(void **state)
 	topview_free(v);
 }
 
+static void test_detail_many_fds(void **state)
+{
+	struct topview *v = make_view(false, "fetcher");
+	long n = 100000;
+	struct fd_entry *e = calloc((size_t)n, sizeof(*e));
+	char *t;
+
+	(void)state;
+	for (long i = 0; i < n; i++) {
+		e[i].fd = (int)i;
+		e[i].type = FD_SOCKET;
+		e[i].target = xasprintf("tcp 127.0.0.1:%ld->127.0.0.1:8080 (CLOSE_WAIT)", 10000 + i);
+	}
+	topview_key(v, TV_KEY_ENTER);
+	topview_set_fds(v, e, n);
+	t = render(v, 100, 30);
+	assert_non_null(strstr(t, "Types"));
+	free(t);
+	/* End shows the last fds; PgUp moves back by a page. */
+	topview_key(v, TV_KEY_END);
+	t = render(v, 100, 30);
+	assert_non_null(strstr(t, " 99999  socket tcp 127.0.0.1:109999->127.0.0.1:8080 (CLOSE_WAIT)"));
+	assert_null(strstr(t, " 99900  socket"));
+	free(t);
+	topview_key(v, TV_KEY_PGUP);
+	t = render(v, 100, 30);
+	assert_null(strstr(t, " 99999  socket"));
+	assert_non_null(strstr(t, " 99970  socket"));
+	free(t);
+	topview_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_selection_stays_on_top),
 		cmocka_unit_test(test_endpoint_choice),
 		cmocka_unit_test(test_chart_limit_off_scale),
+		cmocka_unit_test(test_detail_many_fds),
 	};
 
 	/* Widths of non-ASCII characters need a UTF-8 locale. */
