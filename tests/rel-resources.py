@@ -52,15 +52,22 @@ for cmd in (["report", "--color", "never"], ["record", "-n", 3, "-d", 0.05], ["l
 
 
 def own(pid):
-    """RSS (kB) and the fds it keeps open: the least of several looks, as a
-    look may catch a file it is reading at that moment."""
-    fds = []
-    for i in range(10):
-        fds.append(len(os.listdir("/proc/%d/fd" % pid)))
+    """RSS (kB) and the fds it holds throughout: those seen in every one of
+    several looks, since a look may catch a file it is reading right then."""
+    looks = []
+    for i in range(15):
+        look = set()
+        d = "/proc/%d/fd" % pid
+        for fd in os.listdir(d):
+            try:
+                look.add((int(fd), os.readlink(d + "/" + fd)))
+            except OSError:
+                pass
+        looks.append(look)
         time.sleep(0.03)
     with open("/proc/%d/status" % pid) as f:
         rss = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
-    return rss, min(fds)
+    return rss, set.intersection(*looks)
 
 
 def soak(args, seconds, warm):
@@ -84,10 +91,10 @@ for name, args in (("log", ["log", "-d", "0.01"]),
                    ("report", ["report", "-n", 100000, "-d", "0.01"]),
                    ("record", ["record", "-d", "0.01", "-o", "/dev/null"])):
     (rss0, fd0), (rss1, fd1), rc, err = soak(args, 40 if name == "log" else 20, 8 if name == "log" else 5)
-    print("# %s -d 0.01 soak: RSS %d kB -> %d kB, own fds %d -> %d" % (name, rss0, rss1, fd0, fd1))
+    print("# %s -d 0.01 soak: RSS %d kB -> %d kB, own fds %d -> %d" % (name, rss0, rss1, len(fd0), len(fd1)))
     equal(err, "", "%s soak: nothing on stderr" % name)
     equal(rc, 0, "%s soak: stops cleanly on SIGTERM" % name)
-    equal(fd1, fd0, "%s soak: own fd count flat" % name)
+    check(len(fd1) <= len(fd0), "%s soak: own fd count flat" % name, sorted(fd0 ^ fd1))
     check(rss1 <= rss0 * 1.15 + 2048, "%s soak: RSS flat (%d kB -> %d kB)" % (name, rss0, rss1))
 spawner.kill()
 spawner.wait()
