@@ -207,6 +207,16 @@ keys("clear", "Enter")
 keys("%s top -n 3 -d 0.1 -p %d; echo EXIT=$?" % (FDWATCH, steady.pid), "Enter")
 wait_screen(lambda t: "EXIT=0" in t, "top -n 3 stops by itself")
 
+# Without a UTF-8 locale the view draws with ASCII only.
+keys("clear", "Enter")
+keys("LC_ALL=C %s top -d 0.25 -p %d,%d,%d; echo EXIT=$?" % (FDWATCH, leak.pid, steady.pid, hostile.pid),
+     "Enter")
+text = wait_screen(lambda t: len(table(t)[1]) == 3, "top runs in the C locale")
+check(all(ord(c) < 128 for c in text), "in the C locale the screen is ASCII only", text)
+check("->127.0.0.1:%d" % leak.port in text, "and arrows are drawn as ->", text)
+keys("q")
+wait_screen(lambda t: "EXIT=0" in t, "q leaves the ASCII view")
+
 # A terminal that goes away ends top; it must not be left spinning.
 keys("clear", "Enter")
 keys("exec %s top -d 0.25 -p %d" % (FDWATCH, steady.pid), "Enter")
