@@ -202,6 +202,22 @@ check("process 999999 not found" in text, "the held message is printed after exi
 equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
       "after SIGTERM the alternate screen is left")
 
+# Ctrl-Z gives the terminal back to the shell, fg brings the view back,
+# and Ctrl-C ends it with the terminal restored.
+keys("clear", "Enter")
+keys("%s top -d 0.25 -p %d" % (FDWATCH, steady.pid), "Enter")
+wait_screen(lambda t: table(t)[0] is not None, "top starts for Ctrl-Z")
+keys("C-z")
+wait_screen(lambda t: "Stopped" in t, "Ctrl-Z stops top")
+equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
+      "while stopped, the shell has the normal screen")
+keys("fg", "Enter")
+wait_screen(lambda t: len(table(t)[1]) == 1, "fg brings the view back")
+keys("C-c")
+wait_screen(lambda t: t.rstrip().endswith("$"), "Ctrl-C ends top and the prompt returns")
+equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
+      "after Ctrl-C the alternate screen is left")
+
 # -n stops by itself.
 keys("clear", "Enter")
 keys("%s top -n 3 -d 0.1 -p %d; echo EXIT=$?" % (FDWATCH, steady.pid), "Enter")
