@@ -174,6 +174,19 @@ wait_screen(lambda t: "filter by process name" in t and "quit" in t, "h shows th
 keys("x")
 wait_screen(lambda t: table(t)[0] is not None, "a key leaves the help")
 
+# Space pauses (the sample time stands still), + and - change the interval.
+keys("Space")
+text = wait_screen(lambda t: "PAUSED" in t.splitlines()[0], "space pauses sampling")
+stamp = text.splitlines()[0]
+time.sleep(1.0)
+equal(screen().splitlines()[0], stamp, "while paused no new sample is shown")
+keys("Space")
+wait_screen(lambda t: "PAUSED" not in t.splitlines()[0], "space resumes sampling")
+keys("+")
+wait_screen(lambda t: "every 0.5s" in t.splitlines()[0], "+ lengthens the interval")
+keys("-", "-")
+wait_screen(lambda t: "every 0.1s" in t.splitlines()[0], "- shortens it")
+
 # q gives the shell back as it was.
 keys("q")
 text = wait_screen(lambda t: "EXIT=0" in t, "q exits with status 0")
