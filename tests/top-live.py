@@ -8,6 +8,7 @@ must not touch the screen, and q must give the shell back intact."""
 import atexit
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -230,6 +231,31 @@ keys("C-c")
 wait_screen(lambda t: t.rstrip().endswith("$"), "Ctrl-C ends top and the prompt returns")
 equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
       "after Ctrl-C the alternate screen is left")
+
+# An allocation that fails while the view is on (made to happen with a
+# debugger) restores the terminal before the error is printed.
+if shutil.which("gdb"):
+    keys("clear", "Enter")
+    keys("%s top -d 0.25 -p %d; echo EXIT=$?" % (FDWATCH, steady.pid), "Enter")
+    wait_screen(lambda t: table(t)[0] is not None, "top starts for the allocation failure")
+    pane_pid = tmux("display", "-p", "#{pane_pid}").stdout.strip()
+    kids = subprocess.run(["pgrep", "-P", pane_pid, "-x", "fdwatch"], capture_output=True,
+                          text=True).stdout.split()
+    g = subprocess.run(["gdb", "-p", kids[0] if kids else "0", "-batch", "-nx",
+                        "-ex", "call (void *)xmalloc((size_t)-1 / 2)"],
+                       capture_output=True, text=True, timeout=60) if kids else None
+    if g is not None and "exited" in (g.stdout + g.stderr):
+        text = wait_screen(lambda t: "EXIT=" in t, "top ends on the failed allocation")
+        check("EXIT=1" in text, "with status 1", text)
+        check("fdwatch: out of memory" in text, "the error is printed on the restored screen", text)
+        equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
+              "after the failure the alternate screen is left")
+        keys("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo", "Enter")
+        wait_screen(lambda t: "icanon echo" in t, "after the failure the terminal is in canonical mode with echo")
+    else:
+        print("# skipped the allocation failure: gdb cannot attach here")
+        keys("q")
+        wait_screen(lambda t: "EXIT=" in t, "q ends top")
 
 # -n stops by itself.
 keys("clear", "Enter")
