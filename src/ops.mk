@@ -15,5 +15,17 @@ tests_unit_metrics_LDADD = $(UNIT_LIBS)
 tests_unit_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 # Integration tests with real processes (tests/helper-fds).
-TESTS += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py
-EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py
+TESTS += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py
+EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py
+
+# Fleet setup: Prometheus rules, systemd units, cron and NRPE examples.
+EXTRA_DIST += \
+	contrib/prometheus/fdwatch-rules.yml \
+	contrib/prometheus/fdwatch-rules.test.yml \
+	contrib/systemd/fdwatch-textfile.service \
+	contrib/systemd/fdwatch-textfile.timer \
+	contrib/systemd/fdwatch-check.service \
+	contrib/systemd/fdwatch-check.timer \
+	contrib/systemd/fdwatch-log.service \
+	contrib/cron/fdwatch \
+	contrib/nagios/fdwatch.cfg
