@@ -48,27 +48,22 @@ static double median_sorted(const double *v, int n)
 
 double detect_theil_sen(const double *t, const double *v, int n)
 {
-	double slopes[K * (K - 1) / 2 + 1], *sl = slopes, r;
+	double slopes[K * (K - 1) / 2 + 1], *heap = NULL, *sl = slopes, r = NAN;
 	int ns = 0, cap = (int)(sizeof(slopes) / sizeof(slopes[0]));
 
 	if (n < 2)
 		return NAN;
 	if (n * (n - 1) / 2 > cap)
-		sl = malloc(sizeof(double) * (size_t)(n * (n - 1) / 2));
-	if (!sl)
-		return NAN;
+		sl = heap = xreallocarray(NULL, (size_t)(n * (n - 1) / 2), sizeof(double));
 	for (int i = 0; i < n; i++)
 		for (int j = i + 1; j < n; j++)
 			if (t[j] > t[i])
 				sl[ns++] = (v[j] - v[i]) / (t[j] - t[i]);
-	if (ns == 0) {
-		r = NAN;
-	} else {
+	if (ns > 0) {
 		sort_small(sl, ns);
 		r = median_sorted(sl, ns);
 	}
-	if (sl != slopes)
-		free(sl);
+	free(heap);
 	return r;
 }
 
@@ -248,6 +243,7 @@ void detect_series(const struct hseries *s, double fds, double limit,
 {
 	struct detect_level_memo scratch;
 
+	memset(&scratch, 0, sizeof(scratch));
 	memset(v, 0, sizeof(*v));
 	v->level = LEVEL_OK;
 	v->rate = v->eta = v->since = v->until = NAN;
