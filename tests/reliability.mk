@@ -7,6 +7,7 @@ REL_TESTS = \
 	tests/rel-races.py \
 	tests/rel-privileges.py \
 	tests/rel-resources.py \
+	tests/rel-badinput.py \
 	tests/rel-fuzz-corpus.sh
 TESTS += $(REL_TESTS)
 # Known bug, see the test's comment: an XPASS means it was fixed.
