@@ -48,6 +48,16 @@ if al:
     check(al[0]["time"] >= T0 and al[0]["time"] < T0 + 120, "at a record's time")
     equal(al[0]["source"], None, "no source without types or sockets")
 
+# The thresholds: the same leak (about 250 s from the limit when it is
+# seen) is only a warning with --crit-eta 10, and nothing with --warn-eta 20.
+r = fdwatch("replay", "--format", "json", "--crit-eta", 10, p)
+equal({a["level"] for a in json_lines(r.stdout) if a["level"] != "ok"}, {"warning"},
+      "--crit-eta 10 leaves a warning")
+r = fdwatch("replay", "--format", "json", "--warn-eta", 20, "--crit-eta", 10, p)
+equal(json_lines(r.stdout), [], "--warn-eta 20 raises nothing that far from the limit")
+r = fdwatch("replay", "--warn-eta", 10, "--crit-eta", 20, p)
+equal(r.returncode, 2, "a critical horizon beyond the warning one is a usage error")
+
 # Only time, pid and fds: accepted; without a limit there is no eta to alert on.
 p = write("bare.jsonl", [{"time": T0 + i, "pid": 8, "fds": 10 + 2 * i} for i in range(100)])
 r = fdwatch("replay", "--format", "json", p)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "alert.h"
 #include "detect.h"
@@ -334,6 +335,75 @@ static void test_tracker_exit(void **state)
 	tracker_free(tr);
 }
 
+/* Alert records are valid JSON with SPEC's fields; text lines escape names. */
+static void test_alert_format(void **state)
+{
+	struct alert a;
+	struct buf b;
+	json_object *o, *v, *src;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.time = 1764000123.5;
+	a.level = LEVEL_CRITICAL;
+	a.pid = 4242;
+	a.start = 123456;
+	a.comm = xstrdup("fet\"ch\n\x1b[2J\xff");
+	a.fds = 812;
+	a.limit = 1024;
+	a.rate = 2.5;
+	a.eta = 84.8;
+	a.src.kind = SRC_SOCKET;
+	a.src.proto = xstrdup("tcp");
+	a.src.dir = SOCK_OUT;
+	a.src.endpoint = xstrdup("93.184.216.34:443");
+	a.src.state = xstrdup("CLOSE_WAIT");
+	a.why = "growing";
+	buf_init(&b);
+	alert_json(&b, &a);
+	assert_int_equal(b.data[b.len - 1], '\n');
+	assert_null(memchr(b.data, '\n', b.len - 1));
+	o = json_tokener_parse(b.data);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "level", &v));
+	assert_string_equal(json_object_get_string(v), "critical");
+	assert_true(json_object_object_get_ex(o, "comm", &v));
+	assert_string_equal(json_object_get_string(v), "fet\"ch\n\x1b[2J\xef\xbf\xbd");
+	assert_true(json_object_object_get_ex(o, "eta", &v));
+	assert_true(fabs(json_object_get_double(v) - 84.8) < 1e-9);
+	assert_true(json_object_object_get_ex(o, "source", &src));
+	assert_true(json_object_object_get_ex(src, "remote", &v));
+	assert_string_equal(json_object_get_string(v), "93.184.216.34:443");
+	assert_false(json_object_object_get_ex(src, "local", &v));
+	assert_true(json_object_object_get_ex(o, "message", &v));
+	assert_non_null(strstr(json_object_get_string(v), "limit in 1m24s, toward tcp out 93.184.216.34:443 CLOSE_WAIT"));
+	json_object_put(o);
+
+	buf_reset(&b);
+	alert_text(&b, &a);
+	assert_non_null(strstr(b.data, " CRITICAL fet\"ch\\n\\e[2J\\xff[4242] 812/1024 fds, +2.5/s"));
+	assert_null(strchr(b.data, '\x1b'));
+
+	/* ok: rate, eta and source are null. */
+	a.level = LEVEL_OK;
+	a.rate = a.eta = NAN;
+	source_clear(&a.src);
+	a.why = "stopped growing";
+	buf_reset(&b);
+	alert_json(&b, &a);
+	o = json_tokener_parse(b.data);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "rate", &v) && v == NULL);
+	assert_true(json_object_object_get_ex(o, "source", &v) && v == NULL);
+	json_object_put(o);
+	buf_reset(&b);
+	alert_text(&b, &a);
+	assert_non_null(strstr(b.data, " OK       fet"));
+	assert_non_null(strstr(b.data, "812/1024 fds, stopped growing\n"));
+	free(a.comm);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_decline),
 		cmocka_unit_test(test_tracker_events),
 		cmocka_unit_test(test_tracker_exit),
+		cmocka_unit_test(test_alert_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
