@@ -421,13 +421,19 @@ static void endpoint_text(struct buf *b, const struct glyphs *g, bool ascii,
 		return;
 	}
 	if (st->src_type >= 0 && st->src_type < FD_NTYPES && st->src_type != FD_SOCKET) {
+		unsigned n = p->classified ? p->types[st->src_type] : 0;
+
 		buf_adds(b, fd_type_name(st->src_type));
 		if (st->src_path) {
 			buf_addc(b, ' ');
 			tv_clean(b, st->src_path, ascii);
+			/* The count of that directory, when it is one of the groups. */
+			for (size_t i = 0; i < p->nfiles; i++)
+				if (same(p->files[i].dir, st->src_path))
+					n = p->files[i].count;
 		}
-		if (p->classified)
-			buf_addf(b, " %s%u", g->times, p->types[st->src_type]);
+		if (n)
+			buf_addf(b, " %s%u", g->times, n);
 		return;
 	}
 	if (st->group_rate) {

@@ -51,6 +51,12 @@ static struct sample *make_sample(const char *leaker_comm)
 	p->types[FD_ANON] = 4;
 	proc_sample_add_socks(p, "tcp", SOCK_OUT, "127.0.0.1:8080", "CLOSE_WAIT", 640);
 	proc_sample_add_socks(p, "tcp", SOCK_OUT, "10.0.0.1:5432", "ESTABLISHED", 160);
+	p->files = calloc(2, sizeof(*p->files));
+	p->files[0].dir = xstrdup("/tmp");
+	p->files[0].count = 4;
+	p->files[1].dir = xstrdup("/dev");
+	p->files[1].count = 2;
+	p->nfiles = 2;
 
 	p = sample_add_proc(s);
 	p->pid = 1;
@@ -657,11 +663,17 @@ static void test_endpoint_choice(void **state)
 	t = render(v, 120, 20);
 	assert_non_null(strstr(t, "\u2192" "10.0.0.1:5432 ESTABLISHED \u00d7160"));
 	free(t);
-	/* A file leak names the type and directory. */
+	/* A file leak names the type and directory, with that directory's
+	 * count when the sample has it. */
 	st->src_type = FD_FILE;
 	st->src_path = xstrdup("/var/log/app");
 	t = render(v, 120, 20);
 	assert_non_null(strstr(t, "file /var/log/app \u00d76"));
+	free(t);
+	free(st->src_path);
+	st->src_path = xstrdup("/tmp");
+	t = render(v, 120, 20);
+	assert_non_null(strstr(t, "file /tmp \u00d74\n"));
 	free(t);
 	/* A pipe leak names the type with its count. */
 	free(st->src_path);
