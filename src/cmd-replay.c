@@ -311,7 +311,13 @@ int cmd_replay(struct options *o)
 	if (r.damaged > MAX_DAMAGE_MESSAGES)
 		warnx_("skipped %zu damaged records in all", r.damaged);
 	if (r.n) /* r.v is NULL for an empty input: qsort(NULL) is undefined */
-		qsort(r.v, r.n, sizeof(*r.v), rec_cmp);
+		/* One recording is in time order already; only a merge needs sorting. */
+	for (size_t i = 1; i < r.n; i++) {
+		if (rec_cmp(&r.v[i - 1], &r.v[i]) > 0) {
+			qsort(r.v, r.n, sizeof(*r.v), rec_cmp);
+			break;
+		}
+	}
 	end = endings(&r, &nend);
 
 	detect_params_from_options(o, &p);

@@ -67,24 +67,34 @@ double detect_theil_sen(const double *t, const double *v, int n)
 	return r;
 }
 
-/* Floors of K equal parts of buckets b[0..m); false when a part has none. */
-static bool window_floors(const struct hbucket *b, size_t m, double *f, double *tf)
+/* The floor of part j of K equal parts of buckets b[0..m), and its time;
+ * false when the part has no known value. */
+static bool part_floor(const struct hbucket *b, size_t m, int j, double *f, double *tf)
 {
-	for (int j = 0; j < K; j++) {
-		size_t lo = (size_t)j * m / K, hi = (size_t)(j + 1) * m / K;
+	size_t lo = (size_t)j * m / K, hi = (size_t)(j + 1) * m / K;
 
-		f[j] = NAN;
-		for (size_t i = lo; i < hi; i++) {
-			if (isnan(b[i].min))
-				continue;
-			if (isnan(f[j]) || b[i].min < f[j]) {
-				f[j] = b[i].min;
-				tf[j] = (b[i].t0 + b[i].t1) / 2;
-			}
+	*f = NAN;
+	for (size_t i = lo; i < hi; i++) {
+		if (isnan(b[i].min))
+			continue;
+		if (isnan(*f) || b[i].min < *f) {
+			*f = b[i].min;
+			*tf = (b[i].t0 + b[i].t1) / 2;
 		}
-		if (isnan(f[j]))
-			return false;
 	}
+	return !isnan(*f);
+}
+
+/* Floors of the K parts; the first and last first, since most windows
+ * fail on their difference alone. */
+static bool window_floors(const struct hbucket *b, size_t m, double min_rise, double *f, double *tf)
+{
+	if (!part_floor(b, m, 0, &f[0], &tf[0]) || !part_floor(b, m, K - 1, &f[K - 1], &tf[K - 1]) ||
+	    !(f[K - 1] - f[0] >= min_rise))
+		return false;
+	for (int j = 1; j < K - 1; j++)
+		if (!part_floor(b, m, j, &f[j], &tf[j]))
+			return false;
 	return true;
 }
 
@@ -116,7 +126,7 @@ static bool window_grows(const struct hbucket *b, size_t m, const struct detect_
 {
 	double f[K], tf[K], rise, r_early, r_late;
 
-	if (m < K || !window_floors(b, m, f, tf))
+	if (m < K || !window_floors(b, m, p->min_rise, f, tf))
 		return false;
 	rise = f[K - 1] - f[0];
 	if (!(rise >= p->min_rise))
@@ -173,12 +183,9 @@ static bool window_judge(const struct hseries *s, int k, size_t m, const struct 
 			 struct detect_cand *c)
 {
 	struct hbucket w[HIST_RING];
-	size_t len = hseries_level_len(s, k);
 	double rate, rise, f0, span, prior;
 
-	for (size_t i = 0; i < m; i++)
-		w[i] = *hseries_bucket(s, k, len - m + i);
-	if (!window_grows(w, m, p, &rate, &rise, &f0))
+	if (hseries_copy(s, k, m, w) != m || !window_grows(w, m, p, &rate, &rise, &f0))
 		return false;
 	span = w[m - 1].t1 - w[0].t0;
 	/* A rise back to where the series already was is a recovery (a wave,

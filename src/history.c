@@ -106,6 +106,21 @@ const struct hbucket *hseries_bucket(const struct hseries *s, int k, size_t i)
 	return &s->lev[k][id % HIST_RING];
 }
 
+size_t hseries_copy(const struct hseries *s, int k, size_t m, struct hbucket *out)
+{
+	size_t len = hseries_level_len(s, k);
+	uint64_t id;
+
+	if (m > len)
+		m = len;
+	if (m == 0)
+		return 0;
+	id = ((s->n - 1) >> k) - m + 1;
+	for (size_t i = 0; i < m; i++)
+		out[i] = s->lev[k][(id + i) % HIST_RING];
+	return m;
+}
+
 /* The finest level whose oldest bucket starts at or before since. */
 static int level_for(const struct hseries *s, double since)
 {

@@ -47,6 +47,9 @@ size_t hseries_bytes(const struct hseries *s);
 size_t hseries_level_len(const struct hseries *s, int k);
 /* The i-th oldest bucket of level k (i < hseries_level_len). */
 const struct hbucket *hseries_bucket(const struct hseries *s, int k, size_t i);
+/* Copies the newest m buckets of level k (fewer when it holds fewer) into
+ * out, oldest first; returns how many. */
+size_t hseries_copy(const struct hseries *s, int k, size_t m, struct hbucket *out);
 /* Copies the buckets that overlap [since, now] from the finest level whose
  * buckets reach back to since (or the coarsest, when none does) into out
  * (room for HIST_RING), oldest first. Returns how many; *level gets the

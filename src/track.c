@@ -16,6 +16,8 @@ struct tracker {
 	struct alert *ev;
 	size_t nev, evcap;
 	unsigned gen;
+	unsigned *marks;         /* scratch for tproc_update */
+	size_t nmarks;
 };
 
 /* Samples of slack before a lower level is announced, at the least. */
@@ -79,6 +81,7 @@ void tracker_free(struct tracker *t)
 	for (size_t i = 0; i < t->nprocs; i++)
 		tproc_free(t->procs[i]);
 	free(t->procs);
+	free(t->marks);
 	alerts_free(t->ev, t->nev);
 	free(t);
 }
@@ -210,10 +213,12 @@ static void source_add(struct tproc *p, const struct source *id, float v, double
 }
 
 /* Feeds one process sample into p's series. */
-static void tproc_update(struct tproc *p, double now, const struct proc_sample *ps)
+static void tproc_update(struct tracker *t, struct tproc *p, double now,
+			 const struct proc_sample *ps)
 {
 	unsigned *marks;
 	struct source id;
+	size_t need;
 
 	if (p->last_t == p->last_t && now > p->last_t) {
 		double gap = now - p->last_t;
@@ -233,7 +238,14 @@ static void tproc_update(struct tproc *p, double now, const struct proc_sample *
 
 	/* Marks say which sources got a value this sample; the rest get 0
 	 * (the group is gone) or NAN (the sample was not classified). */
-	marks = xcalloc(p->nsrc + FD_NTYPES + ps->nsocks + ps->nfiles + 1, sizeof(*marks));
+	need = p->nsrc + FD_NTYPES + ps->nsocks + ps->nfiles + 1;
+	if (need > t->nmarks) {
+		free(t->marks);
+		t->nmarks = need * 2;
+		t->marks = xcalloc(t->nmarks, sizeof(*t->marks));
+	}
+	marks = t->marks;
+	memset(marks, 0, need * sizeof(*marks));
 	if (ps->classified) {
 		memset(&id, 0, sizeof(id));
 		for (int ty = 0; ty < FD_NTYPES; ty++) {
@@ -267,7 +279,6 @@ static void tproc_update(struct tproc *p, double now, const struct proc_sample *
 	for (size_t i = 0; i < p->nsrc; i++)
 		if (!marks[i])
 			hseries_add(&p->src[i].hs, now, ps->classified ? 0.0f : NAN);
-	free(marks);
 }
 
 static void attribute_series(const struct tsource *s, double since, double until, double *best,
@@ -411,7 +422,7 @@ void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 		p->gen = t->gen;
 		if (!(s->time > p->last_t) && !isnan(p->last_t))
 			continue; /* same or older time: nothing new */
-		tproc_update(p, s->time, ps);
+		tproc_update(t, p, s->time, ps);
 		tproc_judge(t, p, s->time);
 	}
 	if (!sweep)

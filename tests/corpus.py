@@ -321,7 +321,7 @@ def score(fdwatch, d, as_json=False, baseline=True):
     for r in rows:
         print("%-16s %-6s %-18s %-18s  %s" % (r["name"], r["kind"], cell(r["fdwatch"]),
                                              cell(r["prometheus"]), r["what"]))
-    for key in ("fdwatch", "prometheus"):
+    for key in ("fdwatch", "prometheus") if baseline else ("fdwatch",):
         s = result[key]
         print("%-10s leaks caught %d of %d%s; false alarms %d%s; median lead %.0f%% (lowest %.0f%%)" % (
             key, s["caught"], s["leaks"], (" (missed: %s)" % ", ".join(s["missed"])) if s["missed"] else "",
