@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 
 from fdtest import FDWATCH, check, done, equal, fdwatch, need, start_helper
@@ -79,6 +80,10 @@ leak = start_helper("--leak", "tcp", "--rate", 25, "--nofile", 1000, "--leak-max
                     "--name", "fdleak")
 steady = start_helper("--pool", 20, "--churn", 5, "--name", "fdsteady")
 hostile = start_helper("--tcp", 2, "--name", HOSTILE)
+filedir = tempfile.mkdtemp(prefix="fdwatch-top-")
+atexit.register(lambda: shutil.rmtree(filedir, ignore_errors=True))
+fileleak = start_helper("--leak", "file", "--rate", 10, "--nofile", 400, "--leak-max", 340,
+                        "--dir", filedir, "--name", "fdfile")
 
 shell_env = "env -i PATH=/usr/bin:/bin TERM=screen LANG=C.UTF-8 HOME=/ PS1='$ ' bash --norc --noprofile"
 r = tmux("new-session", "-d", "-x", "120", "-y", "40", shell_env)
@@ -86,7 +91,7 @@ if r.returncode != 0:
     raise SystemExit("tmux new-session failed: " + r.stderr)
 wait_screen(lambda t: "$" in t, "the shell starts")
 
-cmd = "%s top -d 0.25 -c 'fdleak|fdsteady|evil'; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo" % FDWATCH
+cmd = "%s top -d 0.25 -c 'fdleak|fdsteady|fdfile|evil'; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo" % FDWATCH
 keys(cmd, "Enter")
 
 # The leaking helper is detected and shown first with its level.
@@ -115,6 +120,13 @@ hrow = [r for r in rows if row_pid(r) == hostile.pid]
 check(hrow and "\\e[2J" in hrow[0], "a name holding ESC[2J is shown escaped", text)
 check(re.search(r"Alerts: \d+ critical", text) is not None, "the header survives the hostile name", text)
 
+# A file leak names the type and the directory that grows.
+text = wait_screen(lambda t: any(row_pid(r) == fileleak.pid and r.startswith(("CRIT", "WARN"))
+                                 for r in table(t)[1]),
+                   "the file-leaking helper is marked too")
+frow = [r for r in table(text)[1] if row_pid(r) == fileleak.pid]
+check(frow and ("file " + filedir) in frow[0], "its ENDPOINT names the growing directory", frow)
+
 # Enter opens the selected (first) row: its endpoint and state.
 keys("Home", "Enter")
 text = wait_screen(lambda t: ("PID %d  fdleak" % leak.pid) in t and "Open fds (" in t,
@@ -130,11 +142,11 @@ text = wait_screen(lambda t: table(t)[0] is not None, "Esc returns to the list")
 
 # / narrows the rows to the matching names.
 keys("/", "fdsteady", "Enter")
-text = wait_screen(lambda t: "Processes: 1 shown of 3" in t, "/ narrows the rows")
+text = wait_screen(lambda t: "Processes: 1 shown of 4" in t, "/ narrows the rows")
 hdr, rows = table(text)
 equal([row_pid(r) for r in rows], [steady.pid], "only the matching process is listed")
 keys("Escape")
-wait_screen(lambda t: "Processes: 3 shown of 3" in t, "Esc clears the filter")
+wait_screen(lambda t: "Processes: 4 shown of 4" in t, "Esc clears the filter")
 
 # < and > move the sort column (the header's marker) and the order.
 text = screen()
