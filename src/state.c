@@ -28,7 +28,7 @@
 /* Older records are kept when they lie at least age/K from the next kept
  * one: dense when recent, logarithmically sparser with age. A process
  * whose fd count never moved needs few points. */
-#define STATE_THIN_K 40.0
+#define STATE_THIN_K 24.0
 #define STATE_THIN_K_FLAT 3.0
 /* How long a run waits for another to release the lock. */
 #define STATE_LOCK_WAIT 30.0
@@ -192,12 +192,21 @@ void state_clear(struct state *st)
 	st->nprocs = 0;
 }
 
+/* A process whose fd count moved less than this over its whole history
+ * cannot show a leak to the detector (its smallest rise is 3 fds). */
+#define STATE_FLAT_RANGE 3
+
 static bool proc_flat(const struct state_proc *sp)
 {
-	for (size_t k = 1; k < sp->n; k++)
-		if (sp->recs[k].p.fds != sp->recs[0].p.fds)
-			return false;
-	return true;
+	long lo = sp->n ? sp->recs[0].p.fds : 0, hi = lo;
+
+	for (size_t k = 1; k < sp->n; k++) {
+		if (sp->recs[k].p.fds < lo)
+			lo = sp->recs[k].p.fds;
+		if (sp->recs[k].p.fds > hi)
+			hi = sp->recs[k].p.fds;
+	}
+	return hi - lo < STATE_FLAT_RANGE;
 }
 
 /* Drops the classification of p (types and groups become unknown). */
@@ -302,9 +311,16 @@ static void format_rec(struct buf *out, const struct state_rec *r)
 	if (p->fd_err)
 		buf_addf(out, ", \"readable\": false, \"errno\": %d", p->fd_err);
 	if (p->classified) {
+		bool first = true;
+
+		/* Types that hold no fd are left out (0 when read back). */
 		buf_adds(out, ", \"types\": {");
-		for (int t = 0; t < FD_NTYPES; t++)
-			buf_addf(out, "%s\"%s\": %u", t ? ", " : "", fd_type_name(t), p->types[t]);
+		for (int t = 0; t < FD_NTYPES; t++) {
+			if (!p->types[t])
+				continue;
+			buf_addf(out, "%s\"%s\": %u", first ? "" : ", ", fd_type_name(t), p->types[t]);
+			first = false;
+		}
 		buf_adds(out, "}, \"sockets\": [");
 		for (size_t i = 0; i < p->nsocks; i++) {
 			const struct sock_group *g = &p->socks[i];
@@ -405,7 +421,7 @@ static bool parse_groups(json_object *o, struct proc_sample *p)
 	for (int t = 0; t < FD_NTYPES; t++) {
 		long long v = 0;
 
-		if (!get_long(types, fd_type_name(t), true, 0, UINT_MAX, &v))
+		if (!get_long(types, fd_type_name(t), false, 0, UINT_MAX, &v))
 			return false;
 		p->types[t] = (unsigned)v;
 	}

@@ -22,7 +22,7 @@
 /* A process absent from the newest sample for this long is dropped. */
 #define STATE_GONE_AGE 3600.0
 /* Socket groups and file directories kept per record. */
-#define STATE_GROUPS 4
+#define STATE_GROUPS 3
 
 /* One process at one time: a reduced copy of a proc_sample. */
 struct state_rec {

@@ -128,7 +128,7 @@ static void test_damaged(void **state)
 	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1, \"start\": 1, \"types\": 3}\n",
 		       "line 2");
 	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1, \"start\": 1, \"sockets\": [],"
-		       " \"types\": {\"file\": 1}}\n", "line 2");
+		       " \"types\": {\"file\": -1}}\n", "line 2");
 }
 
 /* A growing process sampled every interval for span seconds. */
@@ -162,7 +162,7 @@ static void test_bounds(void **state)
 	assert_non_null(sp);
 	print_message("kept %zu records over 48 h at 60 s, oldest %.0f s old\n", sp->n,
 		      3 * 86400 - (sp->recs[0].time - 1e9));
-	assert_true(sp->n >= 100 && sp->n <= 300);
+	assert_true(sp->n >= 60 && sp->n <= 300);
 	assert_true(sp->recs[0].time >= 1e9 + 3 * 86400 - STATE_MAX_AGE);
 	assert_true(sp->recs[0].time <= 1e9 + 3 * 86400 - STATE_MAX_AGE + 8 * 3600);
 	/* The newest 16 are all there, 60 s apart. */
