@@ -170,6 +170,10 @@ static void print_help(enum command c, bool have_cmd)
 	case CMD_RECORD:
 		printf("Record:\n  -o, --output FILE        write to FILE instead of stdout\n\n");
 		break;
+	case CMD_REPLAY:
+		printf("Replay:\n  FILE...                  sample records (JSON Lines) as 'record' writes\n"
+		       "                           them, '-' for stdin; merged in time order\n\n");
+		break;
 	case CMD_METRICS:
 		printf("Metrics:\n      --textfile PATH      write atomically to PATH (node_exporter)\n"
 		       "      --state FILE         export growth and ETA from this history\n"
