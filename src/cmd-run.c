@@ -216,7 +216,9 @@ static void on_sample(struct run_ctx *c, struct sample *s)
 		const struct proc_sample *p = &s->procs[i];
 		struct run_proc *r;
 
-		if (p->fds < 0)
+		/* An exiting process closes its fds before it is reaped: its
+		 * last count says nothing about the run. */
+		if (p->fds <= 0)
 			continue;
 		r = run_proc_get(c, p);
 		free(r->comm);
