@@ -417,7 +417,17 @@ void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 		struct tproc *p;
 
 		if (ps->fds < 0)
+			continue; /* no reading this time */
+		if (ps->fds == 0) {
+			/* No fds at all: a process on its way out (a zombie's fd
+			 * table is gone), with nothing left to leak. */
+			bool found;
+			size_t k = proc_index(t, ps->pid, ps->start, &found);
+
+			if (found)
+				proc_remove(t, k, s->time);
 			continue;
+		}
 		p = proc_get(t, ps);
 		p->gen = t->gen;
 		if (!(s->time > p->last_t) && !isnan(p->last_t))

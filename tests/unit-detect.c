@@ -298,6 +298,46 @@ static void test_tracker_events(void **state)
 	tracker_free(tr);
 }
 
+/* A leaking process seen with no fds at all (a zombie) has exited. */
+static void test_tracker_zombie(void **state)
+{
+	struct detect_params p;
+	struct tracker *tr;
+	struct alert *ev = NULL;
+	size_t nev = 0, total = 0;
+	struct sample *s;
+
+	(void)state;
+	detect_params_default(&p);
+	tr = tracker_new(&p);
+	for (int i = 0; i < 60; i++) {
+		s = sample_new();
+		s->time = 100 + i * 0.25;
+		add_proc(s, 9, 20 + 3 * i, 3 * (unsigned)i);
+		tracker_feed(tr, s, true);
+		sample_free(s);
+		nev = tracker_take_events(tr, &ev);
+		total += nev;
+		alerts_free(ev, nev);
+	}
+	assert_true(total >= 1);
+	s = sample_new();
+	s->time = 120;
+	add_proc(s, 9, 0, 0);
+	s->procs[0].classified = false;
+	tracker_feed(tr, s, true);
+	sample_free(s);
+	nev = tracker_take_events(tr, &ev);
+	assert_int_equal(nev, 1);
+	assert_int_equal(ev[0].level, LEVEL_OK);
+	assert_string_equal(ev[0].why, "exited");
+	/* The last real count, not the zombie's empty table. */
+	assert_true(ev[0].fds > 100);
+	alerts_free(ev, nev);
+	assert_null(tracker_find(tr, 9, 77));
+	tracker_free(tr);
+}
+
 static void test_tracker_exit(void **state)
 {
 	struct detect_params p;
@@ -426,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_decline),
 		cmocka_unit_test(test_tracker_events),
 		cmocka_unit_test(test_tracker_exit),
+		cmocka_unit_test(test_tracker_zombie),
 		cmocka_unit_test(test_alert_format),
 	};
 
