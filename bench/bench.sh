@@ -174,5 +174,9 @@ if [ -n "$LAST" ] && [ "$TICKS" -gt 1 ]; then
 			      printf "| %s | %s | %.1f | %.2f | %.2f | %s |\n", w[1], w[2], v["first_cpu_ms"],
 				v["later_cpu_ms_per_tick"], v["cpu_ms_per_s"] / 10, v["maxrss_kib"] }'
 	done
+	echo
+	echo "## memory at $LAST with one hour of 1 s history (tracker and detector fed 3600 samples)"
+	echo
+	"$DRIVER" -q -n 1 --history 3600 | sed -n 's/^history /    /p'
 	stop_pop
 fi

@@ -121,16 +121,21 @@ static long dump_tcp(void)
 	}
 	for (;;) {
 		ssize_t r = recv(nl, buf, sizeof(buf), 0);
-		int left = (int)r;
+		size_t off = 0;
 
 		if (r <= 0)
 			break;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		while (off + sizeof(struct nlmsghdr) <= (size_t)r) {
+			struct nlmsghdr *h = (struct nlmsghdr *)(buf + off);
+
+			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > (size_t)r - off)
+				break;
 			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
 				close(nl);
 				return socks;
 			}
 			socks++;
+			off += NLMSG_ALIGN(h->nlmsg_len);
 		}
 	}
 	close(nl);

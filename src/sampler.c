@@ -38,10 +38,16 @@ struct candidate {
 /* The socket tables of one network namespace (TCP, UDP, unix: indexed by
  * enum sockdiag_table), each read at its own time. */
 #define NTABLES 3
+
+/* The share of its time a watching sampler may spend re-reading one socket
+ * table for processes that already have a classification: a table that took
+ * 80 ms to read (100k TCP sockets) is read again at most every 8 s for them. */
+#define TABLE_BUDGET 0.01
 struct nstables {
 	unsigned long netns;
 	struct socktab *tab[NTABLES]; /* NULL until read */
 	double time[NTABLES];         /* time of the sample that read each */
+	double cost[NTABLES];         /* seconds that read took */
 	struct socktab *absent;       /* sockets in no table (netlink, packet, ...) */
 	double absent_time;
 };
@@ -581,8 +587,10 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 		if (!(need & (1u << k)))
 			continue;
 		t = socktab_new();
+		ns->cost[k] = clock_mono();
 		if (socktab_load(t, piddir, nl, 1u << k, skipped, &via) == 0)
 			s->stats.tables_read++;
+		ns->cost[k] = clock_mono() - ns->cost[k];
 		socktab_free(ns->tab[k]);
 		ns->tab[k] = t;
 		ns->time[k] = s->now;
@@ -624,20 +632,12 @@ static void nstables_prune(struct sampler *s)
 	s->nns = kept;
 }
 
-/* Copies the classification of the same process from the previous sample
- * when its fd count has not changed and it is young enough. */
-static bool reuse_classification(const struct sampler *s, struct proc_sample *p,
-				 long count, double now)
+/* Gives p the classification of old (types, socket and file groups, and
+ * the time they were read) with the fd count it has now. */
+static void copy_classification(struct proc_sample *p, const struct proc_sample *old, long count)
 {
-	const struct proc_sample *old;
 	struct proc_sample copy;
 
-	if (s->cfg.reclassify_age <= 0 || !s->prev || count < 0)
-		return false;
-	old = sample_find(s->prev, p->pid, p->start);
-	if (!old || !old->classified || old->fds != count ||
-	    now - old->classified_time >= s->cfg.reclassify_age)
-		return false;
 	proc_sample_copy(&copy, old);
 	memcpy(p->types, copy.types, sizeof(p->types));
 	p->socks = copy.socks;
@@ -649,7 +649,46 @@ static bool reuse_classification(const struct sampler *s, struct proc_sample *p,
 	p->fds = count;
 	free(copy.comm);
 	free(copy.user);
+}
+
+/* Copies the classification of the same process from the previous sample
+ * when its fd count has not changed and it is young enough. */
+static bool reuse_classification(const struct sampler *s, struct proc_sample *p,
+				 long count, double now)
+{
+	const struct proc_sample *old;
+
+	if (s->cfg.reclassify_age <= 0 || !s->prev || count < 0)
+		return false;
+	old = sample_find(s->prev, p->pid, p->start);
+	if (!old || !old->classified || old->fds != count ||
+	    now - old->classified_time >= s->cfg.reclassify_age)
+		return false;
+	copy_classification(p, old, count);
 	return true;
+}
+
+
+/* A process re-classified because its count moved, whose new sockets call
+ * for a table that was read too recently to be read again within
+ * the table budget: its previous classification (if younger than the reuse
+ * age) is kept a little longer instead. Returns it, or NULL. */
+static const struct proc_sample *deferrable(const struct sampler *s, const struct proc_sample *p,
+					    const struct nstables *ns, unsigned need)
+{
+	double budget = s->cfg.table_budget > 0 ? s->cfg.table_budget : TABLE_BUDGET;
+	const struct proc_sample *old;
+
+	if (s->cfg.reclassify_age <= 0 || !s->prev)
+		return NULL;
+	old = sample_find(s->prev, p->pid, p->start);
+	if (!old || !old->classified || s->now - old->classified_time >= s->cfg.reclassify_age)
+		return NULL;
+	for (int k = 0; k < NTABLES; k++)
+		if ((need & (1u << k)) &&
+		    (!ns->tab[k] || s->now - ns->time[k] >= ns->cost[k] / budget))
+			return NULL;
+	return old;
 }
 
 enum read_result { READ_GONE = -1, READ_SKIPPED = 0, READ_OK = 1 };
@@ -737,8 +776,16 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 		if (pend->n) {
 			struct nstables *ns = nstables_get(s, p->netns);
 			unsigned need = tables_needed(s, pd, ns, pend);
+			const struct proc_sample *old = need ? deferrable(s, p, ns, need) : NULL;
 
-			if (need) {
+			if (old) {
+				for (size_t i = 0; i < p->nfiles; i++)
+					free(p->files[i].dir);
+				free(p->files);
+				copy_classification(p, old, p->fds);
+				pend->n = 0;
+				s->stats.deferred++;
+			} else if (need) {
 				size_t skipped = 0;
 
 				load_tables(s, pd, ns, need, &skipped);

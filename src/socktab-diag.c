@@ -165,36 +165,56 @@ static int parse_unix(const struct nlmsghdr *h, struct sock_entry *e)
 	return 0;
 }
 
+/* Does a whole message start at h, within left bytes? (NLMSG_OK without
+ * its mixed-sign comparisons.) */
+static bool msg_fits(const struct nlmsghdr *h, size_t left)
+{
+	return left >= sizeof(*h) && h->nlmsg_len >= sizeof(*h) && h->nlmsg_len <= left;
+}
+
+/* One message of a reply: 1 for NLMSG_DONE, -errno for an error reply or
+ * a malformed row, 0 otherwise (a row appended, or nothing to do). */
+static int parse_msg(const struct nlmsghdr *h, enum sockdiag_table table,
+		     struct sock_entry **rows, size_t *n, size_t *cap)
+{
+	int r;
+
+	if (h->nlmsg_type == NLMSG_DONE)
+		return 1;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *err = NLMSG_DATA(h);
+
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
+			return -EBADMSG;
+		return err->error < 0 ? err->error : -EBADMSG;
+	}
+	if (h->nlmsg_type == NLMSG_NOOP)
+		return 0;
+	rows_reserve(rows, n, cap);
+	if (table == SOCKDIAG_UNIX)
+		r = parse_unix(h, &(*rows)[*n]);
+	else
+		r = parse_inet(h, table, &(*rows)[*n]);
+	if (r < 0)
+		return r;
+	(*n)++;
+	return 0;
+}
+
 int sockdiag_parse(const void *buf, size_t len, unsigned seq, enum sockdiag_table table,
 		   struct sock_entry **rows, size_t *n, size_t *cap)
 {
 	const struct nlmsghdr *h = buf;
-	int left = (int)len;
+	size_t left = len;
 
-	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-		int r;
+	while (msg_fits(h, left)) {
+		size_t step = NLMSG_ALIGN(h->nlmsg_len);
+		int r = h->nlmsg_seq == seq ? parse_msg(h, table, rows, n, cap) : 0;
 
-		if (h->nlmsg_seq != seq)
-			continue;
-		if (h->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (h->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *err = NLMSG_DATA(h);
-
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
-				return -EBADMSG;
-			return err->error < 0 ? err->error : -EBADMSG;
-		}
-		if (h->nlmsg_type == NLMSG_NOOP)
-			continue;
-		rows_reserve(rows, n, cap);
-		if (table == SOCKDIAG_UNIX)
-			r = parse_unix(h, &(*rows)[*n]);
-		else
-			r = parse_inet(h, table, &(*rows)[*n]);
-		if (r < 0)
+		if (r != 0)
 			return r;
-		(*n)++;
+		left = step < left ? left - step : 0;
+		h = (const struct nlmsghdr *)((const char *)h + step);
 	}
 	/* A reply cut short is malformed; an exact end means more to come. */
 	return left == 0 ? 0 : -EBADMSG;
