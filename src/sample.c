@@ -125,7 +125,8 @@ void sample_finish(struct sample *s)
 	size_t counts[8] = { 0 };
 	int errs[8] = { 0 };
 
-	qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
+	if (s->nprocs > 1) /* procs is NULL when empty, which qsort may not get */
+		qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
 	s->total_fds = 0;
 	s->nunreadable = 0;
 	for (size_t i = 0; i < s->nprocs; i++) {

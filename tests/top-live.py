@@ -248,7 +248,9 @@ equal(tmux("display", "-p", "#{alternate_on}").stdout.strip(), "0",
 # debugger) restores the terminal before the error is printed.
 if shutil.which("gdb"):
     keys("clear", "Enter")
-    keys("%s top -d 0.25 -p %d; echo EXIT=$?" % (FDWATCH, steady.pid), "Enter")
+    # (a sanitizer build must be told to fail the allocation, not abort)
+    keys("ASAN_OPTIONS=allocator_may_return_null=1 %s top -d 0.25 -p %d; echo EXIT=$?"
+         % (FDWATCH, steady.pid), "Enter")
     wait_screen(lambda t: table(t)[0] is not None, "top starts for the allocation failure")
     pane_pid = tmux("display", "-p", "#{pane_pid}").stdout.strip()
     kids = subprocess.run(["pgrep", "-P", pane_pid, "-x", "fdwatch"], capture_output=True,
