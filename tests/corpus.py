@@ -134,6 +134,11 @@ def traces():
          lambda t, r: 300 + 40 * math.sin(2 * math.pi * t / 86400) + noise(r, 5) + t / 120,
          0, 20, "1 fd per 2 min under a daily wave of 40 (5.4 days), at 60 s")
 
+    leak("after-step", 10, 2048, 400000,
+         lambda t, r: 100 + noise(r, 4) + (250 if t >= 3600 else 0) +
+         (0 if t < 7200 else 0.05 * (t - 7200)), 7200, 21,
+         "a step of 250, then 0.05 fds/s an hour later, at 10 s")
+
     # ---- steady ----
     steady("noise", 1, 1024, 7200, lambda t, r: 300 + noise(r, 40), 31,
            "300 fds with noise of 40, at 1 s")
@@ -166,6 +171,11 @@ def traces():
            "a pool of 100 with churn of 20, at 0.25 s")
     steady("cron-noise", 60, 1024, 3 * 86400, lambda t, r: 500 + noise(r, 25), 41,
            "500 fds with noise of 25, at 60 s")
+    steady("fast-sawtooth", 0.25, 1024, 900, lambda t, r: 50 + 100 * ((t % 10) / 10) + noise(r, 2), 42,
+           "a pool filling from 50 to 150 and dropping every 10 s, at 0.25 s")
+    steady("restart-ramps", 1, 1024, 4 * 3600,
+           lambda t, r: 30 + 120 * min(1, (t % 3600) / 120) + noise(r, 3), 43,
+           "a worker recycled hourly, each time ramping to 150 in 2 min, at 1 s")
     return out
 
 
