@@ -1181,6 +1181,13 @@ static void render_status(struct topview *v, struct render *r)
 		return;
 	}
 	if (v->mode == MODE_DETAIL) {
+		if (v->dlines > (size_t)v->page) {
+			size_t last = v->dscroll + (size_t)v->page;
+
+			line_addf(r, l, TV_A_PROMPT, "%zu-%zu/%zu", v->dscroll + 1,
+				  last < v->dlines ? last : v->dlines, v->dlines);
+			line_add(r, l, TV_A_STATUS, "  ", -1, false);
+		}
 		line_add(r, l, TV_A_STATUS,
 			 "Esc back  Up/Down PgUp/PgDn Home/End scroll  space pause  +/- interval  h help  q quit",
 			 -1, false);

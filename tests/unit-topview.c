@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -731,6 +732,17 @@ static void test_detail_many_fds(void **state)
 	t = render(v, 100, 30);
 	assert_non_null(strstr(t, " 99999  socket tcp 127.0.0.1:109999->127.0.0.1:8080 (CLOSE_WAIT)"));
 	assert_null(strstr(t, " 99900  socket"));
+	/* The status line tells the position in the document: at its end. */
+	{
+		char *st = line_of(t, 29);
+		unsigned long a = 0, b = 0, total = 0;
+
+		assert_int_equal(sscanf(st, "%lu-%lu/%lu", &a, &b, &total), 3);
+		assert_int_equal(b, total);
+		assert_true(total > 100000);
+		assert_int_equal(b - a + 1, 25);
+		free(st);
+	}
 	free(t);
 	topview_key(v, TV_KEY_PGUP);
 	t = render(v, 100, 30);
