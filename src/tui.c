@@ -294,6 +294,21 @@ static int read_key(void)
 	return 0;
 }
 
+/* Lets in the signals that arrived while they were blocked. ppoll only
+ * delivers them when it sleeps, and it does not sleep while input keeps
+ * arriving (or the terminal has hung up), so they are taken here. */
+static void take_pending_signals(void)
+{
+	sigset_t pend, cur;
+
+	if (sigpending(&pend) == 0 &&
+	    (sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM) ||
+	     sigismember(&pend, SIGHUP) || sigismember(&pend, SIGWINCH))) {
+		sigprocmask(SIG_SETMASK, &saved_mask, &cur);
+		sigprocmask(SIG_SETMASK, &cur, NULL);
+	}
+}
+
 int tui_wait(double deadline)
 {
 	for (;;) {
@@ -302,6 +317,7 @@ int tui_wait(double deadline)
 		struct winsize ws;
 		int k, n;
 
+		take_pending_signals();
 		if (winched) {
 			winched = 0;
 			if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
