@@ -25,11 +25,11 @@
 /* Per process, the newest records kept whatever their spacing, so that
  * checks run close together (or at the same time) lose no sample. */
 #define STATE_KEEP_NEWEST 16
-/* Older records are kept when they lie at least age/K from the next kept
- * one: dense when recent, logarithmically sparser with age. A process
- * whose fd count never moved needs few points. */
-#define STATE_THIN_K 24.0
-#define STATE_THIN_K_FLAT 3.0
+/* Older records are thinned to about K per doubling of their age: dense
+ * when recent, logarithmically sparser with age. A process whose fd count
+ * never moved needs few points. */
+#define STATE_THIN_K 16.0
+#define STATE_THIN_K_FLAT 2.0
 /* How long a run waits for another to release the lock. */
 #define STATE_LOCK_WAIT 30.0
 
@@ -231,31 +231,30 @@ static void strip_groups(struct proc_sample *p)
 static void thin_proc(struct state_proc *sp, double now)
 {
 	double k = proc_flat(sp) ? STATE_THIN_K_FLAT : STATE_THIN_K;
-	double last_kept;
+	double prev_w = 0, prev_bucket = 0;
 	size_t w, first = 0;
 	bool *keep;
 
 	while (first < sp->n && sp->recs[first].time < now - STATE_MAX_AGE)
 		first++;
-	if (sp->n - first <= STATE_KEEP_NEWEST) {
-		for (size_t i = 0; i < first; i++)
-			proc_sample_clear(&sp->recs[i].p);
-		memmove(sp->recs, sp->recs + first, (sp->n - first) * sizeof(*sp->recs));
-		sp->n -= first;
-		return;
-	}
-	keep = xcalloc(sp->n, sizeof(*keep));
-	last_kept = sp->recs[sp->n - STATE_KEEP_NEWEST].time;
-	for (size_t i = sp->n - STATE_KEEP_NEWEST; i < sp->n; i++)
-		keep[i] = true;
-	for (size_t i = sp->n - STATE_KEEP_NEWEST; i-- > first;) {
-		double t = sp->recs[i].time, age = now - t;
+	keep = xcalloc(sp->n ? sp->n : 1, sizeof(*keep));
+	for (size_t i = sp->n; i-- > first;) {
+		double age = now - sp->recs[i].time, width, bucket;
 
-		/* The oldest record marks how far back the history reaches. */
-		if (i == first || last_kept - t >= age / k) {
+		if (i + STATE_KEEP_NEWEST >= sp->n || age <= 0) {
 			keep[i] = true;
-			last_kept = t;
+			continue;
 		}
+		/* Buckets aligned on absolute time, a power of two seconds wide
+		 * between age/k and 2 age/k: as records age, buckets merge in
+		 * pairs, so what one run keeps the next keeps or halves, and
+		 * every run keeps about k records per doubling of age. */
+		width = exp2(ceil(log2(age / k)));
+		bucket = floor(sp->recs[i].time / width);
+		if (width != prev_w || bucket != prev_bucket)
+			keep[i] = true; /* the newest record of its bucket */
+		prev_w = width;
+		prev_bucket = bucket;
 	}
 	w = 0;
 	for (size_t i = 0; i < sp->n; i++) {

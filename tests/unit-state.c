@@ -295,6 +295,103 @@ static void test_files(void **state)
 	sample_free(s);
 }
 
+/* One process of a run at time t with fds open of a limit of 1024. */
+static struct sample *one_proc(double t, int pid, long fds)
+{
+	struct sample *s = sample_new();
+	struct proc_sample *p = sample_add_proc(s);
+
+	s->time = t;
+	p->pid = pid;
+	p->start = 77;
+	p->comm = xstrdup("svc");
+	p->fds = fds;
+	p->limit = 1024;
+	p->classified = true;
+	p->types[FD_SOCKET] = (unsigned)fds - 5;
+	p->types[FD_FILE] = 5;
+	proc_sample_add_socks(p, "tcp", SOCK_OUT, "10.1.1.1:443", "CLOSE_WAIT", (unsigned)fds - 5);
+	sample_finish(s);
+	return s;
+}
+
+/* What check does run after run: add, thin, write, read back; then the
+ * level the tracker gives the process over the kept history. */
+static enum alert_level judge_runs(double interval, double span, long (*fds_at)(double))
+{
+	struct state st;
+	struct detect_params dp;
+	struct tracker *tr;
+	const struct tproc *tp;
+	enum alert_level level;
+	char why[160];
+
+	memset(&st, 0, sizeof(st));
+	for (double t = 0; t <= span; t += interval) {
+		struct sample *s = one_proc(1e9 + t, 500, fds_at(t));
+		struct buf b;
+
+		state_add_sample(&st, s);
+		sample_free(s);
+		state_thin(&st, 1e9 + t);
+		buf_init(&b);
+		state_format(&st, &b);
+		state_clear(&st);
+		assert_int_equal(state_parse(&st, b.data, b.len, why, sizeof(why)), 0);
+		buf_free(&b);
+	}
+	detect_params_default(&dp);
+	tr = tracker_new(&dp);
+	state_feed(&st, tr);
+	tp = tracker_find(tr, 500, 77);
+	assert_non_null(tp);
+	level = tp->level;
+	tracker_free(tr);
+	state_clear(&st);
+	return level;
+}
+
+static long slow_leak(double t)
+{
+	return 100 + (long)(t / 30); /* 2 fds a minute */
+}
+
+static long sawtooth(double t)
+{
+	return 100 + ((long)t % 1800) / 45; /* a pool: 100..139 every 30 min */
+}
+
+static long fast_leak(double t)
+{
+	return 100 + (long)(t / 2); /* 30 fds a minute */
+}
+
+static long steady(double t)
+{
+	return 100 + ((long)t % 7 == 0); /* one fd in and out */
+}
+
+static void test_cron_cadence(void **state)
+{
+	(void)state;
+	/* Checks every minute from cron: a slow leak 7 h on (940 of 1024
+	 * fds, the limit 40 min away) is critical; a pool's sawtooth and a
+	 * steady process stay OK after 10 h. */
+	assert_int_equal(judge_runs(60, 7 * 3600, slow_leak), LEVEL_CRITICAL);
+	assert_int_equal(judge_runs(60, 10 * 3600, sawtooth), LEVEL_OK);
+	assert_int_equal(judge_runs(60, 10 * 3600, steady), LEVEL_OK);
+}
+
+static void test_second_cadence(void **state)
+{
+	(void)state;
+	/* A check every second: 15 fds/s... here 0.5 fd/s toward 1024 from
+	 * 100, 25 min on (850 fds, the limit 6 min away) is critical; steady
+	 * work stays OK. */
+	assert_int_equal(judge_runs(1, 1500, fast_leak), LEVEL_CRITICAL);
+	assert_int_equal(judge_runs(1, 1500, steady), LEVEL_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_gone),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_cron_cadence),
+		cmocka_unit_test(test_second_cadence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
