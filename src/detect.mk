@@ -15,5 +15,6 @@ tests_unit_detect_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 # Script tests: real leaks end to end, replay and record on hand-made input,
 # and the score on the labelled corpus (tests/corpus.py generates it).
-TESTS += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py
-EXTRA_DIST += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/corpus.py
+TESTS += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/detect-syslog.py
+EXTRA_DIST += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/corpus.py \
+	tests/detect-syslog.py

@@ -26,7 +26,7 @@ s = res["fdwatch"]
 check(s["leaks"] >= 11, "the corpus holds at least 11 leaks", s)
 equal(s["missed"], [], "every leak is caught")
 equal(s["false_alarm_traces"], [], "no false alarm on any trace")
-check(s["median_lead"] >= MEDIAN_LEAD, "median lead %.3f >= %.2f" % (s["median_lead"], MEDIAN_LEAD))
+check(s["median_lead"] >= MEDIAN_LEAD, "median lead %.3f >= %.3f" % (s["median_lead"], MEDIAN_LEAD))
 check(s["min_lead"] >= MIN_LEAD, "lowest lead %.3f >= %.2f" % (s["min_lead"], MIN_LEAD))
 steady = [r["name"] for r in res["traces"] if r["kind"] == "steady"]
 check(len(steady) >= 13, "the corpus holds at least 13 steady traces", steady)
