@@ -152,17 +152,20 @@ int tui_start(bool color, const char **why)
 	curs_set(0);
 	colored = color && has_colors();
 	if (colored) {
+		short bg;
+
 		start_color();
-		use_default_colors();
-		init_pair(PAIR_WARNING, COLOR_YELLOW, -1);
-		init_pair(PAIR_CRITICAL, COLOR_RED, -1);
+		/* The terminal's own background where it can keep it. */
+		bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+		init_pair(PAIR_WARNING, COLOR_YELLOW, bg);
+		init_pair(PAIR_CRITICAL, COLOR_RED, bg);
 		init_pair(PAIR_HEADER, COLOR_BLACK, COLOR_GREEN);
 		init_pair(PAIR_SORTED, COLOR_BLACK, COLOR_CYAN);
 		init_pair(PAIR_SELECTED, COLOR_BLACK, COLOR_CYAN);
 		init_pair(PAIR_SEL_WARNING, COLOR_BLACK, COLOR_YELLOW);
 		init_pair(PAIR_SEL_CRITICAL, COLOR_WHITE, COLOR_RED);
 		init_pair(PAIR_STATUS, COLOR_BLACK, COLOR_CYAN);
-		init_pair(PAIR_LIMIT, COLOR_RED, -1);
+		init_pair(PAIR_LIMIT, COLOR_RED, bg);
 	}
 	return 0;
 }
