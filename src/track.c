@@ -199,15 +199,17 @@ static struct tsource *source_get(struct tproc *p, const struct source *id, floa
 	return ts;
 }
 
-static void source_add(struct tproc *p, const struct source *id, float v, double now, unsigned gen,
+/* Adds this sample's count of one source; a source listed twice in one
+ * sample (damaged input) counts once. */
+static void source_add(struct tproc *p, const struct source *id, float v, double now,
 		       unsigned *marks)
 {
 	struct tsource *ts = source_get(p, id, v, now);
 
-	if (!ts)
+	if (!ts || marks[ts - p->src])
 		return;
 	hseries_add(&ts->hs, now, v);
-	marks[ts - p->src] = gen;
+	marks[ts - p->src] = 1;
 	if (v > 0)
 		ts->seen = now;
 }
@@ -256,7 +258,7 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			for (size_t i = 0; i < p->nsrc && !have; i++)
 				have = source_match(&p->src[i].id, &id);
 			if (have || ps->types[ty] > 0)
-				source_add(p, &id, (float)ps->types[ty], now, 1, marks);
+				source_add(p, &id, (float)ps->types[ty], now, marks);
 		}
 		for (size_t i = 0; i < ps->nsocks; i++) {
 			const struct sock_group *g = &ps->socks[i];
@@ -267,13 +269,13 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			id.dir = g->dir;
 			id.endpoint = g->endpoint;
 			id.state = g->state;
-			source_add(p, &id, (float)g->count, now, 1, marks);
+			source_add(p, &id, (float)g->count, now, marks);
 		}
 		for (size_t i = 0; i < ps->nfiles; i++) {
 			memset(&id, 0, sizeof(id));
 			id.kind = SRC_FILE;
 			id.path = ps->files[i].dir;
-			source_add(p, &id, (float)ps->files[i].count, now, 1, marks);
+			source_add(p, &id, (float)ps->files[i].count, now, marks);
 		}
 	}
 	for (size_t i = 0; i < p->nsrc; i++)
