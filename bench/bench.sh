@@ -12,14 +12,14 @@
 # bench/fdwatch-bench). `make bench` runs it; BENCH_ARGS passes options.
 # Timing uses hyperfine when installed, else a median of R runs in shell.
 # Defaults: sizes 10x100 10x1000 10x5000 20x5000 (1k to 100k fds), 5 runs,
-# watch cost over 31 ticks of 1 s at the largest size (one full reuse age).
+# watch cost over 61 ticks of 1 s at the largest size (two reuse ages).
 # --quick: 10x100 10x1000, 3 runs, 6 ticks.
 set -eu
 
 BIN=""
 SIZES="10x100 10x1000 10x5000 20x5000"
 RUNS=5
-TICKS=31
+TICKS=61
 TOOLS=1
 while [ $# -gt 0 ]; do
 	case "$1" in

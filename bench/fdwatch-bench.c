@@ -188,10 +188,11 @@ int main(int argc, char **argv)
 			cpu_rest += dcpu;
 		st = sampler_stats(sm);
 		if (!quiet)
-			printf("tick=%ld procs=%zu fds=%llu classified=%zu reused=%zu deferred=%zu "
+			printf("tick=%ld procs=%zu fds=%llu classified=%zu reused=%zu postponed=%zu deferred=%zu "
 			       "tables_read=%zu netns_netlink=%zu netns_procfs=%zu tables_netlink=%u "
 			       "cpu_ms=%.3f wall_ms=%.3f\n",
-			       k + 1, s->nprocs, s->total_fds, st->classified, st->reused, st->deferred,
+			       k + 1, s->nprocs, s->total_fds, st->classified, st->reused, st->postponed,
+			       st->deferred,
 			       st->tables_read, st->netns_netlink, st->netns_procfs, st->tables_netlink,
 			       dcpu * 1e3, dw * 1e3);
 		sample_free(last);

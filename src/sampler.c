@@ -43,6 +43,12 @@ struct candidate {
  * table for processes that already have a classification: a table that took
  * 80 ms to read (100k TCP sockets) is read again at most every 8 s for them. */
 #define TABLE_BUDGET 0.01
+
+/* The share of its time a watching sampler may spend renewing
+ * classifications only because they reached the reuse age: 100k fds
+ * (0.25 s of readlinkat) every 30 s fit. When they do not (a slower or
+ * busier machine), the oldest wait, but never beyond twice the age. */
+#define REFRESH_BUDGET 0.01
 struct nstables {
 	unsigned long netns;
 	struct socktab *tab[NTABLES]; /* NULL until read */
@@ -61,6 +67,10 @@ struct sampler {
 	struct nstables *ns;     /* socket tables per network namespace */
 	size_t nns, capns;
 	double now;              /* time of the sample being taken */
+	double last_now;         /* time of the previous sample, 0 before */
+	double refresh_tokens;   /* seconds that renewing old classifications
+	                          * may still take (see REFRESH_BUDGET) */
+	double per_fd;           /* seconds classifying one fd takes (average) */
 	bool use_netlink;        /* real /proc and not FDWATCH_NO_NETLINK */
 	bool setns_denied;       /* switching namespaces failed once: do not retry */
 	int selfns;              /* our own netns, to come back to; -1 unknown */
@@ -108,6 +118,7 @@ struct sampler *sampler_new(const struct sampler_config *cfg, int *err)
 	}
 	s->selfns = -1;
 	s->nl_self = -1;
+	s->per_fd = 2e-6; /* until measured: about one readlinkat */
 	s->use_netlink = s->use_libproc2 && !cfg->no_netlink;
 	if (s->use_netlink) {
 		char link[64];
@@ -653,17 +664,26 @@ static void copy_classification(struct proc_sample *p, const struct proc_sample 
 
 /* Copies the classification of the same process from the previous sample
  * when its fd count has not changed and it is young enough. */
-static bool reuse_classification(const struct sampler *s, struct proc_sample *p,
-				 long count, double now)
+static bool reuse_classification(struct sampler *s, struct proc_sample *p, long count, double now)
 {
 	const struct proc_sample *old;
+	double age = s->cfg.reclassify_age;
 
-	if (s->cfg.reclassify_age <= 0 || !s->prev || count < 0)
+	if (age <= 0 || !s->prev || count < 0)
 		return false;
 	old = sample_find(s->prev, p->pid, p->start);
-	if (!old || !old->classified || old->fds != count ||
-	    now - old->classified_time >= s->cfg.reclassify_age)
+	if (!old || !old->classified || old->fds != count)
 		return false;
+	if (now - old->classified_time >= age) {
+		/* Renew it if the budget allows, or if it is twice the age. */
+		double cost = (double)count * s->per_fd;
+
+		if (cost <= s->refresh_tokens || now - old->classified_time >= 2 * age) {
+			s->refresh_tokens -= cost;
+			return false;
+		}
+		s->stats.postponed++;
+	}
 	copy_classification(p, old, count);
 	return true;
 }
@@ -703,6 +723,7 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 	struct proc_sample *p;
 	struct stat sb;
 	long fast = -1, limit;
+	double t0;
 	int pd, err;
 
 	snprintf(name, sizeof(name), "%d", c->pid);
@@ -756,8 +777,11 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 		}
 	}
 	pend->proc = out->nprocs - 1;
+	t0 = clock_mono();
 	err = classify(pd, p, pend);
 	s->stats.classified++;
+	if (err == 0 && p->fds > 0) /* a running average of the cost per fd */
+		s->per_fd = 0.8 * s->per_fd + 0.2 * (clock_mono() - t0) / (double)p->fds;
 	if (err == -ENOENT || err == -ESRCH) {
 		/* Gone between opening and listing. */
 		proc_sample_clear(p);
@@ -867,6 +891,14 @@ struct sample *sampler_take(struct sampler *s)
 	out->mono = clock_mono();
 	s->now = out->time;
 	nstables_prune(s);
+	if (s->cfg.reclassify_age > 0) {
+		double most = REFRESH_BUDGET * s->cfg.reclassify_age;
+
+		s->refresh_tokens += s->last_now > 0 ? (s->now - s->last_now) * REFRESH_BUDGET : most;
+		if (s->refresh_tokens > most)
+			s->refresh_tokens = most;
+	}
+	s->last_now = s->now;
 	memset(&s->stats, 0, sizeof(s->stats));
 
 	if (s->use_libproc2)

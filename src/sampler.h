@@ -51,6 +51,8 @@ struct sampler;
 struct sampler_stats {
 	size_t classified;      /* processes whose fd links were read */
 	size_t reused;          /* processes that kept their classification */
+	size_t postponed;       /* of those, ones past the reuse age that wait
+	                         * for the refresh budget (at most twice the age) */
 	size_t deferred;        /* classified, but kept the last classification
 	                         * because the table their new sockets need was
 	                         * read too recently (see TABLE_BUDGET) */
