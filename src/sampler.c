@@ -47,7 +47,8 @@ struct candidate {
 /* The share of its time a watching sampler may spend renewing
  * classifications only because they reached the reuse age: 100k fds
  * (0.25 s of readlinkat) every 30 s fit. When they do not (a slower or
- * busier machine), the oldest wait, but never beyond twice the age. */
+ * busier machine), the rest wait for later samples, but never beyond twice
+ * the age. */
 #define REFRESH_BUDGET 0.01
 struct nstables {
 	unsigned long netns;
