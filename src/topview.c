@@ -1280,6 +1280,21 @@ static void doc_free(struct doc *d)
 	free(d->lines);
 }
 
+/* Whether the chart's scale reaches up to the limit: when the count is
+ * near enough for it to matter, and always for an alerting process,
+ * whose chart should show where it is heading. */
+static bool chart_shows_limit(const struct proc_sample *p, const struct tv_stats *st)
+{
+	double hi = 1;
+
+	if (p->limit <= 0)
+		return false;
+	for (size_t i = 0; st->chart && i < st->nchart; i++)
+		if (!isnan(st->chart[i]) && st->chart[i] > hi)
+			hi = st->chart[i];
+	return st->level != TV_OK || (double)p->limit <= hi * 2.5;
+}
+
 /* Chart of the fd count over the history, with the limit marked, into
  * `height` lines of d. */
 static void render_chart(struct render *r, struct doc *d, const struct proc_sample *p,
@@ -1322,7 +1337,7 @@ static void render_chart(struct render *r, struct doc *d, const struct proc_samp
 			hi = col[c];
 	/* Put the limit on the scale when it is near enough to matter. */
 	top = hi > 0 ? hi : 1;
-	if (p->limit > 0 && (double)p->limit <= top * 2.5) {
+	if (chart_shows_limit(p, st)) {
 		top = hi > (double)p->limit ? hi : (double)p->limit;
 		limit_in = true;
 	}
@@ -1378,8 +1393,6 @@ static void render_chart(struct render *r, struct doc *d, const struct proc_samp
 		snprintf(tail, sizeof(tail), "-%s", span);
 		line_add(r, l, TV_A_DIM, tail, ncol > 3 + (int)strlen(tail) ? ncol - 3 : -1, false);
 		line_add(r, l, TV_A_DIM, "now", -1, false);
-		if (!limit_in && p->limit > 0)
-			line_addf(r, l, TV_A_DIM, "   (limit %ld is off the scale)", p->limit);
 	}
 	free(col);
 }
@@ -1500,8 +1513,8 @@ static void render_detail_doc(struct topview *v, struct render *r, struct doc *d
 	/* History chart */
 	l = doc_line(d);
 	line_add(r, l, TV_A_TITLE, "FDs over time", -1, false);
-	if (p->limit > 0)
-		line_addf(r, l, TV_A_DIM, "  limit %ld marked", p->limit);
+	if (p->limit > 0 && st->nchart && !chart_shows_limit(p, st))
+		line_addf(r, l, TV_A_DIM, "  (limit %ld is off the scale)", p->limit);
 	if (st->chart_floor)
 		line_add(r, l, TV_A_DIM, "  each step shows its lowest count", -1, false);
 	render_chart(r, d, p, st, r->scr->rows >= 30 ? 8 : r->scr->rows >= 20 ? 6 : 4);

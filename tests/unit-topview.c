@@ -701,6 +701,14 @@ static void test_chart_limit_off_scale(void **state)
 	fill(v);
 	topview_refresh(v);
 	topview_key(v, TV_KEY_ENTER);
+	/* Alerting: the scale reaches the limit, wherever it is. */
+	t = render(v, 120, 60);
+	assert_null(strstr(t, "off the scale"));
+	assert_true(line_with(t, "1000000 ") > 0);
+	assert_true(line_with(t, " limit\n") > 0);
+	free(t);
+	/* Not alerting and far below it: the limit is named, not drawn. */
+	topview_stats(v, index_of(s, 4242))->level = TV_OK;
 	t = render(v, 120, 60);
 	assert_non_null(strstr(t, "(limit 1000000 is off the scale)"));
 	assert_int_equal(line_with(t, " limit\n"), -1);
