@@ -8,6 +8,7 @@ REL_TESTS = \
 	tests/rel-privileges.py \
 	tests/rel-resources.py \
 	tests/rel-badinput.py \
+	tests/rel-valgrind.sh \
 	tests/rel-fuzz-corpus.sh
 TESTS += $(REL_TESTS)
 # Known bug, see the test's comment: an XPASS means it was fixed.
