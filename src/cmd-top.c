@@ -104,8 +104,9 @@ static void fill_stats(struct tv_stats *st, const struct proc_sample *p, const s
 		st->chart_floor = lvl > 0;
 	}
 
-	/* What grows: the detector's source, when it sees growth. */
-	if (tp->v.growing || tp->level != LEVEL_OK) {
+	/* What grows: the detector's source, over the window where it sees
+	 * growth. */
+	if (tp->v.growing) {
 		struct source src;
 
 		memset(&src, 0, sizeof(src));
