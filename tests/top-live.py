@@ -181,6 +181,17 @@ tmux("resize-window", "-x", "120", "-y", "40")
 wait_screen(lambda t: table(t)[0] is not None and "TREND" in table(t)[0],
             "back at 120x40 the full table returns")
 
+# A key pressed right after a resize is drawn at the new size.
+tmux("resize-window", "-x", "100", "-y", "30")
+keys("Enter")
+wait_screen(lambda t: len(t.splitlines()) >= 30 and "Esc back" in t.splitlines()[29],
+            "a detail view opened right after a resize fills the new size")
+keys("Escape")
+tmux("resize-window", "-x", "120", "-y", "40")
+wait_screen(lambda t: table(t)[0] is not None and "TREND" in table(t)[0]
+            and len(t.splitlines()) >= 40 and "Enter details" in t.splitlines()[39],
+            "and the list returns at 120x40")
+
 # Help lists the keys; any key returns.
 keys("h")
 wait_screen(lambda t: "filter by process name" in t and "quit" in t, "h shows the keys")
