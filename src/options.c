@@ -158,7 +158,9 @@ static void print_help(enum command c, bool have_cmd)
 		break;
 	case CMD_CHECK:
 		printf("Check:\n      --state FILE         history file (default /var/lib/fdwatch/state\n"
-		       "                           as root, else $XDG_STATE_HOME/fdwatch/state)\n\n");
+		       "                           as root, else $XDG_STATE_HOME/fdwatch/state)\n"
+		       "Each run adds a sample to the history and judges it; the first run is OK.\n"
+		       "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\n");
 		break;
 	case CMD_RUN:
 		printf("Run:\n      --children           also watch COMMAND's descendants\n"
