@@ -415,7 +415,9 @@ int cmd_run(struct options *o)
 	o->sel.pids = xmalloc(sizeof(*o->sel.pids));
 	o->sel.pids[0] = (int)getpid();
 	o->sel.npids = 1;
-	sm = sampler_open(o, SAMPLER_REUSE_AGE);
+	/* A command and its children are few: classify them fully every time,
+	 * so that growth is always attributed to its source. */
+	sm = sampler_open(o, 0);
 	if (!sm) {
 		if (c.out != stderr)
 			fclose(c.out);

@@ -9,6 +9,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import tempfile
@@ -165,7 +166,28 @@ if os.geteuid() == 0:
         equal(f.read(), old, "root: the link's target is untouched")
     check(os.path.islink(link), "root: the link is left as it was")
 
-# 7. A check of every process works and prints a plugin line.
+# 7. The default state path of a user other than root (SPEC):
+#    $XDG_STATE_HOME/fdwatch/state, else ~/.local/state/fdwatch/state.
+if os.geteuid() == 0 and shutil.which("setpriv"):
+    home = tempfile.mkdtemp(prefix="ops-check-home-")
+    os.chmod(home, 0o777)
+    as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "env",
+                 "HOME=" + home]
+    r = subprocess.run(as_nobody + ["XDG_STATE_HOME=", FDWATCH, "check", "-p", str(idle.pid)],
+                       capture_output=True, text=True)
+    equal(r.returncode, 0, "nobody: the check runs (OK)")
+    default = os.path.join(home, ".local", "state", "fdwatch", "state")
+    check(os.path.isfile(default), "nobody: history in ~/.local/state/fdwatch/state", r.stderr)
+    r = subprocess.run(as_nobody + ["XDG_STATE_HOME=" + home + "/xdg", FDWATCH, "check", "-p",
+                                    str(idle.pid)], capture_output=True, text=True)
+    equal(r.returncode, 0, "nobody with XDG_STATE_HOME: the check runs")
+    check(os.path.isfile(os.path.join(home, "xdg", "fdwatch", "state")),
+          "nobody: history in $XDG_STATE_HOME/fdwatch/state", r.stderr)
+    equal(stat.S_IMODE(os.stat(os.path.join(home, "xdg", "fdwatch")).st_mode), 0o700,
+          "nobody: the directory is created 0700")
+    subprocess.run(["rm", "-rf", home])
+
+# 8. A check of every process works and prints a plugin line.
 r = run_check(os.path.join(tmp, "all", "state"))
 check(r.returncode in (0, 1, 2) and FIRST.match(r.stdout), "a check of every process",
       (r.returncode, r.stdout[:300], r.stderr))

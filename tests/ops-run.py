@@ -81,10 +81,16 @@ with open(out) as f:
     recs = json_lines(f.read())
 check(len(recs) >= 2 and recs[0].get("level") == "critical", "json: an alert record first", recs)
 s = recs[-1] if recs else {}
+alert = s.get("alert") or {}
 check(s.get("summary") is True and s.get("status") == 0 and s.get("exit") == 2 and
-      s.get("level") == "critical" and s.get("peak", {}).get("limit") == 700 and
-      s.get("alert", {}).get("source", {}).get("direction") == "out",
+      s.get("level") == "critical" and (s.get("peak") or {}).get("limit") == 700 and
+      alert.get("level") == "critical" and alert.get("pid") == s["peak"]["pid"],
       "json: the summary record", s)
+# The source is named when the growth could be attributed (it can be
+# unknown for an alert raised on the first few samples).
+src = alert.get("source")
+check(src is None or (src.get("direction") == "out" and src.get("state") == "CLOSE_WAIT"),
+      "json: the alert's source, when known, is the leaking endpoint", src)
 
 # 7. A command that cannot be run: 127, no shell involved.
 r = run("--", os.path.join(tmp, "no such program"))
