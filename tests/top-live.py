@@ -72,6 +72,50 @@ def row_pid(row):
     return int(row.split()[1]) if row.split()[0] in ("CRIT", "WARN") else int(row.split()[0])
 
 
+def sgr_state(text):
+    """The attributes in force at the end of text, a capture-pane -e excerpt
+    (tmux emits only changes, so the state carries across lines)."""
+    attrs = {"bold": False, "underline": False, "reverse": False, "fg": None, "bg": None}
+    for seq in re.findall(r"\x1b\[([0-9;]*)m", text):
+        codes = [int(c) if c else 0 for c in seq.split(";")]
+        i = 0
+        while i < len(codes):
+            c = codes[i]
+            if c == 0:
+                attrs.update(bold=False, underline=False, reverse=False, fg=None, bg=None)
+            elif c == 1:
+                attrs["bold"] = True
+            elif c == 22:
+                attrs["bold"] = False
+            elif c == 4:
+                attrs["underline"] = True
+            elif c == 24:
+                attrs["underline"] = False
+            elif c == 7:
+                attrs["reverse"] = True
+            elif c == 27:
+                attrs["reverse"] = False
+            elif 30 <= c <= 37 or 90 <= c <= 97:
+                attrs["fg"] = c
+            elif c == 39:
+                attrs["fg"] = None
+            elif 40 <= c <= 47 or 100 <= c <= 107:
+                attrs["bg"] = c
+            elif c == 49:
+                attrs["bg"] = None
+            elif c in (38, 48):  # 256-colour or RGB forms
+                attrs["fg" if c == 38 else "bg"] = c
+                i += 2 if i + 1 < len(codes) and codes[i + 1] == 5 else 4
+            i += 1
+    return attrs
+
+
+def attrs_at(capture, needle):
+    """The attributes of the cell where needle starts in a -e capture."""
+    k = capture.find(needle)
+    return sgr_state(capture[:k]) if k >= 0 else None
+
+
 def keys(*k):
     tmux("send-keys", *k)
 
@@ -93,6 +137,10 @@ wait_screen(lambda t: "$" in t, "the shell starts")
 
 cmd = "%s top -d 0.25 -c 'fdleak|fdsteady|fdfile|evil'; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo" % FDWATCH
 keys(cmd, "Enter")
+# A second view of the leaking helper, without colour, in its own window.
+tmux("new-window", "-d", "-n", "mono", shell_env)
+tmux("send-keys", "-t", ":mono", "NO_COLOR=1 %s top -d 0.25 -p %d; echo EXIT=$?" % (FDWATCH, leak.pid),
+     "Enter")
 
 # The leaking helper is detected and shown first with its level.
 text = wait_screen(lambda t: table(t)[1] and table(t)[1][0].startswith("CRIT")
@@ -109,11 +157,22 @@ check(text.startswith("fdwatch - "), "the first line is the view's own header", 
 # The alerting row is drawn in red and bold (the selection, on the first
 # row, is reverse colours on top of that: look at the level cell).
 colored = tmux("capture-pane", "-p", "-e").stdout
-crit_line = [l for l in colored.splitlines() if ("CRIT" in l and " %d " % leak.pid in l)]
-sgr = re.findall(r"\x1b\[([0-9;]*)m", crit_line[0].split("CRIT")[0]) if crit_line else []
-codes = set(";".join(sgr).split(";"))
-check(crit_line and "1" in codes and ("31" in codes or "41" in codes),
-      "the CRIT row is red and bold", repr(crit_line))
+a = attrs_at(colored, "CRIT")
+check(a is not None and a["bold"] and (a["fg"] == 31 or a["bg"] == 41),
+      "the CRIT row is red and bold", (a, colored))
+
+# Without colour the alerting row is in reverse video.
+mono = ""
+end = time.time() + 30
+while time.time() < end:
+    mono = tmux("capture-pane", "-p", "-e", "-t", ":mono").stdout
+    if re.search(r"^\S*CRIT", mono, re.M):
+        break
+    time.sleep(0.1)
+a = attrs_at(mono, "CRIT")
+check(a is not None and a["reverse"] and a["fg"] is None and a["bg"] is None,
+      "without colour the CRIT row is in reverse video, with no colour", (a, mono))
+tmux("send-keys", "-t", ":mono", "q")
 
 # The hostile name is shown escaped; the screen was not cleared by it.
 hrow = [r for r in rows if row_pid(r) == hostile.pid]
