@@ -159,6 +159,8 @@ const struct proc_sample *sample_find(const struct sample *s, int pid,
 {
 	struct proc_sample key = { .pid = pid, .start = start };
 
+	if (!s->nprocs) /* procs is NULL then: bsearch(NULL) is undefined */
+		return NULL;
 	return bsearch(&key, s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
 }
 
