@@ -135,11 +135,13 @@ if r.returncode != 0:
     raise SystemExit("tmux new-session failed: " + r.stderr)
 wait_screen(lambda t: "$" in t, "the shell starts")
 
-cmd = "%s top -d 0.25 -c 'fdleak|fdsteady|fdfile|evil'; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo" % FDWATCH
+# By pid, not by name: other runs of this test may be going on at once.
+cmd = ("%s top -d 0.25 -p %d,%d,%d,%d; echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo"
+       % (FDWATCH, leak.pid, steady.pid, hostile.pid, fileleak.pid))
 keys(cmd, "Enter")
 # A second view of the leaking helper, without colour, in its own window.
 tmux("new-window", "-d", "-n", "mono", shell_env)
-tmux("send-keys", "-t", ":mono", "NO_COLOR=1 %s top -d 0.25 -p %d; echo EXIT=$?" % (FDWATCH, leak.pid),
+tmux("send-keys", "-t", ":mono", "NO_COLOR=1 %s top -d 0.25 -p %d,%d; echo EXIT=$?" % (FDWATCH, leak.pid, steady.pid),
      "Enter")
 
 # The leaking helper is detected and shown first with its level.
@@ -169,9 +171,18 @@ while time.time() < end:
     if re.search(r"^\S*CRIT", mono, re.M):
         break
     time.sleep(0.1)
-a = attrs_at(mono, "CRIT")
-check(a is not None and a["reverse"] and a["fg"] is None and a["bg"] is None,
-      "without colour the CRIT row is in reverse video, with no colour", (a, mono))
+# Select the other row, so that what marks the CRIT row is its level.
+tmux("send-keys", "-t", ":mono", "Down")
+end = time.time() + 10
+while time.time() < end:
+    mono = tmux("capture-pane", "-p", "-e", "-t", ":mono").stdout
+    a = attrs_at(mono, "CRIT")
+    if a is not None and not a["underline"]:
+        break
+    time.sleep(0.1)
+check(a is not None and not a["underline"] and a["reverse"] and a["fg"] is None
+      and a["bg"] is None, "without colour the CRIT row is in reverse video, with no colour",
+      (a, mono))
 tmux("send-keys", "-t", ":mono", "q")
 
 # The hostile name is shown escaped; the screen was not cleared by it.
