@@ -6,12 +6,10 @@
  *
  *   fdwatch-bench [-n TICKS] [-d SECONDS] [-a REUSE_AGE] [-p PID[,PID...]]
  *                 [--proc DIR] [--json] [--quiet] [--history SECONDS]
- *                 [--table-budget SHARE]
  *
  * One line per tick ("tick=1 procs=... cpu_ms=..."), then a summary line
  * ("summary ticks=... cpu_ms_per_s=... maxrss_kib=..."). --json prints the
- * sample records of the last tick after it. --table-budget sets the share
- * of time re-reading a socket table may take (default 0.01). --history S then feeds the
+ * sample records of the last tick after it. --history S then feeds the
  * last sample, re-timed one second apart, S times to the tracker (history
  * and detector), as S seconds of 1 s watching would, and prints its cost
  * and the memory held ("history seconds=... feed_cpu_ms=..."). FDWATCH_NO_STSIZE and
@@ -91,8 +89,7 @@ static void feed_history(struct sample *s, long seconds)
 static void usage(void)
 {
 	fprintf(stderr, "usage: fdwatch-bench [-n TICKS] [-d SECONDS] [-a REUSE_AGE] "
-			"[-p PID[,PID...]] [--proc DIR] [--json] [--quiet] [--history SECONDS] "
-			"[--table-budget SHARE]\n");
+			"[-p PID[,PID...]] [--proc DIR] [--json] [--quiet] [--history SECONDS]\n");
 	exit(2);
 }
 
@@ -101,8 +98,7 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "ticks", 1, 0, 'n' }, { "interval", 1, 0, 'd' }, { "age", 1, 0, 'a' },
 		{ "pid", 1, 0, 'p' }, { "proc", 1, 0, 'P' }, { "json", 0, 0, 'j' },
-		{ "quiet", 0, 0, 'q' }, { "history", 1, 0, 'H' }, { "table-budget", 1, 0, 'B' },
-		{ 0, 0, 0, 0 },
+		{ "quiet", 0, 0, 'q' }, { "history", 1, 0, 'H' }, { 0, 0, 0, 0 },
 	};
 	struct selection sel;
 	struct sampler_config cfg;
@@ -145,11 +141,6 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		case 'B':
-			cfg.table_budget = atof(optarg);
-			if (cfg.table_budget <= 0 || cfg.table_budget > 1)
-				usage();
-			break;
 		case 'H':
 			if (parse_long(optarg, 0, 10000000, &history) < 0)
 				usage();
@@ -188,11 +179,10 @@ int main(int argc, char **argv)
 			cpu_rest += dcpu;
 		st = sampler_stats(sm);
 		if (!quiet)
-			printf("tick=%ld procs=%zu fds=%llu classified=%zu reused=%zu postponed=%zu deferred=%zu "
+			printf("tick=%ld procs=%zu fds=%llu classified=%zu reused=%zu postponed=%zu "
 			       "tables_read=%zu netns_netlink=%zu netns_procfs=%zu tables_netlink=%u "
 			       "cpu_ms=%.3f wall_ms=%.3f\n",
 			       k + 1, s->nprocs, s->total_fds, st->classified, st->reused, st->postponed,
-			       st->deferred,
 			       st->tables_read, st->netns_netlink, st->netns_procfs, st->tables_netlink,
 			       dcpu * 1e3, dw * 1e3);
 		sample_free(last);

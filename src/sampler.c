@@ -28,6 +28,12 @@
 #include "socktab.h"
 #include "util.h"
 
+/* (pid, start): a process. */
+struct proc_id {
+	int pid;
+	unsigned long long start;
+};
+
 /* A process found by enumeration, before its /proc directory is read. */
 struct candidate {
 	int pid;
@@ -39,11 +45,6 @@ struct candidate {
  * enum sockdiag_table), each read at its own time. */
 #define NTABLES 3
 
-/* The share of its time a watching sampler may spend re-reading one socket
- * table for processes that already have a classification: a table that took
- * 80 ms to read (100k TCP sockets) is read again at most every 8 s for them. */
-#define TABLE_BUDGET 0.01
-
 /* The share of its time a watching sampler may spend renewing
  * classifications only because they reached the reuse age: 100k fds
  * (0.25 s of readlinkat) every 30 s fit. When they do not (a slower or
@@ -54,7 +55,6 @@ struct nstables {
 	unsigned long netns;
 	struct socktab *tab[NTABLES]; /* NULL until read */
 	double time[NTABLES];         /* time of the sample that read each */
-	double cost[NTABLES];         /* seconds that read took */
 	struct socktab *absent;       /* sockets in no table (netlink, packet, ...) */
 	double absent_time;
 };
@@ -72,6 +72,9 @@ struct sampler {
 	double refresh_tokens;   /* seconds that renewing old classifications
 	                          * may still take (see REFRESH_BUDGET) */
 	double per_fd;           /* seconds classifying one fd takes (average) */
+	struct proc_id *incomplete, *incomplete_next; /* processes with sockets no
+	                          * table held at the last sample: not reused */
+	size_t nincomplete, nincomplete_next, capincomplete, capincomplete_next;
 	bool use_netlink;        /* real /proc and not FDWATCH_NO_NETLINK */
 	bool setns_denied;       /* switching namespaces failed once: do not retry */
 	int selfns;              /* our own netns, to come back to; -1 unknown */
@@ -86,6 +89,8 @@ struct pending {
 	unsigned long netns;
 	unsigned long *inodes;
 	int *fds;                /* the fd holding each inode */
+	signed char *kinds;      /* its table (enum sockdiag_table), -1 none,
+	                          * KIND_UNASKED */
 	size_t n;
 };
 
@@ -149,6 +154,8 @@ void sampler_free(struct sampler *s)
 		socktab_free(s->ns[i].absent);
 	}
 	free(s->ns);
+	free(s->incomplete);
+	free(s->incomplete_next);
 	if (s->nl_self >= 0)
 		close(s->nl_self);
 	if (s->selfns >= 0)
@@ -347,14 +354,18 @@ static size_t file_dir_len(const char *link)
 	return (size_t)(slash - link);
 }
 
+#define KIND_UNASKED (-2)
+
 static void pending_add(struct pending *pd, unsigned long inode, int fd, size_t *cap)
 {
 	if (pd->n == *cap) {
 		*cap = *cap ? *cap * 2 : 16;
 		pd->inodes = xreallocarray(pd->inodes, *cap, sizeof(*pd->inodes));
 		pd->fds = xreallocarray(pd->fds, *cap, sizeof(*pd->fds));
+		pd->kinds = xreallocarray(pd->kinds, *cap, sizeof(*pd->kinds));
 	}
 	pd->inodes[pd->n] = inode;
+	pd->kinds[pd->n] = KIND_UNASKED;
 	pd->fds[pd->n++] = fd;
 }
 
@@ -557,7 +568,7 @@ static int socket_table(int piddir, int fd)
  * knows is news (a process that grows or churns), and only its own table
  * is read again. Without reuse every table is read once per sample. */
 static unsigned tables_needed(const struct sampler *s, int piddir, const struct nstables *ns,
-			      const struct pending *pend)
+			      struct pending *pend)
 {
 	unsigned fresh = 0, need = 0;
 
@@ -574,6 +585,7 @@ static unsigned tables_needed(const struct sampler *s, int piddir, const struct 
 		if (s->cfg.reclassify_age <= 0)
 			return SOCKTAB_ALL & ~fresh;
 		k = socket_table(piddir, pend->fds[i]);
+		pend->kinds[i] = (signed char)(k >= -1 ? k : KIND_UNASKED);
 		if (k >= 0)
 			need |= 1u << k;
 		else if (k != -1 && k != -ENOENT) /* cannot tell: read them all */
@@ -599,10 +611,8 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 		if (!(need & (1u << k)))
 			continue;
 		t = socktab_new();
-		ns->cost[k] = clock_mono();
 		if (socktab_load(t, piddir, nl, 1u << k, skipped, &via) == 0)
 			s->stats.tables_read++;
-		ns->cost[k] = clock_mono() - ns->cost[k];
 		socktab_free(ns->tab[k]);
 		ns->tab[k] = t;
 		ns->time[k] = s->now;
@@ -644,6 +654,41 @@ static void nstables_prune(struct sampler *s)
 	s->nns = kept;
 }
 
+/* Remembers that p holds sockets no table had. */
+static void mark_incomplete(struct sampler *s, const struct proc_sample *p)
+{
+	if (s->nincomplete_next == s->capincomplete_next) {
+		s->capincomplete_next = s->capincomplete_next ? s->capincomplete_next * 2 : 8;
+		s->incomplete_next = xreallocarray(s->incomplete_next, s->capincomplete_next,
+						   sizeof(*s->incomplete_next));
+	}
+	s->incomplete_next[s->nincomplete_next].pid = p->pid;
+	s->incomplete_next[s->nincomplete_next++].start = p->start;
+}
+
+/* The processes marked during this sample become the ones the next may
+ * not reuse. */
+static void swap_incomplete(struct sampler *s)
+{
+	struct proc_id *v = s->incomplete;
+	size_t cap = s->capincomplete;
+
+	s->incomplete = s->incomplete_next;
+	s->nincomplete = s->nincomplete_next;
+	s->capincomplete = s->capincomplete_next;
+	s->incomplete_next = v;
+	s->capincomplete_next = cap;
+	s->nincomplete_next = 0;
+}
+
+static bool was_incomplete(const struct sampler *s, int pid, unsigned long long start)
+{
+	for (size_t i = 0; i < s->nincomplete; i++)
+		if (s->incomplete[i].pid == pid && s->incomplete[i].start == start)
+			return true;
+	return false;
+}
+
 /* Gives p the classification of old (types, socket and file groups, and
  * the time they were read) with the fd count it has now. */
 static void copy_classification(struct proc_sample *p, const struct proc_sample *old, long count)
@@ -673,7 +718,7 @@ static bool reuse_classification(struct sampler *s, struct proc_sample *p, long 
 	if (age <= 0 || !s->prev || count < 0)
 		return false;
 	old = sample_find(s->prev, p->pid, p->start);
-	if (!old || !old->classified || old->fds != count)
+	if (!old || !old->classified || old->fds != count || was_incomplete(s, p->pid, p->start))
 		return false;
 	if (now - old->classified_time >= age) {
 		/* Renew it if the budget allows, or if it is twice the age. */
@@ -689,28 +734,6 @@ static bool reuse_classification(struct sampler *s, struct proc_sample *p, long 
 	return true;
 }
 
-
-/* A process re-classified because its count moved, whose new sockets call
- * for a table that was read too recently to be read again within
- * the table budget: its previous classification (if younger than the reuse
- * age) is kept a little longer instead. Returns it, or NULL. */
-static const struct proc_sample *deferrable(const struct sampler *s, const struct proc_sample *p,
-					    const struct nstables *ns, unsigned need)
-{
-	double budget = s->cfg.table_budget > 0 ? s->cfg.table_budget : TABLE_BUDGET;
-	const struct proc_sample *old;
-
-	if (s->cfg.reclassify_age <= 0 || !s->prev)
-		return NULL;
-	old = sample_find(s->prev, p->pid, p->start);
-	if (!old || !old->classified || s->now - old->classified_time >= s->cfg.reclassify_age)
-		return NULL;
-	for (int k = 0; k < NTABLES; k++)
-		if ((need & (1u << k)) &&
-		    (!ns->tab[k] || s->now - ns->time[k] >= ns->cost[k] / budget))
-			return NULL;
-	return old;
-}
 
 enum read_result { READ_GONE = -1, READ_SKIPPED = 0, READ_OK = 1 };
 
@@ -801,16 +824,8 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 		if (pend->n) {
 			struct nstables *ns = nstables_get(s, p->netns);
 			unsigned need = tables_needed(s, pd, ns, pend);
-			const struct proc_sample *old = need ? deferrable(s, p, ns, need) : NULL;
 
-			if (old) {
-				for (size_t i = 0; i < p->nfiles; i++)
-					free(p->files[i].dir);
-				free(p->files);
-				copy_classification(p, old, p->fds);
-				pend->n = 0;
-				s->stats.deferred++;
-			} else if (need) {
+			if (need) {
 				size_t skipped = 0;
 
 				load_tables(s, pd, ns, need, &skipped);
@@ -843,10 +858,20 @@ static void resolve_sockets(struct sampler *s, struct proc_sample *p, const stru
 	struct nstables *ns = nstables_get(s, pend->netns);
 	size_t ngroups = 0, cap = 1;
 
+	bool incomplete = false;
+
 	for (size_t i = 0; i < pend->n; i++) {
 		keys[i] = nstables_key(s, ns, pend->inodes[i]);
 		if (keys[i])
 			continue;
+		if (pend->kinds[i] != -1) {
+			/* A TCP, UDP or unix socket (or one not asked) that no
+			 * table read so far holds: made after its table was read.
+			 * Not remembered as absent, and the process is classified
+			 * again next time, with that table read again. */
+			incomplete = true;
+			continue;
+		}
 		if (!ns->absent || !table_fresh_enough(s, ns->absent_time)) {
 			socktab_free(ns->absent);
 			ns->absent = socktab_new();
@@ -854,6 +879,8 @@ static void resolve_sockets(struct sampler *s, struct proc_sample *p, const stru
 		}
 		socktab_note_absent(ns->absent, pend->inodes[i]);
 	}
+	if (incomplete && s->cfg.reclassify_age > 0)
+		mark_incomplete(s, p);
 	qsort(keys, pend->n, sizeof(*keys), cmp_keyptr);
 	for (size_t i = 0; i < pend->n; i++)
 		ngroups += i == 0 || keys[i] != keys[i - 1];
@@ -919,13 +946,17 @@ struct sample *sampler_take(struct sampler *s)
 		free(c[i].user);
 	}
 	free(c);
+	s->nincomplete_next = 0;
 	for (size_t i = 0; i < npend; i++) {
 		resolve_sockets(s, &out->procs[pend[i].proc], &pend[i]);
 		free(pend[i].inodes);
 		free(pend[i].fds);
+		free(pend[i].kinds);
 	}
+	swap_incomplete(s);
 	free(pend[npend].inodes);
 	free(pend[npend].fds);
+	free(pend[npend].kinds);
 	free(pend);
 	for (size_t i = 0; i < out->nprocs; i++)
 		proc_sample_sort_groups(&out->procs[i]);

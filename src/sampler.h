@@ -27,9 +27,6 @@ struct sampler_config {
 	bool no_netlink;            /* read the /proc/PID/net files only */
 	double reclassify_age;      /* seconds a classification may be reused
 	                             * while the count holds; 0 = classify always */
-	double table_budget;        /* share of time re-reading a socket table for
-	                             * already classified processes may take;
-	                             * 0 = the default (1%) */
 };
 
 /* How long a watching command (log, top, check, run) may reuse a process's
@@ -53,9 +50,6 @@ struct sampler_stats {
 	size_t reused;          /* processes that kept their classification */
 	size_t postponed;       /* of those, ones past the reuse age that wait
 	                         * for the refresh budget (at most twice the age) */
-	size_t deferred;        /* classified, but kept the last classification
-	                         * because the table their new sockets need was
-	                         * read too recently (see TABLE_BUDGET) */
 	size_t netns_netlink;   /* table reads (per namespace) that used netlink */
 	size_t netns_procfs;    /* those that read /proc/PID/net only */
 	size_t tables_read;     /* tables (TCP, UDP, unix of one namespace) read */
