@@ -241,13 +241,16 @@ if available("check"):
     equal(len(r.stdout.decode("utf-8", "replace").splitlines()[0].split("|")) <= 2, True,
           "the status line holds at most one perfdata separator")
     # A leaking process with the hostile name, checked as cron would, faster.
-    lk = start_helper("--name", NAME, "--dir", hostile_dir, "--leak", "file", "--rate", 40,
-                      "--nofile", 400, "--leak-max", 360)
+    lk = start_helper("--name", NAME, "--dir", hostile_dir, "--leak", "file", "--rate", 20,
+                      "--nofile", 1000, "--leak-max", 950)
     state = os.path.join(tmp, "state2")
     outs = []
-    for i in range(14):
+    end = time.time() + 45
+    while time.time() < end:
         r = run(["check", "-p", lk.pid, "--state", state])
         outs.append(r)
+        if r.returncode in (1, 2):
+            break
         time.sleep(0.4)
     lk.stop()
     alerting = [r for r in outs if r.returncode in (1, 2)]
