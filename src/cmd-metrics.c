@@ -16,8 +16,10 @@
 #include "track.h"
 
 /* Adds s to the history in --state and fills growth[] (aligned with
- * s->procs) from the detector's verdicts. 0 or -errno. */
-static int judge(const struct options *o, const struct sample *s, struct metrics_growth *growth)
+ * s->procs) from the detector's verdicts; src[] holds the sources that
+ * growth[] borrows from (caller clears them). 0 or -errno. */
+static int judge(const struct options *o, const struct sample *s, struct metrics_growth *growth,
+		 struct source *src)
 {
 	struct detect_params dp;
 	struct tracker *tr;
@@ -40,6 +42,28 @@ static int judge(const struct options *o, const struct sample *s, struct metrics
 		growth[i].level = tp->level;
 		growth[i].rate = tp->v.growing ? tp->v.rate : 0;
 		growth[i].eta = tp->v.growing ? tp->v.eta : NAN;
+		if (tp->level == LEVEL_OK || !tp->v.growing)
+			continue;
+		tracker_attribute(tp, tp->v.since, tp->v.until, tp->v.rise, &src[i]);
+		switch (src[i].kind) {
+		case SRC_SOCKET:
+			growth[i].type = fd_type_name(FD_SOCKET);
+			growth[i].proto = src[i].proto;
+			growth[i].direction = sock_dir_name(src[i].dir);
+			growth[i].endpoint = src[i].endpoint;
+			growth[i].state = src[i].state;
+			break;
+		case SRC_FILE:
+			growth[i].type = fd_type_name(FD_FILE);
+			growth[i].dir = src[i].path;
+			break;
+		case SRC_TYPE:
+			growth[i].type = fd_type_name(src[i].type);
+			break;
+		default:
+			continue;
+		}
+		growth[i].has_source = true;
 	}
 	tracker_free(tr);
 	state_close(st);
@@ -50,6 +74,7 @@ int cmd_metrics(struct options *o)
 {
 	struct metrics_input in;
 	struct metrics_growth *growth = NULL;
+	struct source *src = NULL;
 	struct sampler *sm = sampler_open(o, 0);
 	struct sample *s;
 	struct buf out;
@@ -68,8 +93,9 @@ int cmd_metrics(struct options *o)
 		warn_missing_pids(o, s);
 	if (o->state_path) {
 		growth = xcalloc(s->nprocs ? s->nprocs : 1, sizeof(*growth));
+		src = xcalloc(s->nprocs ? s->nprocs : 1, sizeof(*src));
 		in.growth = growth;
-		if (judge(o, s, growth) < 0)
+		if (judge(o, s, growth, src) < 0)
 			status = 1;
 	}
 
@@ -88,6 +114,9 @@ int cmd_metrics(struct options *o)
 		}
 	}
 	buf_free(&out);
+	for (size_t i = 0; src && i < s->nprocs; i++)
+		source_clear(&src[i]);
+	free(src);
 	free(growth);
 	sample_free(s);
 	sampler_free(sm);

@@ -158,6 +158,24 @@ static void render_growth(struct buf *out, const struct sample *s, const struct 
 		proc_series(out, "fdwatch_process_fd_limit_eta_seconds", &s->procs[i]);
 		end_series(out, gr[i].eta);
 	}
+	family(out, "fdwatch_process_growth_source", "gauge",
+	       "The class of fds that accounts for most of the growth of an alerting "
+	       "process (always 1): fd type, and for sockets protocol, direction, endpoint "
+	       "and state, for files the directory.");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct metrics_growth *g = &gr[i];
+
+		if (!g->known || !g->has_source || g->level == 0)
+			continue;
+		proc_series(out, "fdwatch_process_growth_source", &s->procs[i]);
+		label(out, "type", g->type, false);
+		label(out, "proto", g->proto, false);
+		label(out, "direction", g->direction, false);
+		label(out, "endpoint", g->endpoint, false);
+		label(out, "state", g->state, false);
+		label(out, "dir", g->dir, false);
+		end_series(out, 1);
+	}
 	family(out, "fdwatch_process_alert_level", "gauge",
 	       "The detector's verdict: 0 ok, 1 warning, 2 critical (the thresholds of "
 	       "fdwatch log and check).");

@@ -19,6 +19,11 @@ struct metrics_growth {
 	double rate;
 	double eta;
 	int level;
+	/* What grows, when the detector names it (has_source): the fd type
+	 * ("socket", "file", ...), for sockets proto, direction, endpoint and
+	 * state, for files the directory; NULL when not applicable. Borrowed. */
+	bool has_source;
+	const char *type, *proto, *direction, *endpoint, *state, *dir;
 };
 
 struct metrics_input {
@@ -32,7 +37,8 @@ struct metrics_input {
 /* Appends the whole exposition for in to out: every family with its HELP
  * and TYPE lines, per-process series labelled pid and comm, socket series
  * bounded to the top_k largest groups per process (the rest summed in
- * fdwatch_process_sockets_omitted). */
+ * fdwatch_process_sockets_omitted); with growth, the growing source of
+ * each alerting process as fdwatch_process_growth_source (value 1). */
 void metrics_render(struct buf *out, const struct metrics_input *in);
 
 /* Appends v as a Prometheus sample value ("NaN", "+Inf" for non-finite). */

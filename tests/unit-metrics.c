@@ -123,6 +123,14 @@ static void test_render_growth(void **state)
 	g[1].rate = 2.5;
 	g[1].eta = 84.8;
 	g[1].level = 2;
+	g[1].has_source = true;
+	g[1].type = "socket";
+	g[1].proto = "tcp";
+	g[1].direction = "out";
+	g[1].endpoint = "10.0.0.0:443";
+	g[1].state = "CLOSE_WAIT";
+	g[0].has_source = true; /* not alerting: no source series */
+	g[0].type = "file";
 	buf_init(&b);
 	metrics_render(&b, &in);
 	assert_int_equal(count_lines(b.data, "fdwatch_process_sockets{"), 13);
@@ -133,6 +141,9 @@ static void test_render_growth(void **state)
 	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_limit_eta_seconds{"), 1);
 	assert_non_null(strstr(b.data, "} 84.799999999999997\n"));
 	assert_int_equal(count_lines(b.data, "fdwatch_process_alert_level{"), 2);
+	assert_int_equal(count_lines(b.data, "fdwatch_process_growth_source{"), 1);
+	assert_non_null(strstr(b.data, ",type=\"socket\",proto=\"tcp\",direction=\"out\","
+				       "endpoint=\"10.0.0.0:443\",state=\"CLOSE_WAIT\",dir=\"\"} 1\n"));
 	assert_non_null(strstr(b.data, "fdwatch_scrape_duration_seconds NaN\n"));
 	buf_free(&b);
 	sample_free(s);
