@@ -180,10 +180,10 @@ int main(int argc, char **argv)
 		st = sampler_stats(sm);
 		if (!quiet)
 			printf("tick=%ld procs=%zu fds=%llu classified=%zu reused=%zu postponed=%zu "
-			       "tables_read=%zu netns_netlink=%zu netns_procfs=%zu tables_netlink=%u "
+			       "tables_read=%zu by_port=%zu netns_netlink=%zu netns_procfs=%zu tables_netlink=%u "
 			       "cpu_ms=%.3f wall_ms=%.3f\n",
 			       k + 1, s->nprocs, s->total_fds, st->classified, st->reused, st->postponed,
-			       st->tables_read, st->netns_netlink, st->netns_procfs, st->tables_netlink,
+			       st->tables_read, st->tables_by_port, st->netns_netlink, st->netns_procfs, st->tables_netlink,
 			       dcpu * 1e3, dw * 1e3);
 		sample_free(last);
 		last = s;

@@ -53,6 +53,7 @@ struct sampler_stats {
 	size_t netns_netlink;   /* table reads (per namespace) that used netlink */
 	size_t netns_procfs;    /* those that read /proc/PID/net only */
 	size_t tables_read;     /* tables (TCP, UDP, unix of one namespace) read */
+	size_t tables_by_port;  /* TCP dumps filtered by a process's ports */
 	unsigned tables_netlink; /* bit (1 << enum sockdiag_table) per table dumped */
 };
 

@@ -373,3 +373,48 @@ int sockdiag_dump(int nl, enum sockdiag_table table, struct sock_entry **rows,
 	}
 	return -EINVAL;
 }
+
+int sockdiag_dump_tcp_ports(int nl, const uint16_t *ports, size_t nports, struct sock_entry **rows,
+			    size_t *n, size_t *cap)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_req r;
+		struct rtattr a;
+		struct inet_diag_bc_op ops[6 * SOCKDIAG_MAX_PORTS];
+	} req;
+	const size_t op = sizeof(struct inet_diag_bc_op);
+	size_t nops = 0, ncond = 2 * nports, len;
+
+	if (nports == 0 || nports > SOCKDIAG_MAX_PORTS)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.r.idiag_family = AF_UNSPEC;
+	req.r.idiag_states = DIAG_TCP_STATES;
+	/* Either port equal to any of ports. The kernel wants every jump
+	 * target reachable along the "true" branches, so each condition goes
+	 * on when true to an unconditional jump to the end (accept), and when
+	 * false skips that jump to the next condition; the last one accepts
+	 * by running off the end and rejects by jumping past it. */
+	len = ncond * 2 * op + (ncond - 1) * op;
+	for (size_t c = 0; c < ncond; c++) {
+		struct inet_diag_bc_op *cond = &req.ops[nops];
+
+		cond->code = c % 2 == 0 ? INET_DIAG_BC_S_EQ : INET_DIAG_BC_D_EQ;
+		cond->yes = (unsigned char)(2 * op);
+		cond->no = (unsigned short)(3 * op);
+		cond[1].no = ports[c / 2];
+		nops += 2;
+		if (c + 1 < ncond) {
+			struct inet_diag_bc_op *jmp = &req.ops[nops++];
+
+			jmp->code = INET_DIAG_BC_JMP;
+			jmp->yes = (unsigned char)op;
+			jmp->no = (unsigned short)(len - (nops - 1) * op);
+		}
+	}
+	req.a.rta_type = INET_DIAG_REQ_BYTECODE;
+	req.a.rta_len = (unsigned short)RTA_LENGTH(len);
+	return dump_one(nl, &req.h, NLMSG_LENGTH(sizeof(req.r)) + RTA_SPACE(len), TCPDIAG_GETSOCK,
+			SOCKDIAG_TCP, rows, n, cap);
+}

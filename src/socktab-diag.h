@@ -32,6 +32,14 @@ enum sockdiag_table { SOCKDIAG_TCP, SOCKDIAG_UDP, SOCKDIAG_UNIX };
 int sockdiag_dump(int nl, enum sockdiag_table table, struct sock_entry **rows,
 		  size_t *n, size_t *cap);
 
+/* Appends the TCP sockets (both families) with a local or remote port
+ * among ports, as sockdiag_dump does: the kernel still walks the table but
+ * sends only those, which makes finding a few new sockets of a known
+ * process cheap in a large table. At most SOCKDIAG_MAX_PORTS ports. */
+#define SOCKDIAG_MAX_PORTS 15
+int sockdiag_dump_tcp_ports(int nl, const uint16_t *ports, size_t nports, struct sock_entry **rows,
+			    size_t *n, size_t *cap);
+
 /* Parses the netlink messages of one reply buffer into rows, as
  * sockdiag_dump does (exposed for tests). Returns 1 when the buffer held
  * NLMSG_DONE, 0 when more is to come, or -errno (an NLMSG_ERROR reply or a
