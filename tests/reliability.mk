@@ -50,4 +50,5 @@ tests_fuzz_fuzz_procnet_LDADD = $(FDWATCH_LIBS)
 tests_fuzz_fuzz_trace_SOURCES = tests/fuzz/fuzz-trace.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
 tests_fuzz_fuzz_trace_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_trace_LDADD = $(FDWATCH_LIBS)
-EXTRA_DIST += tests/fuzz/standalone.c tests/fuzz/run.sh tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/standalone.c tests/fuzz/run.sh tests/fuzz/corpus \
+	tests/static/run.sh tests/static/baseline.txt
