@@ -1,9 +1,12 @@
 /* cmd-log.c - `fdwatch log`: sample until stopped, run the detector, and
  * print one line (or one alert record) per alert event; --syslog also sends
- * them to syslog. */
+ * them to syslog, -o FILE also writes the sample records the alerts came
+ * from, so that `replay FILE` reproduces them exactly. */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -11,12 +14,16 @@
 #include "commands.h"
 #include "loop.h"
 #include "options.h"
+#include "record.h"
 #include "track.h"
 
 struct log_ctx {
 	const struct options *o;
 	struct tracker *tr;
 	struct buf out;
+	FILE *rec;               /* -o: sample records, or NULL */
+	struct buf recbuf;
+	struct proc_idset watched; /* -p: the processes as first seen */
 	long nsamples;
 	int status;
 };
@@ -50,12 +57,28 @@ static int on_sample(struct sample *s, void *ctx)
 	struct log_ctx *c = ctx;
 	struct alert *ev;
 	size_t nev;
-	bool all_gone = c->o->sel.npids && s->nprocs == 0;
+	bool all_gone;
 
-	if (c->nsamples++ == 0 && c->o->sel.npids && warn_missing_pids(c->o, s) == 0) {
-		sample_free(s);
-		c->status = 1;
-		return 1;
+	/* Judge the time as records carry it (to the millisecond), so that a
+	 * replay of -o FILE comes to the very same figures. */
+	s->time = round(s->time * 1000) / 1000;
+	if (c->nsamples++ == 0 && c->o->sel.npids) {
+		if (warn_missing_pids(c->o, s) == 0) {
+			sample_free(s);
+			c->status = 1;
+			return 1;
+		}
+		proc_idset_take(&c->watched, s);
+	}
+	all_gone = c->o->sel.npids && !proc_idset_any(&c->watched, s);
+	if (c->rec) {
+		for (size_t i = 0; i < s->nprocs; i++)
+			record_sample_json(&c->recbuf, s, &s->procs[i]);
+		if (output_flush(c->rec, &c->recbuf, c->o->output) < 0) {
+			sample_free(s);
+			c->status = 1;
+			return -1;
+		}
 	}
 	tracker_feed(c->tr, s, true);
 	sample_free(s);
@@ -73,21 +96,36 @@ static int on_sample(struct sample *s, void *ctx)
 		c->status = 1;
 		return -1;
 	}
-	/* Watching given pids that have all exited: nothing more can come. */
+	/* The processes given with -p have all exited (their pids may be
+	 * someone else's by now): nothing more can come. */
 	return all_gone ? 1 : 0;
 }
 
 int cmd_log(struct options *o)
 {
 	struct detect_params p;
-	struct log_ctx c = { o, NULL, { NULL, 0, 0 }, 0, 0 };
-	struct sampler *sm = sampler_open(o, SAMPLER_REUSE_AGE);
+	struct log_ctx c;
+	struct sampler *sm;
 
-	if (!sm)
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	if (o->output) {
+		c.rec = fopen(o->output, "we");
+		if (!c.rec) {
+			warnx_("cannot write %s: %s", o->output, strerror(errno));
+			return 1;
+		}
+	}
+	sm = sampler_open(o, SAMPLER_REUSE_AGE);
+	if (!sm) {
+		if (c.rec)
+			fclose(c.rec);
 		return 1;
+	}
 	detect_params_from_options(o, &p);
 	c.tr = tracker_new(&p);
 	buf_init(&c.out);
+	buf_init(&c.recbuf);
 	if (o->syslog)
 		openlog("fdwatch", LOG_PID, LOG_DAEMON);
 	loop_signals();
@@ -95,6 +133,12 @@ int cmd_log(struct options *o)
 	if (o->syslog)
 		closelog();
 	buf_free(&c.out);
+	buf_free(&c.recbuf);
+	proc_idset_free(&c.watched);
+	if (c.rec && fclose(c.rec) != 0 && c.status == 0) {
+		warnx_("cannot write %s: %s", o->output, strerror(errno));
+		c.status = 1;
+	}
 	tracker_free(c.tr);
 	sampler_free(sm);
 	return c.status;

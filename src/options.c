@@ -68,7 +68,7 @@ static const struct optdef optdefs[] = {
 	{ { "duration", required_argument, NULL, OPT_DURATION }, 0, SAMPLING & ~B(CMD_RUN) },
 	{ { "format", required_argument, NULL, OPT_FORMAT }, 0, ALL_CMDS & ~B(CMD_TOP) & ~B(CMD_METRICS) & ~B(CMD_RECORD) },
 	{ { "color", required_argument, NULL, OPT_COLOR }, 0, ALL_CMDS },
-	{ { "output", required_argument, NULL, 'o' }, 'o', B(CMD_RECORD) | B(CMD_RUN) },
+	{ { "output", required_argument, NULL, 'o' }, 'o', B(CMD_RECORD) | B(CMD_RUN) | B(CMD_LOG) },
 	{ { "state", required_argument, NULL, OPT_STATE }, 0, B(CMD_CHECK) | B(CMD_METRICS) },
 	{ { "textfile", required_argument, NULL, OPT_TEXTFILE }, 0, B(CMD_METRICS) },
 	{ { "syslog", no_argument, NULL, OPT_SYSLOG }, 0, B(CMD_LOG) },
@@ -154,7 +154,8 @@ static void print_help(enum command c, bool have_cmd)
 		       "The default interval is 1 second. Needs a terminal; see 'fdwatch report'.\n\n");
 		break;
 	case CMD_LOG:
-		printf("Log:\n      --syslog             also send alert events to syslog\n\n");
+		printf("Log:\n      --syslog             also send alert events to syslog\n"
+		       "  -o, --output FILE        also write the sample records to FILE, for replay\n\n");
 		break;
 	case CMD_CHECK:
 		printf("Check:\n      --state FILE         history file (default /var/lib/fdwatch/state\n"

@@ -469,3 +469,34 @@ size_t tracker_take_events(struct tracker *t, struct alert **out)
 	t->nev = t->evcap = 0;
 	return n;
 }
+
+void proc_idset_take(struct proc_idset *ids, const struct sample *s)
+{
+	proc_idset_free(ids);
+	ids->pid = xcalloc(s->nprocs + 1, sizeof(*ids->pid));
+	ids->start = xcalloc(s->nprocs + 1, sizeof(*ids->start));
+	for (size_t i = 0; i < s->nprocs; i++) {
+		ids->pid[i] = s->procs[i].pid;
+		ids->start[i] = s->procs[i].start;
+	}
+	ids->n = s->nprocs;
+}
+
+bool proc_idset_any(const struct proc_idset *ids, const struct sample *s)
+{
+	for (size_t i = 0; i < ids->n; i++) {
+		const struct proc_sample *p = sample_find(s, ids->pid[i], ids->start[i]);
+
+		/* A zombie (no fd table left) has exited too. */
+		if (p && p->fds != 0)
+			return true;
+	}
+	return false;
+}
+
+void proc_idset_free(struct proc_idset *ids)
+{
+	free(ids->pid);
+	free(ids->start);
+	memset(ids, 0, sizeof(*ids));
+}

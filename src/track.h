@@ -95,6 +95,20 @@ void tracker_attribute(const struct tproc *p, double since, double until, double
 		       struct source *out);
 void source_copy(struct source *dst, const struct source *src);
 void source_clear(struct source *s);
+/* The processes (pid, start) a command was asked to watch with -p, as first
+ * seen, so that it can tell when they have all exited even if their pids
+ * are reused by new processes. */
+struct proc_idset {
+	int *pid;
+	unsigned long long *start;
+	size_t n;
+};
+/* Remembers every process of s (the first sample) in ids. */
+void proc_idset_take(struct proc_idset *ids, const struct sample *s);
+/* Is any remembered process still in s (by pid and start time)? */
+bool proc_idset_any(const struct proc_idset *ids, const struct sample *s);
+void proc_idset_free(struct proc_idset *ids);
+
 /* Bytes of memory the tracker holds for p. */
 size_t tproc_bytes(const struct tproc *p);
 
