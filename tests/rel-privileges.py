@@ -38,6 +38,11 @@ except KeyError:
     skip("there is no user nobody")
 if subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "true"]).returncode:
     skip("cannot switch to nobody here")
+try:
+    if as_nobody(["--version"]).returncode != 0:
+        skip("nobody may not run %s (a directory on its path is closed to others)" % FDWATCH)
+except OSError:
+    skip("nobody may not run %s" % FDWATCH)
 
 root_proc = start_helper("--tcp", 3, "--file", 4)
 real_fds = len(os.listdir("/proc/%d/fd" % root_proc.pid))
