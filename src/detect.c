@@ -202,7 +202,7 @@ static bool window_judge(const struct hseries *s, int k, size_t m, const struct 
 
 /* Weighs a growing window against the current count and limit, and keeps
  * it in v when it is the most urgent so far. */
-static void cand_apply(const struct detect_cand *c, double fds, double limit,
+static void cand_apply(const struct detect_cand *c, double now, double fds, double limit,
 		       const struct detect_params *p, struct verdict *v)
 {
 	enum alert_level level = LEVEL_OK;
@@ -210,7 +210,9 @@ static void cand_apply(const struct detect_cand *c, double fds, double limit,
 
 	if (limit >= 0 && !isnan(limit) && isfinite(fds)) {
 		eta = limit > fds ? (limit - fds) / c->rate : 0;
-		if (c->until - c->since >= p->evidence * eta)
+		/* The growth seen then counts up to now: a coarse level is
+		 * judged again only when it completes a bucket. */
+		if (now - c->since >= p->evidence * eta)
 			level = level_for_eta(eta, p);
 	}
 	if (v->growing && (level < v->level || (level == v->level && !(eta < v->eta))))
@@ -267,7 +269,7 @@ void detect_series(const struct hseries *s, double fds, double limit,
 		if (!memo || lm->n == UINT64_MAX || lm->n > s->n || (s->n & ((1ULL << k) - 1)) == 0)
 			level_judge(s, k, p, lm);
 		for (int i = 0; i < lm->ncand; i++)
-			cand_apply(&lm->cand[i], fds, limit, p, v);
+			cand_apply(&lm->cand[i], s->last_t, fds, limit, p, v);
 	}
 }
 
