@@ -17,8 +17,9 @@
  *  - rises DETECT_NOISE_MARGIN times more than the floors scatter around
  *    the trend line, and falls from one bucket to the next at most once in
  *    DETECT_MAX_FALLS steps (not noise, not bursts),
- * and the evidence grows with the time left: the window must span at least
- * `evidence` times the forecast time to the limit. Windows from a few
+ * and the evidence grows with the time left: from its start to the newest
+ * sample, the window must span at least `evidence` times the forecast time
+ * to the limit. Windows from a few
  * samples to the whole history are tried; the most urgent one wins. */
 #ifndef FDWATCH_DETECT_H
 #define FDWATCH_DETECT_H
