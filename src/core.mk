@@ -20,14 +20,17 @@ tests_helper_fds_SOURCES = tests/helper-fds.c
 tests_helper_fds_CFLAGS = $(WARN_CFLAGS) -Wno-missing-prototypes
 
 # Unit tests of the core on fixture strings.
-check_PROGRAMS += tests/unit-procfs tests/unit-escape
-TESTS += tests/unit-procfs tests/unit-escape
+check_PROGRAMS += tests/unit-procfs tests/unit-escape tests/unit-util
+TESTS += tests/unit-procfs tests/unit-escape tests/unit-util
 tests_unit_procfs_SOURCES = tests/unit-procfs.c
 tests_unit_procfs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_procfs_LDADD = $(UNIT_LIBS)
 tests_unit_escape_SOURCES = tests/unit-escape.c
 tests_unit_escape_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_escape_LDADD = $(UNIT_LIBS)
+tests_unit_util_SOURCES = tests/unit-util.c
+tests_unit_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_util_LDADD = $(UNIT_LIBS)
 
 # Integration tests of the sampler and report.
 TESTS += tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py

@@ -127,7 +127,8 @@ void buf_free(struct buf *b)
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
-	b->data[0] = '\0';
+	if (b->data)
+		b->data[0] = '\0';
 }
 
 void buf_reserve(struct buf *b, size_t extra)
@@ -136,6 +137,9 @@ void buf_reserve(struct buf *b, size_t extra)
 		fatal("buffer too large");
 	if (b->len + extra + 1 <= b->cap)
 		return;
+	/* A freed buffer (cap 0) may be used again: start it afresh. */
+	if (b->cap == 0)
+		b->cap = 64;
 	while (b->len + extra + 1 > b->cap)
 		b->cap = b->cap < SIZE_MAX / 2 ? b->cap * 2 : SIZE_MAX;
 	b->data = xrealloc(b->data, b->cap);
