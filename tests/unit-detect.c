@@ -444,6 +444,33 @@ static void test_alert_format(void **state)
 	buf_free(&b);
 }
 
+/* -p watches (pid, start): a reused pid or a zombie is not the process. */
+static void test_idset(void **state)
+{
+	struct proc_idset ids = { NULL, NULL, 0 };
+	struct sample *s = sample_new();
+
+	(void)state;
+	add_proc(s, 5, 40, 0);
+	add_proc(s, 6, 40, 0);
+	sample_finish(s);
+	proc_idset_take(&ids, s);
+	assert_int_equal(ids.n, 2);
+	assert_true(proc_idset_any(&ids, s));
+	sample_free(s);
+
+	s = sample_new();
+	add_proc(s, 6, 40, 0);
+	s->procs[0].start = 78;          /* pid 6 reused by a new process */
+	add_proc(s, 5, 0, 0);            /* pid 5 a zombie */
+	s->procs[1].classified = false;
+	sample_finish(s);
+	assert_false(proc_idset_any(&ids, s));
+	sample_free(s);
+	proc_idset_free(&ids);
+	assert_int_equal(ids.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_tracker_exit),
 		cmocka_unit_test(test_tracker_zombie),
 		cmocka_unit_test(test_alert_format),
+		cmocka_unit_test(test_idset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
