@@ -63,15 +63,15 @@ static void run_sigset(sigset_t *set)
  * kernel offers no children files. */
 static bool children_of(const char *root, int pid, int **list, size_t *n, size_t *cap)
 {
-	char path[96];
-	DIR *d;
+	char *path = xasprintf("%s/%d/task", root, pid);
+	DIR *d = opendir(path);
 	struct dirent *e;
 	bool any = false;
+	int err = errno;
 
-	snprintf(path, sizeof(path), "%s/%d/task", root, pid);
-	d = opendir(path);
+	free(path);
 	if (!d)
-		return errno != ENOENT; /* gone: not the kernel's fault */
+		return err != ENOENT; /* gone: not the kernel's fault */
 	while ((e = readdir(d))) {
 		char file[300], *text = NULL, *p;
 		size_t len;
@@ -80,9 +80,8 @@ static bool children_of(const char *root, int pid, int **list, size_t *n, size_t
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(file, sizeof(file), "%s/children", e->d_name);
-		if (read_file_at(dfd, file, &text, &len) < 0) {
+		if (read_file_at(dfd, file, &text, &len) < 0)
 			continue;
-		}
 		any = true;
 		for (p = text; *p;) {
 			char *end;
