@@ -99,6 +99,43 @@ static void render_fds(struct buf *out, const struct sample *s)
 	}
 }
 
+/* The k largest socket groups of p. Groups whose labels escape to the same
+ * text (names that differ only in invalid bytes) are one series, summed,
+ * so that no series is duplicated. */
+static void render_groups(struct buf *out, const struct proc_sample *p, size_t k)
+{
+	size_t n = p->nsocks < k ? p->nsocks : k, nkeys = 0;
+	struct buf *keys = xcalloc(n ? n : 1, sizeof(*keys));
+	double *vals = xcalloc(n ? n : 1, sizeof(*vals));
+
+	for (size_t g = 0; g < n; g++) {
+		const struct sock_group *sg = &p->socks[g];
+		size_t i;
+
+		buf_init(&keys[nkeys]);
+		label(&keys[nkeys], "proto", sg->proto, false);
+		label(&keys[nkeys], "direction", sock_dir_name(sg->dir), false);
+		label(&keys[nkeys], "endpoint", sg->endpoint, false);
+		label(&keys[nkeys], "state", sg->state, false);
+		for (i = 0; i < nkeys; i++)
+			if (strcmp(keys[i].data, keys[nkeys].data) == 0)
+				break;
+		vals[i] += sg->count;
+		if (i == nkeys)
+			nkeys++;
+		else
+			buf_free(&keys[nkeys]);
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		proc_series(out, "fdwatch_process_sockets", p);
+		buf_add(out, keys[i].data, keys[i].len);
+		end_series(out, vals[i]);
+		buf_free(&keys[i]);
+	}
+	free(keys);
+	free(vals);
+}
+
 static void render_sockets(struct buf *out, const struct sample *s, long top_k)
 {
 	size_t k = top_k > 0 ? (size_t)top_k : 1;
@@ -111,16 +148,7 @@ static void render_sockets(struct buf *out, const struct sample *s, long top_k)
 
 		if (!p->classified)
 			continue;
-		for (size_t g = 0; g < p->nsocks && g < k; g++) {
-			const struct sock_group *sg = &p->socks[g];
-
-			proc_series(out, "fdwatch_process_sockets", p);
-			label(out, "proto", sg->proto, false);
-			label(out, "direction", sock_dir_name(sg->dir), false);
-			label(out, "endpoint", sg->endpoint, false);
-			label(out, "state", sg->state, false);
-			end_series(out, (double)sg->count);
-		}
+		render_groups(out, p, k);
 	}
 	family(out, "fdwatch_process_sockets_omitted", "gauge",
 	       "Sockets of the process in groups beyond the largest ones exported "

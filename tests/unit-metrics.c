@@ -51,6 +51,9 @@ static struct sample *make_sample(void)
 		proc_sample_add_socks(p, "tcp", SOCK_OUT, ep, "CLOSE_WAIT", 100 - i);
 	}
 	proc_sample_add_socks(p, "unix", SOCK_NONE, NULL, NULL, 3);
+	/* Two names that differ only in invalid bytes escape alike. */
+	proc_sample_add_socks(p, "unix", SOCK_LISTEN, "/run/a\xff", "LISTEN", 1);
+	proc_sample_add_socks(p, "unix", SOCK_LISTEN, "/run/a\xfe", "LISTEN", 1);
 	proc_sample_sort_groups(p);
 
 	p = sample_add_proc(s);
@@ -91,9 +94,9 @@ static void test_render(void **state)
 	assert_non_null(strstr(b.data, "proto=\"tcp\",direction=\"out\",endpoint=\"10.0.0.0:443\","
 				       "state=\"CLOSE_WAIT\"} 100\n"));
 	assert_null(strstr(b.data, "10.0.0.3:443"));
-	/* 12 groups of 100..89 plus 3 unix: omitted = 97+..+89 + 3 */
+	/* 12 groups of 100..89 plus 3+1+1 unix: omitted = 97+..+89 + 5 */
 	assert_non_null(strstr(b.data, "fdwatch_process_sockets_omitted{pid=\"4242\""));
-	assert_non_null(strstr(b.data, "} 840\n"));
+	assert_non_null(strstr(b.data, "} 842\n"));
 	/* No growth families without history. */
 	assert_null(strstr(b.data, "fdwatch_process_fd_growth_rate"));
 	assert_non_null(strstr(b.data, "\nfdwatch_processes_sampled 2\n"));
@@ -133,7 +136,9 @@ static void test_render_growth(void **state)
 	g[0].type = "file";
 	buf_init(&b);
 	metrics_render(&b, &in);
-	assert_int_equal(count_lines(b.data, "fdwatch_process_sockets{"), 13);
+	/* 15 groups, the two look-alike unix names merged into one series */
+	assert_int_equal(count_lines(b.data, "fdwatch_process_sockets{"), 14);
+	assert_non_null(strstr(b.data, "endpoint=\"/run/a\xef\xbf\xbd\",state=\"LISTEN\"} 2\n"));
 	assert_non_null(strstr(b.data, "} 0\n"));
 	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_growth_rate{"), 2);
 	assert_non_null(strstr(b.data, "fdwatch_process_fd_growth_rate{pid=\"4242\""));
