@@ -116,9 +116,30 @@ r = fdwatch("replay", path)
 equal((r.returncode, r.stdout), (0, ""), "an empty trace: exit 0, no alert")
 for p in (os.path.join(tmp, "missing.jsonl"), tmp):
     r = fdwatch("replay", p)
-    check(r.returncode in (1, 2) and len(r.stderr.splitlines()) == 1 and p in r.stderr,
+    check(r.returncode == 2 and len(r.stderr.splitlines()) == 1 and p in r.stderr,
           "replay of %s: one line naming it (exit %d)" % ("a missing file" if "missing" in p
                                                           else "a directory", r.returncode), r.stderr)
+
+# --- absurd numbers on the command line: usage errors (exit 2, check 3) ----------------
+for args, name in ((["report", "-n", "99999999999999999999"], "--iterations"),
+                   (["report", "-d", "1e400"], "--interval"),
+                   (["report", "-d", "nan"], "--interval"),
+                   (["report", "--duration", "nan"], "--duration"),
+                   (["report", "--duration", "-inf"], "--duration"),
+                   (["report", "-p", "0"], "--pid"),
+                   (["report", "-p", "99999999999"], "--pid"),
+                   (["report", "-p", "1,,2"], "--pid"),
+                   (["log", "-d", "0"], "--interval"),
+                   (["log", "--warn-eta", "nan"], "--warn-eta"),
+                   (["check", "-d", "1e999"], None),
+                   (["replay", "--crit-eta", "-5", "/dev/null"], "--crit-eta")):
+    r = fdwatch(*args)
+    want = 3 if args[0] == "check" else 2
+    check(r.returncode == want and len(r.stderr.splitlines()) == 1 and
+          (name is None or name in r.stderr),
+          "%s: a usage error (exit %d), one line%s" % (" ".join(args), want,
+                                                       " naming " + name if name else ""),
+          (r.returncode, r.stderr))
 
 # --- /proc content that does not parse ------------------------------------------------
 HDR = ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
