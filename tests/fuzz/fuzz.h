@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "escape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
