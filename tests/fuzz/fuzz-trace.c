@@ -5,7 +5,6 @@
  * the exit status is 0, or 1 when no record was usable. */
 #include "config.h"
 
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
