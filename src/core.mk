@@ -11,8 +11,7 @@ libfdwatch_a_SOURCES += \
 	src/record.c src/record.h \
 	src/report.c src/report.h \
 	src/commands.h \
-	src/cmd-report.c \
-	src/cmd-stubs.c
+	src/cmd-report.c
 
 # A test process with a chosen mix of fds (and leaks) for integration tests.
 check_PROGRAMS += tests/helper-fds

@@ -341,7 +341,7 @@ int options_parse(struct options *o, int argc, char **argv)
 		case OPT_WARN:
 			if (parse_seconds(arg, &o->warn_eta) < 0 || o->warn_eta <= 0)
 				return usage_error(o->cmd, "--warn-eta '%s': not a positive number "
-						   "of seconds (e.g. --warn-eta 86400)", arg);
+						   "of seconds (e.g. --warn-eta 604800)", arg);
 			break;
 		case OPT_CRIT:
 			if (parse_seconds(arg, &o->crit_eta) < 0 || o->crit_eta <= 0)

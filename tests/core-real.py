@@ -20,8 +20,9 @@ TCP_STATES = {"ESTAB": "ESTABLISHED", "SYN-SENT": "SYN_SENT", "SYN-RECV": "SYN_R
 
 
 def ss(*args):
-    return subprocess.run(["ss", "-H", "-n"] + list(args), capture_output=True, text=True,
-                          check=True).stdout.splitlines()
+    # Other processes' names may hold any byte: decode without failing.
+    return subprocess.run(["ss", "-H", "-n"] + list(args), capture_output=True, check=True
+                          ).stdout.decode("utf-8", "surrogateescape").splitlines()
 
 
 def fds_of(users, pid):
