@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "commands.h"
 #include "loop.h"
 #include "options.h"
+#include "record.h"
 #include "track.h"
 
 /* Damaged lines named one by one, then only counted. */
@@ -31,122 +31,6 @@ struct recs {
 	size_t damaged;
 };
 
-static bool get_long(json_object *o, const char *key, long *out, bool *present)
-{
-	json_object *v;
-
-	*present = false;
-	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) == json_type_null)
-		return true;
-	if (json_object_get_type(v) != json_type_int)
-		return false;
-	*present = true;
-	*out = (long)json_object_get_int64(v);
-	return true;
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_string)
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static unsigned get_count(json_object *o)
-{
-	json_object *v;
-	int64_t n;
-
-	if (!json_object_object_get_ex(o, "count", &v) || json_object_get_type(v) != json_type_int)
-		return 0;
-	n = json_object_get_int64(v);
-	return n < 0 ? 0 : n > (int64_t)UINT32_MAX ? UINT32_MAX : (unsigned)n;
-}
-
-/* Fills ps from one record; returns NULL or why the record is unusable. */
-static const char *rec_parse(json_object *o, double *time, struct proc_sample *ps)
-{
-	json_object *v, *types, *socks, *files;
-	long n;
-	bool have;
-
-	if (json_object_get_type(o) != json_type_object)
-		return "not a JSON object";
-	if (!json_object_object_get_ex(o, "time", &v) ||
-	    (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int))
-		return "no \"time\" number";
-	*time = json_object_get_double(v);
-	if (!isfinite(*time))
-		return "\"time\" is not finite";
-	if (!get_long(o, "pid", &n, &have) || !have || n <= 0 || n > 0x7fffffffL)
-		return "no valid \"pid\"";
-	ps->pid = (int)n;
-	if (!json_object_object_get_ex(o, "fds", &v))
-		return "no \"fds\"";
-	if (!get_long(o, "fds", &n, &have) || (have && n < 0))
-		return "\"fds\" is not a count";
-	ps->fds = have ? n : -1;
-	if (!get_long(o, "start", &n, &have) || (have && n < 0))
-		return "\"start\" is not a count";
-	ps->start = have ? (unsigned long long)n : 0;
-	if (!get_long(o, "limit", &n, &have) || (have && n < 0))
-		return "\"limit\" is not a count";
-	ps->limit = have ? n : -1;
-	ps->ppid = -1;
-	ps->uid = -1;
-	if (get_str(o, "comm"))
-		ps->comm = xstrdup(get_str(o, "comm"));
-	if (json_object_object_get_ex(o, "types", &types) &&
-	    json_object_get_type(types) == json_type_object) {
-		ps->classified = true;
-		for (int t = 0; t < FD_NTYPES; t++) {
-			json_object *c;
-
-			if (json_object_object_get_ex(types, fd_type_name(t), &c) &&
-			    json_object_get_type(c) == json_type_int && json_object_get_int64(c) > 0)
-				ps->types[t] = (unsigned)json_object_get_int64(c);
-		}
-	}
-	if (ps->classified && json_object_object_get_ex(o, "sockets", &socks) &&
-	    json_object_get_type(socks) == json_type_array) {
-		size_t ns = json_object_array_length(socks);
-
-		for (size_t i = 0; i < ns; i++) {
-			json_object *g = json_object_array_get_idx(socks, i);
-			const char *dir, *ep;
-			int d;
-
-			if (json_object_get_type(g) != json_type_object)
-				continue;
-			dir = get_str(g, "direction");
-			d = dir ? sock_dir_parse(dir) : -1;
-			if (d < 0)
-				d = SOCK_NONE;
-			ep = get_str(g, d == SOCK_OUT ? "remote" : "local");
-			proc_sample_add_socks(ps, get_str(g, "proto") ? get_str(g, "proto") : "?",
-					      (enum sock_dir)d, ep, get_str(g, "state"), get_count(g));
-		}
-	}
-	if (ps->classified && json_object_object_get_ex(o, "files", &files) &&
-	    json_object_get_type(files) == json_type_array) {
-		size_t nf = json_object_array_length(files);
-
-		for (size_t i = 0; i < nf; i++) {
-			json_object *g = json_object_array_get_idx(files, i);
-
-			if (json_object_get_type(g) != json_type_object || !get_str(g, "dir"))
-				continue;
-			ps->files = xreallocarray(ps->files, ps->nfiles + 1, sizeof(*ps->files));
-			ps->files[ps->nfiles].dir = xstrdup(get_str(g, "dir"));
-			ps->files[ps->nfiles].count = get_count(g);
-			ps->nfiles++;
-		}
-	}
-	return NULL;
-}
-
 static void damaged(struct recs *r, const char *path, size_t line, const char *why)
 {
 	if (r->damaged++ < MAX_DAMAGE_MESSAGES)
@@ -157,7 +41,6 @@ static void damaged(struct recs *r, const char *path, size_t line, const char *w
 static int read_records(struct recs *r, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-	json_tokener *tok;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t len;
@@ -165,35 +48,20 @@ static int read_records(struct recs *r, const char *path)
 
 	if (!f)
 		return -errno;
-	tok = json_tokener_new();
 	while ((len = getline(&line, &cap, f)) >= 0) {
-		json_object *o;
 		struct rec *rc;
 		const char *why;
-		size_t skip = 0;
 
 		lineno++;
-		while (skip < (size_t)len && (line[skip] == ' ' || line[skip] == '\t' ||
-					      line[skip] == '\n' || line[skip] == '\r'))
-			skip++;
-		if (skip == (size_t)len)
+		if (strspn(line, " \t\r\n") == (size_t)len)
 			continue;
-		json_tokener_reset(tok);
-		o = json_tokener_parse_ex(tok, line, (int)len);
-		if (!o || json_tokener_get_error(tok) != json_tokener_success) {
-			damaged(r, path, lineno, o ? "trailing bytes" :
-				json_tokener_error_desc(json_tokener_get_error(tok)));
-			json_object_put(o);
-			continue;
-		}
 		if (r->n == r->cap) {
 			r->cap = r->cap ? 2 * r->cap : 1024;
 			r->v = xreallocarray(r->v, r->cap, sizeof(*r->v));
 		}
 		rc = &r->v[r->n];
 		memset(rc, 0, sizeof(*rc));
-		why = rec_parse(o, &rc->time, &rc->ps);
-		json_object_put(o);
+		why = record_parse_line(line, (size_t)len, false, &rc->time, &rc->ps);
 		if (why) {
 			proc_sample_clear(&rc->ps);
 			damaged(r, path, lineno, why);
@@ -204,7 +72,6 @@ static int read_records(struct recs *r, const char *path)
 	if (ferror(f))
 		err = -EIO;
 	free(line);
-	json_tokener_free(tok);
 	if (f != stdin)
 		fclose(f);
 	return err;

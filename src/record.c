@@ -1,9 +1,13 @@
-/* record.c - writes sample records as JSON Lines. */
+/* record.c - writes and reads sample records as JSON Lines. */
 #include "config.h"
 
 #include "record.h"
 
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "escape.h"
@@ -18,10 +22,10 @@ void json_num(struct buf *out, double v)
 		buf_addf(out, "%.17g", v);
 }
 
-void record_sample_json(struct buf *out, const struct sample *s, const struct proc_sample *p)
+void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 {
 	buf_adds(out, "{\"time\": ");
-	buf_addf(out, "%.3f", s->time);
+	buf_addf(out, "%.3f", t);
 	buf_addf(out, ", \"pid\": %d, \"start\": %llu, \"comm\": ", p->pid, p->start);
 	json_str(out, p->comm);
 	buf_adds(out, ", \"user\": ");
@@ -37,13 +41,13 @@ void record_sample_json(struct buf *out, const struct sample *s, const struct pr
 	else
 		buf_adds(out, "null");
 	if (p->fd_err) {
-		buf_adds(out, ", \"readable\": false, \"error\": ");
+		buf_addf(out, ", \"readable\": false, \"errno\": %d, \"error\": ", p->fd_err);
 		json_str(out, strerror(p->fd_err));
 	}
 	if (p->classified) {
 		buf_adds(out, ", \"types\": {");
-		for (int t = 0; t < FD_NTYPES; t++)
-			buf_addf(out, "%s\"%s\": %u", t ? ", " : "", fd_type_name(t), p->types[t]);
+		for (int i = 0; i < FD_NTYPES; i++)
+			buf_addf(out, "%s\"%s\": %u", i ? ", " : "", fd_type_name(i), p->types[i]);
 		buf_adds(out, "}, \"sockets\": [");
 		for (size_t i = 0; i < p->nsocks; i++) {
 			const struct sock_group *g = &p->socks[i];
@@ -66,4 +70,207 @@ void record_sample_json(struct buf *out, const struct sample *s, const struct pr
 		buf_adds(out, "]");
 	}
 	buf_adds(out, "}\n");
+}
+
+void record_sample_json(struct buf *out, const struct sample *s, const struct proc_sample *p)
+{
+	record_proc_json(out, s->time, p);
+}
+
+/* Field readers. Each returns false when the field is there with the wrong
+ * type or out of range; an absent field (or null) sets *present false. */
+static bool get_int(json_object *o, const char *key, long long min, long long max,
+		    long long *out, bool *present)
+{
+	json_object *v;
+	long long x;
+
+	*present = false;
+	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) == json_type_null)
+		return true;
+	if (json_object_get_type(v) != json_type_int)
+		return false;
+	errno = 0;
+	x = json_object_get_int64(v);
+	if (errno || x < min || x > max)
+		return false;
+	*out = x;
+	*present = true;
+	return true;
+}
+
+/* A string field, or NULL when absent, null or not a string. */
+static const char *get_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_get_type(v) != json_type_string)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* A string field that, when present and not null, must be a string. */
+static bool str_ok(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return !json_object_object_get_ex(o, key, &v) || json_object_get_type(v) == json_type_null ||
+	       json_object_get_type(v) == json_type_string;
+}
+
+static bool get_count(json_object *o, unsigned *out)
+{
+	long long c;
+	bool have;
+
+	if (!get_int(o, "count", 0, UINT32_MAX, &c, &have) || !have)
+		return false;
+	*out = (unsigned)c;
+	return true;
+}
+
+/* Reads types, sockets and files; false (strict) on a malformed part. */
+static bool parse_groups(json_object *o, bool strict, struct proc_sample *ps)
+{
+	json_object *types, *socks, *files;
+
+	if (!json_object_object_get_ex(o, "types", &types))
+		return true;
+	if (json_object_get_type(types) != json_type_object)
+		return !strict;
+	for (int t = 0; t < FD_NTYPES; t++) {
+		long long v;
+		bool have;
+
+		if (!get_int(types, fd_type_name(t), 0, UINT32_MAX, &v, &have)) {
+			if (strict)
+				return false;
+		} else if (have) {
+			ps->types[t] = (unsigned)v;
+		}
+	}
+	ps->classified = true;
+	if (json_object_object_get_ex(o, "sockets", &socks)) {
+		size_t n;
+
+		if (json_object_get_type(socks) != json_type_array)
+			return !strict;
+		n = json_object_array_length(socks);
+		for (size_t i = 0; i < n; i++) {
+			json_object *g = json_object_array_get_idx(socks, i);
+			const char *dir = g ? get_str(g, "direction") : NULL;
+			int d = dir ? sock_dir_parse(dir) : -1;
+			const char *ep = d == SOCK_OUT ? "remote" : "local";
+			unsigned count;
+
+			if (d < 0 || !get_str(g, "proto") || !str_ok(g, ep) || !str_ok(g, "state") ||
+			    !get_count(g, &count)) {
+				if (strict)
+					return false;
+				continue;
+			}
+			proc_sample_add_socks(ps, get_str(g, "proto"), (enum sock_dir)d,
+					      get_str(g, ep), get_str(g, "state"), count);
+		}
+	}
+	if (json_object_object_get_ex(o, "files", &files)) {
+		size_t n;
+
+		if (json_object_get_type(files) != json_type_array)
+			return !strict;
+		n = json_object_array_length(files);
+		for (size_t i = 0; i < n; i++) {
+			json_object *g = json_object_array_get_idx(files, i);
+			unsigned count;
+
+			if (!g || !get_str(g, "dir") || !get_count(g, &count)) {
+				if (strict)
+					return false;
+				continue;
+			}
+			ps->files = xreallocarray(ps->files, ps->nfiles + 1, sizeof(*ps->files));
+			ps->files[ps->nfiles].dir = xstrdup(get_str(g, "dir"));
+			ps->files[ps->nfiles].count = count;
+			ps->nfiles++;
+		}
+	}
+	return true;
+}
+
+/* Fills *t and ps from one parsed record; NULL or why it is unusable. */
+static const char *parse_record(json_object *o, bool strict, double *t, struct proc_sample *ps)
+{
+	json_object *v;
+	long long n;
+	bool have;
+
+	ps->ppid = -1;
+	ps->uid = -1;
+	ps->fds = -1;
+	ps->limit = -1;
+	if (json_object_get_type(o) != json_type_object)
+		return "not a JSON object";
+	if (!json_object_object_get_ex(o, "time", &v) ||
+	    (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int))
+		return "no \"time\" number";
+	*t = json_object_get_double(v);
+	if (!isfinite(*t))
+		return "\"time\" is not finite";
+	if (!get_int(o, "pid", 1, INT_MAX, &n, &have) || !have)
+		return "no valid \"pid\"";
+	ps->pid = (int)n;
+	if (!json_object_object_get_ex(o, "fds", &v))
+		return "no \"fds\"";
+	if (!get_int(o, "fds", 0, LONG_MAX, &n, &have))
+		return "\"fds\" is not a count";
+	ps->fds = have ? (long)n : -1;
+	if (!get_int(o, "start", 0, LLONG_MAX, &n, &have) || (strict && !have))
+		return "\"start\" is not a count";
+	ps->start = have ? (unsigned long long)n : 0;
+	if (!get_int(o, "limit", 0, LONG_MAX, &n, &have))
+		return "\"limit\" is not a count";
+	ps->limit = have ? (long)n : -1;
+	if (!get_int(o, "errno", 1, 4095, &n, &have))
+		return "\"errno\" is not an error number";
+	ps->fd_err = have ? (int)n : 0;
+	if (!str_ok(o, "comm") || !str_ok(o, "user"))
+		return "\"comm\" or \"user\" is not a string";
+	if (get_str(o, "comm"))
+		ps->comm = xstrdup(get_str(o, "comm"));
+	if (get_str(o, "user"))
+		ps->user = xstrdup(get_str(o, "user"));
+	if (!parse_groups(o, strict, ps))
+		return "malformed \"types\", \"sockets\" or \"files\"";
+	return NULL;
+}
+
+const char *record_parse_line(const char *line, size_t len, bool strict, double *t,
+			      struct proc_sample *ps)
+{
+	json_tokener *tok;
+	json_object *o;
+	const char *why;
+	size_t end;
+
+	if (len > INT_MAX)
+		return "line too long";
+	tok = json_tokener_new();
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+		why = o ? "not one JSON value" : json_tokener_error_desc(json_tokener_get_error(tok));
+		json_object_put(o);
+		json_tokener_free(tok);
+		return why;
+	}
+	for (end = (size_t)json_tokener_get_parse_end(tok); end < len; end++) {
+		if (!strchr(" \t\r\n", line[end])) {
+			json_object_put(o);
+			json_tokener_free(tok);
+			return "trailing bytes after the record";
+		}
+	}
+	json_tokener_free(tok);
+	why = parse_record(o, strict, t, ps);
+	json_object_put(o);
+	return why;
 }

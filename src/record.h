@@ -1,13 +1,30 @@
-/* record.h - the JSON Lines sample record of SPEC ("Records"). */
+/* record.h - the JSON Lines sample record of SPEC ("Records"): the one
+ * writer and the one reader, shared by report, record, log -o, replay and
+ * the state file of check. */
 #ifndef FDWATCH_RECORD_H
 #define FDWATCH_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "sample.h"
 #include "util.h"
 
-/* Appends one sample record for p (a process of s) as one line, newline
+/* Appends the sample record of p at wall time t as one line, newline
  * included. */
+void record_proc_json(struct buf *out, double t, const struct proc_sample *p);
+
+/* Appends the record of p, a process of sample s. */
 void record_sample_json(struct buf *out, const struct sample *s, const struct proc_sample *p);
+
+/* Parses one line (len bytes; surrounding white space allowed) into *t and
+ * ps, which the caller zeroes and later clears with proc_sample_clear. Only
+ * time, pid and fds are required. Lenient parsing skips socket and file
+ * groups that are malformed; strict parsing (for files fdwatch wrote
+ * itself) rejects the record instead, and also requires start. Returns NULL,
+ * or why the line is not a usable record (static text). */
+const char *record_parse_line(const char *line, size_t len, bool strict, double *t,
+			      struct proc_sample *ps);
 
 /* Appends a JSON number, or null when v is not finite. */
 void json_num(struct buf *out, double v);

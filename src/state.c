@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
 #include <pwd.h>
@@ -290,207 +289,12 @@ void state_thin(struct state *st, double now)
 	st->nprocs = w;
 }
 
-static void format_rec(struct buf *out, const struct state_rec *r)
-{
-	const struct proc_sample *p = &r->p;
-
-	buf_addf(out, "{\"time\": %.3f, \"pid\": %d, \"start\": %llu, \"comm\": ",
-		 r->time, p->pid, p->start);
-	json_str(out, p->comm);
-	buf_adds(out, ", \"fds\": ");
-	if (p->fds >= 0)
-		buf_addf(out, "%ld", p->fds);
-	else
-		buf_adds(out, "null");
-	buf_adds(out, ", \"limit\": ");
-	if (p->limit >= 0)
-		buf_addf(out, "%ld", p->limit);
-	else
-		buf_adds(out, "null");
-	if (p->fd_err)
-		buf_addf(out, ", \"readable\": false, \"errno\": %d", p->fd_err);
-	if (p->classified) {
-		bool first = true;
-
-		/* Types that hold no fd are left out (0 when read back). */
-		buf_adds(out, ", \"types\": {");
-		for (int t = 0; t < FD_NTYPES; t++) {
-			if (!p->types[t])
-				continue;
-			buf_addf(out, "%s\"%s\": %u", first ? "" : ", ", fd_type_name(t), p->types[t]);
-			first = false;
-		}
-		buf_adds(out, "}, \"sockets\": [");
-		for (size_t i = 0; i < p->nsocks; i++) {
-			const struct sock_group *g = &p->socks[i];
-
-			buf_adds(out, i ? ", {\"proto\": " : "{\"proto\": ");
-			json_str(out, g->proto);
-			buf_addf(out, ", \"direction\": \"%s\", \"%s\": ", sock_dir_name(g->dir),
-				 g->dir == SOCK_OUT ? "remote" : "local");
-			json_str(out, g->endpoint);
-			buf_adds(out, ", \"state\": ");
-			json_str(out, g->state);
-			buf_addf(out, ", \"count\": %u}", g->count);
-		}
-		buf_adds(out, "], \"files\": [");
-		for (size_t i = 0; i < p->nfiles; i++) {
-			buf_adds(out, i ? ", {\"dir\": " : "{\"dir\": ");
-			json_str(out, p->files[i].dir);
-			buf_addf(out, ", \"count\": %u}", p->files[i].count);
-		}
-		buf_adds(out, "]");
-	}
-	buf_adds(out, "}\n");
-}
-
 void state_format(const struct state *st, struct buf *out)
 {
 	buf_addf(out, "%s %d\n", state_magic, STATE_VERSION);
 	for (size_t i = 0; i < st->nprocs; i++)
 		for (size_t k = 0; k < st->procs[i].n; k++)
-			format_rec(out, &st->procs[i].recs[k]);
-}
-
-/* Field readers: each returns false when the field is present with the
- * wrong type (absent optional fields leave *out alone). */
-static bool get_num(json_object *o, const char *key, bool required, double *out)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return !required;
-	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-		return false;
-	*out = json_object_get_double(v);
-	return isfinite(*out);
-}
-
-/* A whole number in [min, max], or null (leaves *out, returns true). */
-static bool get_long(json_object *o, const char *key, bool required, long long min,
-		     long long max, long long *out)
-{
-	json_object *v;
-	long long x;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return !required;
-	if (!v)
-		return !required;
-	if (!json_object_is_type(v, json_type_int))
-		return false;
-	errno = 0;
-	x = json_object_get_int64(v);
-	if (errno || x < min || x > max)
-		return false;
-	*out = x;
-	return true;
-}
-
-static bool get_str(json_object *o, const char *key, char **out)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return true;
-	if (!json_object_is_type(v, json_type_string))
-		return false;
-	*out = xstrdup(json_object_get_string(v));
-	return true;
-}
-
-static bool get_count(json_object *o, unsigned *out)
-{
-	long long c = -1;
-
-	if (!get_long(o, "count", true, 0, UINT_MAX, &c) || c < 0)
-		return false;
-	*out = (unsigned)c;
-	return true;
-}
-
-static bool parse_groups(json_object *o, struct proc_sample *p)
-{
-	json_object *types, *socks, *files;
-
-	if (!json_object_object_get_ex(o, "types", &types))
-		return true;
-	if (!json_object_is_type(types, json_type_object))
-		return false;
-	for (int t = 0; t < FD_NTYPES; t++) {
-		long long v = 0;
-
-		if (!get_long(types, fd_type_name(t), false, 0, UINT_MAX, &v))
-			return false;
-		p->types[t] = (unsigned)v;
-	}
-	p->classified = true;
-	if (json_object_object_get_ex(o, "sockets", &socks)) {
-		size_t n;
-
-		if (!json_object_is_type(socks, json_type_array))
-			return false;
-		n = json_object_array_length(socks);
-		p->socks = n ? xcalloc(n, sizeof(*p->socks)) : NULL;
-		for (size_t i = 0; i < n; i++) {
-			json_object *g = json_object_array_get_idx(socks, i), *d;
-			struct sock_group *sg = &p->socks[i];
-			int dir;
-
-			p->nsocks++;
-			if (!json_object_is_type(g, json_type_object) ||
-			    !json_object_object_get_ex(g, "direction", &d) ||
-			    !json_object_is_type(d, json_type_string) ||
-			    (dir = sock_dir_parse(json_object_get_string(d))) < 0)
-				return false;
-			sg->dir = (enum sock_dir)dir;
-			if (!get_str(g, "proto", &sg->proto) || !sg->proto ||
-			    !get_str(g, dir == SOCK_OUT ? "remote" : "local", &sg->endpoint) ||
-			    !get_str(g, "state", &sg->state) || !get_count(g, &sg->count))
-				return false;
-		}
-	}
-	if (json_object_object_get_ex(o, "files", &files)) {
-		size_t n;
-
-		if (!json_object_is_type(files, json_type_array))
-			return false;
-		n = json_object_array_length(files);
-		p->files = n ? xcalloc(n, sizeof(*p->files)) : NULL;
-		for (size_t i = 0; i < n; i++) {
-			json_object *g = json_object_array_get_idx(files, i);
-
-			p->nfiles++;
-			if (!json_object_is_type(g, json_type_object) ||
-			    !get_str(g, "dir", &p->files[i].dir) || !get_count(g, &p->files[i].count))
-				return false;
-		}
-	}
-	return true;
-}
-
-/* Parses one record line into r: true, or false when it is not one. */
-static bool parse_rec(json_object *o, struct state_rec *r)
-{
-	struct proc_sample *p = &r->p;
-	long long pid = -1, start = -1, fds = -1, limit = -1, err = 0;
-
-	memset(r, 0, sizeof(*r));
-	p->ppid = -1;
-	p->uid = -1;
-	if (!json_object_is_type(o, json_type_object) || !get_num(o, "time", true, &r->time) ||
-	    !get_long(o, "pid", true, 1, INT_MAX, &pid) ||
-	    !get_long(o, "start", true, 0, LLONG_MAX, &start) ||
-	    !get_long(o, "fds", false, 0, LONG_MAX, &fds) ||
-	    !get_long(o, "limit", false, 0, LONG_MAX, &limit) ||
-	    !get_long(o, "errno", false, 1, 4095, &err) || !get_str(o, "comm", &p->comm))
-		return false;
-	p->pid = (int)pid;
-	p->start = (unsigned long long)start;
-	p->fds = (long)fds;
-	p->limit = (long)limit;
-	p->fd_err = (int)err;
-	return parse_groups(o, p);
+			record_proc_json(out, st->procs[i].recs[k].time, &st->procs[i].recs[k].p);
 }
 
 int state_parse(struct state *st, const char *text, size_t len, char *why, size_t nwhy)
@@ -522,31 +326,19 @@ int state_parse(struct state *st, const char *text, size_t len, char *why, size_
 	while (line < end) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
-		struct json_tokener *tok;
-		json_object *o;
 		struct state_rec r;
-		bool ok;
+		const char *bad;
 
 		lineno++;
 		if (!nl) {
 			snprintf(why, nwhy, "line %zu: cut short (no newline at the end)", lineno);
 			return -EINVAL;
 		}
-		tok = json_tokener_new();
-		o = json_tokener_parse_ex(tok, line, (int)n);
-		ok = o && json_tokener_get_error(tok) == json_tokener_success &&
-		     tok->char_offset == (int)n;
-		json_tokener_free(tok);
-		if (!ok) {
-			json_object_put(o);
-			snprintf(why, nwhy, "line %zu: not a JSON object", lineno);
-			return -EINVAL;
-		}
-		ok = parse_rec(o, &r);
-		json_object_put(o);
-		if (!ok) {
+		memset(&r, 0, sizeof(r));
+		bad = record_parse_line(line, n, true, &r.time, &r.p);
+		if (bad) {
 			proc_sample_clear(&r.p);
-			snprintf(why, nwhy, "line %zu: not a sample record", lineno);
+			snprintf(why, nwhy, "line %zu: not a sample record: %s", lineno, bad);
 			return -EINVAL;
 		}
 		proc_insert(get_proc(st, r.p.pid, r.p.start), &r);

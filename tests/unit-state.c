@@ -119,7 +119,12 @@ static void test_damaged(void **state)
 	expect_damaged("{\"time\": 1, \"pid\": 1, \"start\": 1}\n", "line 1");
 	expect_damaged("fdwatch-state 2\n", "version 2");
 	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1, \"start\": 1", "line 2");
-	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1, \"start\": 1}\n{\"ti\n", "line 3");
+	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1, \"start\": 1, \"fds\": 3}\n{\"ti\n",
+		       "line 3");
+	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1, \"start\": 1}\n", "no \"fds\"");
+	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1, \"fds\": 3}\n", "\"start\"");
+	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1, \"start\": 1, \"fds\": 3, "
+		       "\"types\": {}, \"sockets\": [{\"proto\": \"tcp\"}]}\n", "line 2");
 	expect_damaged("fdwatch-state 1\n{\"time\": \"x\", \"pid\": 1, \"start\": 1}\n", "line 2");
 	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": -4, \"start\": 1}\n", "line 2");
 	expect_damaged("fdwatch-state 1\n{\"time\": 1, \"pid\": 1}\n", "line 2");
