@@ -103,7 +103,7 @@ int cmd_metrics(struct options *o)
 	if (status == 0) {
 		metrics_render(&out, &in);
 		if (o->textfile) {
-			err = metrics_write_atomic(o->textfile, out.data, out.len);
+			err = write_file_atomic(o->textfile, out.data, out.len, 0644);
 			if (err < 0) {
 				warnx_("cannot write %s: %s (the previous file is left as it was)",
 				       o->textfile, strerror(-err));

@@ -44,9 +44,4 @@ void metrics_render(struct buf *out, const struct metrics_input *in);
 /* Appends v as a Prometheus sample value ("NaN", "+Inf" for non-finite). */
 void metrics_value(struct buf *out, double v);
 
-/* Replaces path with len bytes of data atomically: a temp file in the same
- * directory, fsync, rename; the temp file is removed on any failure so the
- * old file stays whole. Returns 0 or -errno. */
-int metrics_write_atomic(const char *path, const char *data, size_t len);
-
 #endif

@@ -544,12 +544,9 @@ int state_open(const char *path, struct state **out)
 
 int state_save(struct state *st)
 {
-	const char *slash = strrchr(st->path, '/');
-	char *tmp, *dir;
 	struct buf b;
-	size_t off = 0;
 	double now = 0;
-	int fd, err = 0;
+	int err;
 
 	for (size_t i = 0; i < st->nprocs; i++)
 		if (st->procs[i].n && st->procs[i].recs[st->procs[i].n - 1].time > now)
@@ -557,45 +554,9 @@ int state_save(struct state *st)
 	state_thin(st, now);
 	buf_init(&b);
 	state_format(st, &b);
-	tmp = xasprintf("%s.tmp-XXXXXX", st->path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (!err && off < b.len) {
-		ssize_t n = write(fd, b.data + off, b.len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			err = n < 0 ? -errno : -EIO;
-		else
-			off += (size_t)n;
-	}
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, st->path) < 0)
-		err = -errno;
-	if (err) {
-		unlink(tmp);
-		goto out;
-	}
-	/* The rename itself must survive a crash. */
-	dir = slash ? xstrndup(st->path, slash == st->path ? 1 : (size_t)(slash - st->path))
-		    : xstrdup(".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-out:
+	err = write_file_atomic(st->path, b.data, b.len, 0600);
 	if (err)
 		warnx_("cannot save the state file %s: %s", st->path, strerror(-err));
-	free(tmp);
 	buf_free(&b);
 	return err;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -287,5 +288,61 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len)
 	*out = b.data;
 	if (len)
 		*len = b.len;
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	const char *bytes = data;
+	char *tmp, *dir;
+	mode_t mask;
+	size_t off = 0;
+	int fd, err = 0;
+
+	if (slash)
+		tmp = xasprintf("%.*s/.%s.tmp-XXXXXX", (int)(slash - path), path, slash + 1);
+	else
+		tmp = xasprintf(".%s.tmp-XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, mode & ~mask) < 0)
+		err = -errno;
+	while (!err && off < len) {
+		ssize_t n = write(fd, bytes + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			err = n < 0 ? -errno : -EIO;
+		else
+			off += (size_t)n;
+	}
+	if (!err && fsync(fd) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		free(tmp);
+		return err;
+	}
+	free(tmp);
+	/* The rename itself must survive a crash. */
+	dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -59,5 +60,12 @@ const char *fmt_duration(char *dst, size_t n, double seconds);
 /* Reads a whole file relative to dirfd into a new NUL-terminated buffer
  * (caller frees). Returns 0 or -errno. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);
+
+/* Replaces path with len bytes of data atomically: a hidden temp file in
+ * the same directory (".NAME.tmp-XXXXXX", which collectors of *.prom and
+ * readers of NAME never see), mode & ~umask, fsync, rename, then fsync of
+ * the directory. On any failure the temp file is removed and the old file
+ * stays whole. Returns 0 or -errno. */
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 #endif

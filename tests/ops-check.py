@@ -103,7 +103,7 @@ check(r.stdout.startswith("FDWATCH OK - 2 processes") and "of history" in r.stdo
 # The state file and its directory are private.
 equal(stat.S_IMODE(os.stat(os.path.dirname(state)).st_mode), 0o700, "state directory is 0700")
 equal(stat.S_IMODE(os.stat(state).st_mode), 0o600, "state file is 0600")
-equal(glob.glob(state + ".tmp*"), [], "no temp file is left beside the state")
+equal(glob.glob(os.path.join(os.path.dirname(state), ".*tmp*")), [], "no temp file is left beside the state")
 
 # 3. Concurrent checks lose no history: 10 at once add 10 samples (a
 #    fresh state, so that thinning of older records does not blur the count).

@@ -193,8 +193,8 @@ static void test_write_atomic(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	path = xasprintf("%s/fdwatch.prom", dir);
-	assert_int_equal(metrics_write_atomic(path, "a 1\n", 4), 0);
-	assert_int_equal(metrics_write_atomic(path, "b 2\n", 4), 0);
+	assert_int_equal(write_file_atomic(path, "a 1\n", 4, 0644), 0);
+	assert_int_equal(write_file_atomic(path, "b 2\n", 4, 0644), 0);
 	f = fopen(path, "r");
 	assert_non_null(f);
 	text = calloc(1, 64);
@@ -207,12 +207,12 @@ static void test_write_atomic(void **state)
 	/* A directory that does not exist: an error, nothing created. */
 	free(path);
 	path = xasprintf("%s/missing/fdwatch.prom", dir);
-	assert_int_equal(metrics_write_atomic(path, "c 3\n", 4), -ENOENT);
+	assert_int_equal(write_file_atomic(path, "c 3\n", 4, 0644), -ENOENT);
 	/* A path that is a directory: rename fails, the temp file is gone. */
 	free(path);
 	path = xasprintf("%s/sub", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_true(metrics_write_atomic(path, "d 4\n", 4) < 0);
+	assert_true(write_file_atomic(path, "d 4\n", 4, 0644) < 0);
 	assert_int_equal(dir_entries(dir), 2);
 	rmdir(path);
 	free(path);

@@ -268,7 +268,7 @@ static void test_files(void **state)
 	assert_int_equal(sb.st_mode & 0777, 0700);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
-	assert_int_equal(count_prefix(sdir, "state.tmp"), 0);
+	assert_int_equal(count_prefix(sdir, ".state.tmp"), 0);
 	/* It loads back. */
 	assert_int_equal(state_open(path, &st), 0);
 	assert_int_equal(state_count(st), 2);
