@@ -813,6 +813,45 @@ static bool reuse_classification(struct sampler *s, struct proc_sample *p, long 
 
 enum read_result { READ_GONE = -1, READ_SKIPPED = 0, READ_OK = 1 };
 
+/* A process whose leader thread has exited while other threads run on shows
+ * the leader as a zombie with an empty fd/; the fd table lives on and is
+ * read through a live thread. Returns that thread's /proc directory (caller
+ * closes), or -1 for a real zombie. */
+static int live_thread_dir(int pd, int pid)
+{
+	int td = openat(pd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC), out = -1;
+	struct dirent *de;
+	DIR *d;
+
+	if (td < 0)
+		return -1;
+	d = fdopendir(td);
+	if (!d) {
+		close(td);
+		return -1;
+	}
+	while (out < 0 && (de = readdir(d))) {
+		struct proc_stat ts;
+		char *text;
+		int tfd;
+
+		if (de->d_name[0] == '.' || atoi(de->d_name) == pid)
+			continue;
+		tfd = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (tfd < 0)
+			continue;
+		if (read_file_at(tfd, "stat", &text, NULL) == 0) {
+			if (procfs_parse_stat(text, &ts) == 0 && ts.state != 'Z' && ts.state != 'X')
+				out = tfd;
+			free(text);
+		}
+		if (out < 0)
+			close(tfd);
+	}
+	closedir(d);
+	return out;
+}
+
 /* Reads one process into a new entry of out. Zombies (they hold no fds) and
  * processes the selection rejects by name are skipped. */
 static enum read_result read_process(struct sampler *s, const struct candidate *c, struct sample *out,
@@ -842,10 +881,18 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 		return READ_SKIPPED;
 	}
 	/* Kernel threads hold no fds; zombies have released theirs. */
-	if (st.state == 'Z' || st.state == 'X' || c->pid == 2 || st.ppid == 2 ||
+	if (st.state == 'X' || c->pid == 2 || st.ppid == 2 ||
 	    (s->cfg.sel && !selection_match(s->cfg.sel, c->pid, c->uid, st.comm))) {
 		close(pd);
 		return READ_SKIPPED;
+	}
+	if (st.state == 'Z') {
+		int td = live_thread_dir(pd, c->pid);
+
+		close(pd);
+		if (td < 0)
+			return READ_SKIPPED;
+		pd = td; /* identity (pid, start, comm) stays the leader's */
 	}
 	p = sample_add_proc(out);
 	p->pid = c->pid;

@@ -2,8 +2,8 @@
 """A process whose main thread has exited while its other threads run on
 (the leader shows state Z, /proc/PID/fd is empty, the fds are listed under
 /proc/PID/task/TID/fd) is alive and holds its fds: it must be reported with
-them, not skipped as a zombie. Expected to fail until the sampler reads
-such a process through a live thread."""
+them, not skipped as a zombie: the sampler reads such a process through a
+live thread."""
 
 import subprocess
 import sys

@@ -11,9 +11,7 @@ REL_TESTS = \
 	tests/rel-valgrind.sh \
 	tests/rel-fuzz-corpus.sh
 TESTS += $(REL_TESTS)
-# Known bug, see the test's comment: an XPASS means it was fixed.
 TESTS += tests/rel-zombie-leader.py
-XFAIL_TESTS = tests/rel-zombie-leader.py
 EXTRA_DIST += tests/rel-zombie-leader.py
 EXTRA_DIST += $(REL_TESTS)
 
