@@ -5,7 +5,6 @@
  * that COMMAND's stdout stays COMMAND's, as with time(1). */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,7 +19,6 @@
 #include "commands.h"
 #include "escape.h"
 #include "loop.h"
-#include "procfs.h"
 #include "track.h"
 
 /* Sampling interval when -d is not given: short, since tests are short. */
@@ -59,113 +57,19 @@ static void run_sigset(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
-/* Adds the children of pid (every thread's) to *list; false when the
- * kernel offers no children files. */
-static bool children_of(const char *root, int pid, int **list, size_t *n, size_t *cap)
-{
-	char *path = xasprintf("%s/%d/task", root, pid);
-	DIR *d = opendir(path);
-	struct dirent *e;
-	bool any = false;
-	int err = errno;
-
-	free(path);
-	if (!d)
-		return err != ENOENT; /* gone: not the kernel's fault */
-	while ((e = readdir(d))) {
-		char file[300], *text = NULL, *p;
-		size_t len;
-		int dfd = dirfd(d);
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof(file), "%s/children", e->d_name);
-		if (read_file_at(dfd, file, &text, &len) < 0)
-			continue;
-		any = true;
-		for (p = text; *p;) {
-			char *end;
-			long c = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (c > 0) {
-				if (*n == *cap) {
-					*cap = *cap ? *cap * 2 : 16;
-					*list = xreallocarray(*list, *cap, sizeof(**list));
-				}
-				(*list)[(*n)++] = (int)c;
-			}
-			p = end;
-		}
-		free(text);
-	}
-	closedir(d);
-	return any;
-}
-
-/* Without children files: every process whose parent is in the list,
- * from /proc/PID/stat, until nothing new is found. */
-static void descendants_by_stat(const char *root, int **list, size_t *n, size_t *cap)
-{
-	bool grew = true;
-
-	while (grew) {
-		DIR *d = opendir(root);
-		struct dirent *e;
-
-		grew = false;
-		if (!d)
-			return;
-		while ((e = readdir(d))) {
-			char file[300], *text = NULL;
-			struct proc_stat st;
-			size_t len;
-			bool have = false, parent = false;
-			int pid = atoi(e->d_name);
-
-			if (pid <= 0)
-				continue;
-			for (size_t i = 0; i < *n && !have; i++)
-				have = (*list)[i] == pid;
-			if (have)
-				continue;
-			snprintf(file, sizeof(file), "%s/stat", e->d_name);
-			if (read_file_at(dirfd(d), file, &text, &len) < 0)
-				continue;
-			if (procfs_parse_stat(text, &st) == 0)
-				for (size_t i = 0; i < *n && !parent; i++)
-					parent = (*list)[i] == st.ppid;
-			free(text);
-			if (!parent)
-				continue;
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 16;
-				*list = xreallocarray(*list, *cap, sizeof(**list));
-			}
-			(*list)[(*n)++] = pid;
-			grew = true;
-		}
-		closedir(d);
-	}
-}
-
 /* Selects the command and, with --children, every descendant of fdwatch
  * (a subreaper, so orphaned grandchildren stay ours). */
-static void select_watched(struct options *o, int child)
+static void select_watched(struct options *o, struct sampler *sm, int child)
 {
-	const char *root = o->proc_root ? o->proc_root : "/proc";
-	size_t n = 0, cap = 16;
-	int *list = xreallocarray(NULL, cap, sizeof(*list));
+	int *list;
+	size_t n;
 
-	list[n++] = (int)getpid();
 	if (o->children) {
-		if (children_of(root, list[0], &list, &n, &cap)) {
-			for (size_t i = 1; i < n; i++)
-				children_of(root, list[i], &list, &n, &cap);
-		} else {
-			descendants_by_stat(root, &list, &n, &cap);
-		}
+		n = sampler_descendants(sm, (int)getpid(), &list);
+	} else {
+		list = xmalloc(2 * sizeof(*list));
+		list[0] = (int)getpid();
+		n = 1;
 	}
 	/* fdwatch itself is not watched. */
 	memmove(list, list + 1, (n - 1) * sizeof(*list));
@@ -436,7 +340,7 @@ int cmd_run(struct options *o)
 		return child == -ENOENT ? 127 : 126;
 	}
 	t0 = clock_mono();
-	select_watched(o, child);
+	select_watched(o, sm, child);
 	detect_params_from_options(o, &dp);
 	c.tr = tracker_new(&dp);
 	buf_init(&c.buf);
@@ -449,7 +353,7 @@ int cmd_run(struct options *o)
 
 		if (clock_mono() >= next) {
 			if (o->children)
-				select_watched(o, child);
+				select_watched(o, sm, child);
 			on_sample(&c, sampler_take(sm));
 			next += interval;
 			if (next < clock_mono()) /* overran: skip the missed ticks */

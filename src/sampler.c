@@ -1105,6 +1105,123 @@ const struct sampler_stats *sampler_stats(const struct sampler *s)
 	return &s->stats;
 }
 
+/* Adds the children of pid (every thread's) to *list; false when the
+ * kernel offers no children files. */
+static bool children_of(int rootfd, int pid, int **list, size_t *n, size_t *cap)
+{
+	char path[32];
+	int fd, err;
+	struct dirent *e;
+	bool any = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%d/task", pid);
+	fd = openat(rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	err = errno;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return err != ENOENT; /* gone: not the kernel's fault */
+	}
+	while ((e = readdir(d))) {
+		char file[300], *text = NULL, *p;
+		size_t len;
+		int dfd = dirfd(d);
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/children", e->d_name);
+		if (read_file_at(dfd, file, &text, &len) < 0)
+			continue;
+		any = true;
+		for (p = text; *p;) {
+			char *end;
+			long c = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (c > 0) {
+				if (*n == *cap) {
+					*cap = *cap ? *cap * 2 : 16;
+					*list = xreallocarray(*list, *cap, sizeof(**list));
+				}
+				(*list)[(*n)++] = (int)c;
+			}
+			p = end;
+		}
+		free(text);
+	}
+	closedir(d);
+	return any;
+}
+
+/* Without children files: every process whose parent is in the list,
+ * from /proc/PID/stat, until nothing new is found. */
+static void descendants_by_stat(int rootfd, int **list, size_t *n, size_t *cap)
+{
+	bool grew = true;
+
+	while (grew) {
+		int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *e;
+
+		grew = false;
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			return;
+		}
+		while ((e = readdir(d))) {
+			char file[300], *text = NULL;
+			struct proc_stat st;
+			size_t len;
+			bool have = false, parent = false;
+			int pid = atoi(e->d_name);
+
+			if (pid <= 0)
+				continue;
+			for (size_t i = 0; i < *n && !have; i++)
+				have = (*list)[i] == pid;
+			if (have)
+				continue;
+			snprintf(file, sizeof(file), "%s/stat", e->d_name);
+			if (read_file_at(dirfd(d), file, &text, &len) < 0)
+				continue;
+			if (procfs_parse_stat(text, &st) == 0)
+				for (size_t i = 0; i < *n && !parent; i++)
+					parent = (*list)[i] == st.ppid;
+			free(text);
+			if (!parent)
+				continue;
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 16;
+				*list = xreallocarray(*list, *cap, sizeof(**list));
+			}
+			(*list)[(*n)++] = pid;
+			grew = true;
+		}
+		closedir(d);
+	}
+}
+
+size_t sampler_descendants(struct sampler *s, int pid, int **out)
+{
+	size_t n = 0, cap = 16;
+	int *list = xreallocarray(NULL, cap, sizeof(*list));
+
+	list[n++] = pid;
+	if (children_of(s->rootfd, pid, &list, &n, &cap)) {
+		for (size_t i = 1; i < n; i++)
+			children_of(s->rootfd, list[i], &list, &n, &cap);
+	} else {
+		descendants_by_stat(s->rootfd, &list, &n, &cap);
+	}
+	*out = list;
+	return n;
+}
+
 static int cmp_fd_entry(const void *a, const void *b)
 {
 	const struct fd_entry *x = a, *y = b;

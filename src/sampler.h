@@ -69,6 +69,10 @@ struct sample *sampler_take(struct sampler *s);
 long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
 		      struct fd_entry **out);
 void fd_entries_free(struct fd_entry *e, size_t n);
+/* Lists pid and every descendant of it (through each thread's children
+ * file, or by parent pids where the kernel keeps none) into *out (caller
+ * frees); returns how many. */
+size_t sampler_descendants(struct sampler *s, int pid, int **out);
 /* Counters of the last sample (owned by s). */
 const struct sampler_stats *sampler_stats(const struct sampler *s);
 
