@@ -44,10 +44,8 @@ struct sample *sample_new(void)
 	return xcalloc(1, sizeof(struct sample));
 }
 
-void proc_sample_clear(struct proc_sample *p)
+void proc_sample_unclassify(struct proc_sample *p)
 {
-	free(p->comm);
-	free(p->user);
 	for (size_t i = 0; i < p->nsocks; i++) {
 		free(p->socks[i].proto);
 		free(p->socks[i].endpoint);
@@ -57,6 +55,18 @@ void proc_sample_clear(struct proc_sample *p)
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i].dir);
 	free(p->files);
+	p->socks = NULL;
+	p->files = NULL;
+	p->nsocks = p->nfiles = 0;
+	memset(p->types, 0, sizeof(p->types));
+	p->classified = false;
+}
+
+void proc_sample_clear(struct proc_sample *p)
+{
+	free(p->comm);
+	free(p->user);
+	proc_sample_unclassify(p);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -76,6 +76,8 @@ struct sample *sample_new(void);
 void sample_free(struct sample *s);
 /* Appends a zeroed process to s and returns it (owned by s). */
 struct proc_sample *sample_add_proc(struct sample *s);
+/* Drops the classification of p: types and groups become unknown. */
+void proc_sample_unclassify(struct proc_sample *p);
 /* Releases what a proc_sample owns (not the struct itself). */
 void proc_sample_clear(struct proc_sample *p);
 /* Deep-copies src into dst. */

@@ -208,25 +208,6 @@ static bool proc_flat(const struct state_proc *sp)
 	return hi - lo < STATE_FLAT_RANGE;
 }
 
-/* Drops the classification of p (types and groups become unknown). */
-static void strip_groups(struct proc_sample *p)
-{
-	for (size_t i = 0; i < p->nsocks; i++) {
-		free(p->socks[i].proto);
-		free(p->socks[i].endpoint);
-		free(p->socks[i].state);
-	}
-	free(p->socks);
-	for (size_t i = 0; i < p->nfiles; i++)
-		free(p->files[i].dir);
-	free(p->files);
-	p->socks = NULL;
-	p->files = NULL;
-	p->nsocks = p->nfiles = 0;
-	memset(p->types, 0, sizeof(p->types));
-	p->classified = false;
-}
-
 static void thin_proc(struct state_proc *sp, double now)
 {
 	double k = proc_flat(sp) ? STATE_THIN_K_FLAT : STATE_THIN_K;
@@ -268,7 +249,7 @@ static void thin_proc(struct state_proc *sp, double now)
 	 * its newest record. */
 	if (k == STATE_THIN_K_FLAT)
 		for (size_t i = 0; i + 1 < sp->n; i++)
-			strip_groups(&sp->recs[i].p);
+			proc_sample_unclassify(&sp->recs[i].p);
 }
 
 void state_thin(struct state *st, double now)
