@@ -208,6 +208,14 @@ static const char *opt_label(int code, char *buf, size_t n)
 	return buf;
 }
 
+/* Is the environment variable set to something other than "" or "0"? */
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
 	struct option longopts[ARRAY_SIZE(optdefs) + 1];
@@ -220,10 +228,8 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->warn_eta = NAN;
 	o->crit_eta = NAN;
 	o->top_k = 10;
-	o->no_stsize = getenv("FDWATCH_NO_STSIZE") && *getenv("FDWATCH_NO_STSIZE") &&
-		       strcmp(getenv("FDWATCH_NO_STSIZE"), "0") != 0;
-	o->no_netlink = getenv("FDWATCH_NO_NETLINK") && *getenv("FDWATCH_NO_NETLINK") &&
-			strcmp(getenv("FDWATCH_NO_NETLINK"), "0") != 0;
+	o->no_stsize = env_flag("FDWATCH_NO_STSIZE");
+	o->no_netlink = env_flag("FDWATCH_NO_NETLINK");
 
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = parse_command(argv[1]);
@@ -391,13 +397,13 @@ void options_free(struct options *o)
 
 bool options_use_color(const struct options *o, int fd)
 {
-	const char *nc = getenv("NO_COLOR");
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
 
 	if (o->color == COLOR_NEVER || (nc && *nc))
 		return false;
 	if (o->color == COLOR_ALWAYS)
 		return true;
-	return isatty(fd) && getenv("TERM") && strcmp(getenv("TERM"), "dumb") != 0;
+	return isatty(fd) && term && strcmp(term, "dumb") != 0;
 }
 
 void options_sampler_config(const struct options *o, struct sampler_config *cfg)
