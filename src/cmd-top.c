@@ -50,26 +50,15 @@ static double recent_rate(const struct hseries *hs)
 	return detect_theil_sen(t, y, (int)k);
 }
 
-static bool same_str(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 static const struct tsource *find_group(const struct tproc *tp, const struct sock_group *g)
 {
 	for (size_t i = 0; i < tp->nsrc; i++) {
 		const struct source *s = &tp->src[i].id;
 
-		if (s->kind == SRC_SOCKET && s->dir == g->dir && same_str(s->proto, g->proto) &&
-		    same_str(s->endpoint, g->endpoint) && same_str(s->state, g->state))
+		if (source_is_group(s, g))
 			return &tp->src[i];
 	}
 	return NULL;
-}
-
-static void dup_or_null(char **dst, const char *s)
-{
-	*dst = s ? xstrdup(s) : NULL;
 }
 
 /* Fills the view's stats of one process from what the tracker knows. */
@@ -106,31 +95,8 @@ static void fill_stats(struct tv_stats *st, const struct proc_sample *p, const s
 
 	/* What grows: the detector's source, over the window where it sees
 	 * growth. */
-	if (tp->v.growing) {
-		struct source src;
-
-		memset(&src, 0, sizeof(src));
-		tracker_attribute(tp, tp->v.since, tp->v.until, tp->v.rise, &src);
-		switch (src.kind) {
-		case SRC_SOCKET:
-			st->src_type = FD_SOCKET;
-			dup_or_null(&st->src_proto, src.proto ? src.proto : "?");
-			st->src_dir = src.dir;
-			dup_or_null(&st->src_endpoint, src.endpoint);
-			dup_or_null(&st->src_state, src.state);
-			break;
-		case SRC_FILE:
-			st->src_type = FD_FILE;
-			dup_or_null(&st->src_path, src.path);
-			break;
-		case SRC_TYPE:
-			st->src_type = (int)src.type;
-			break;
-		default:
-			break;
-		}
-		source_clear(&src);
-	}
+	if (tp->v.growing)
+		tracker_attribute(tp, tp->v.since, tp->v.until, tp->v.rise, &st->src);
 
 	/* Each socket group's own growth. */
 	if (p->nsocks) {

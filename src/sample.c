@@ -70,26 +70,21 @@ void proc_sample_clear(struct proc_sample *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 void proc_sample_copy(struct proc_sample *dst, const struct proc_sample *src)
 {
 	*dst = *src;
-	dst->comm = dup_or_null(src->comm);
-	dst->user = dup_or_null(src->user);
+	dst->comm = xstrdup_null(src->comm);
+	dst->user = xstrdup_null(src->user);
 	dst->socks = src->nsocks ? xcalloc(src->nsocks, sizeof(*dst->socks)) : NULL;
 	for (size_t i = 0; i < src->nsocks; i++) {
 		dst->socks[i] = src->socks[i];
-		dst->socks[i].proto = dup_or_null(src->socks[i].proto);
-		dst->socks[i].endpoint = dup_or_null(src->socks[i].endpoint);
-		dst->socks[i].state = dup_or_null(src->socks[i].state);
+		dst->socks[i].proto = xstrdup_null(src->socks[i].proto);
+		dst->socks[i].endpoint = xstrdup_null(src->socks[i].endpoint);
+		dst->socks[i].state = xstrdup_null(src->socks[i].state);
 	}
 	dst->files = src->nfiles ? xcalloc(src->nfiles, sizeof(*dst->files)) : NULL;
 	for (size_t i = 0; i < src->nfiles; i++) {
-		dst->files[i].dir = dup_or_null(src->files[i].dir);
+		dst->files[i].dir = xstrdup_null(src->files[i].dir);
 		dst->files[i].count = src->files[i].count;
 	}
 }
@@ -121,13 +116,24 @@ struct proc_sample *sample_add_proc(struct sample *s)
 	return p;
 }
 
+int proc_key_cmp(const struct proc_key *a, const struct proc_key *b)
+{
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return (a->start > b->start) - (a->start < b->start);
+}
+
+bool proc_key_eq(const struct proc_key *a, const struct proc_key *b)
+{
+	return a->pid == b->pid && a->start == b->start;
+}
+
 static int cmp_pid(const void *a, const void *b)
 {
 	const struct proc_sample *x = a, *y = b;
+	struct proc_key kx = { x->pid, x->start }, ky = { y->pid, y->start };
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->start < y->start ? -1 : x->start > y->start;
+	return proc_key_cmp(&kx, &ky);
 }
 
 void sample_finish(struct sample *s)
@@ -174,11 +180,6 @@ const struct proc_sample *sample_find(const struct sample *s, int pid,
 	return bsearch(&key, s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
 }
 
-static int streq_null(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 void proc_sample_add_socks(struct proc_sample *p, const char *proto,
 			   enum sock_dir dir, const char *endpoint,
 			   const char *state, unsigned n)
@@ -188,7 +189,7 @@ void proc_sample_add_socks(struct proc_sample *p, const char *proto,
 	for (size_t i = 0; i < p->nsocks; i++) {
 		g = &p->socks[i];
 		if (g->dir == dir && strcmp(g->proto, proto) == 0 &&
-		    streq_null(g->endpoint, endpoint) && streq_null(g->state, state)) {
+		    str_eq(g->endpoint, endpoint) && str_eq(g->state, state)) {
 			g->count += n;
 			return;
 		}
@@ -199,16 +200,9 @@ void proc_sample_add_socks(struct proc_sample *p, const char *proto,
 	g = &p->socks[p->nsocks++];
 	g->proto = xstrdup(proto);
 	g->dir = dir;
-	g->endpoint = dup_or_null(endpoint);
-	g->state = dup_or_null(state);
+	g->endpoint = xstrdup_null(endpoint);
+	g->state = xstrdup_null(state);
 	g->count = n;
-}
-
-static int cmp_str_null(const char *a, const char *b)
-{
-	if (!a || !b)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
 }
 
 static int cmp_sock_group(const void *a, const void *b)
@@ -222,9 +216,9 @@ static int cmp_sock_group(const void *a, const void *b)
 		return c;
 	if (x->dir != y->dir)
 		return x->dir < y->dir ? -1 : 1;
-	if ((c = cmp_str_null(x->endpoint, y->endpoint)))
+	if ((c = str_cmp_null(x->endpoint, y->endpoint)))
 		return c;
-	return cmp_str_null(x->state, y->state);
+	return str_cmp_null(x->state, y->state);
 }
 
 static int cmp_file_group(const void *a, const void *b)
@@ -249,4 +243,45 @@ double proc_sample_use(const struct proc_sample *p)
 	if (p->fds < 0 || p->limit <= 0)
 		return -1;
 	return 100.0 * (double)p->fds / (double)p->limit;
+}
+
+void source_copy(struct source *dst, const struct source *src)
+{
+	*dst = *src;
+	dst->proto = xstrdup_null(src->proto);
+	dst->endpoint = xstrdup_null(src->endpoint);
+	dst->state = xstrdup_null(src->state);
+	dst->path = xstrdup_null(src->path);
+}
+
+void source_clear(struct source *s)
+{
+	free(s->proto);
+	free(s->endpoint);
+	free(s->state);
+	free(s->path);
+	memset(s, 0, sizeof(*s));
+}
+
+bool source_match(const struct source *a, const struct source *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case SRC_TYPE:
+		return a->type == b->type;
+	case SRC_SOCKET:
+		return a->dir == b->dir && str_eq(a->proto, b->proto) &&
+		       str_eq(a->endpoint, b->endpoint) && str_eq(a->state, b->state);
+	case SRC_FILE:
+		return str_eq(a->path, b->path);
+	default:
+		return false;
+	}
+}
+
+bool source_is_group(const struct source *s, const struct sock_group *g)
+{
+	return s->kind == SRC_SOCKET && s->dir == g->dir && str_eq(s->proto, g->proto) &&
+	       str_eq(s->endpoint, g->endpoint) && str_eq(s->state, g->state);
 }

@@ -21,6 +21,16 @@ const char *sock_dir_name(enum sock_dir d);
 /* Parses a direction name; returns -1 when unknown. */
 int sock_dir_parse(const char *name);
 
+/* A process's identity across samples: its pid is reused, (pid, start)
+ * is not. */
+struct proc_key {
+	int pid;
+	unsigned long long start; /* clock ticks since boot (stat field 22) */
+};
+/* Orders keys by pid, then start; 0 when the same process. */
+int proc_key_cmp(const struct proc_key *a, const struct proc_key *b);
+bool proc_key_eq(const struct proc_key *a, const struct proc_key *b);
+
 /* Sockets of one process sharing (proto, direction, endpoint, state). */
 struct sock_group {
 	char *proto;    /* "tcp", "tcp6", "udp", "udp6", "unix", "netlink", ... */
@@ -36,6 +46,27 @@ struct file_group {
 	char *dir;
 	unsigned count;
 };
+
+/* What a series of a process counts: all fds of one type, one socket
+ * group, or the files of one directory (the man page's "source"). Strings
+ * are owned. */
+enum source_kind { SRC_NONE, SRC_TYPE, SRC_SOCKET, SRC_FILE };
+struct source {
+	enum source_kind kind;
+	enum fd_type type;       /* SRC_TYPE */
+	char *proto;             /* SRC_SOCKET */
+	enum sock_dir dir;
+	char *endpoint;          /* remote for out, local otherwise; may be NULL */
+	char *state;             /* may be NULL */
+	char *path;              /* SRC_FILE: the directory */
+};
+/* Deep copy (dst's old strings are not freed) and release. */
+void source_copy(struct source *dst, const struct source *src);
+void source_clear(struct source *s);
+/* Same kind and the same key fields. */
+bool source_match(const struct source *a, const struct source *b);
+/* Whether socket group g is the group that source s names. */
+bool source_is_group(const struct source *s, const struct sock_group *g);
 
 /* One process at one sample. A process is (pid, start). */
 struct proc_sample {

@@ -395,11 +395,6 @@ static void group_text(struct buf *b, const struct glyphs *g, bool ascii, const 
 	}
 }
 
-static bool same(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 /* The ENDPOINT cell: the growing source, else the fastest-growing socket
  * group, else the largest one, else the largest fd type. */
 static void endpoint_text(struct buf *b, const struct glyphs *g, bool ascii,
@@ -407,29 +402,31 @@ static void endpoint_text(struct buf *b, const struct glyphs *g, bool ascii,
 {
 	size_t best = (size_t)-1;
 
-	if (st->src_type == FD_SOCKET && st->src_proto) {
+	const struct source *src = &st->src;
+
+	if (src->kind == SRC_SOCKET) {
 		unsigned n = 0;
 
 		for (size_t i = 0; i < p->nsocks; i++)
-			if (same(p->socks[i].proto, st->src_proto) && p->socks[i].dir == st->src_dir &&
-			    same(p->socks[i].endpoint, st->src_endpoint) &&
-			    same(p->socks[i].state, st->src_state))
+			if (source_is_group(src, &p->socks[i]))
 				n = p->socks[i].count;
-		group_text(b, g, ascii, st->src_proto, st->src_dir, st->src_endpoint, st->src_state);
+		group_text(b, g, ascii, src->proto ? src->proto : "?", src->dir, src->endpoint,
+			   src->state);
 		if (n)
 			buf_addf(b, " %s%u", g->times, n);
 		return;
 	}
-	if (st->src_type >= 0 && st->src_type < FD_NTYPES && st->src_type != FD_SOCKET) {
-		unsigned n = p->classified ? p->types[st->src_type] : 0;
+	if (src->kind == SRC_TYPE || src->kind == SRC_FILE) {
+		enum fd_type t = src->kind == SRC_FILE ? FD_FILE : src->type;
+		unsigned n = p->classified ? p->types[t] : 0;
 
-		buf_adds(b, fd_type_name(st->src_type));
-		if (st->src_path) {
+		buf_adds(b, fd_type_name(t));
+		if (src->kind == SRC_FILE && src->path) {
 			buf_addc(b, ' ');
-			tv_clean(b, st->src_path, ascii);
+			tv_clean(b, src->path, ascii);
 			/* The count of that directory, when it is one of the groups. */
 			for (size_t i = 0; i < p->nfiles; i++)
-				if (same(p->files[i].dir, st->src_path))
+				if (str_eq(p->files[i].dir, src->path))
 					n = p->files[i].count;
 		}
 		if (n)
@@ -472,17 +469,13 @@ static void endpoint_text(struct buf *b, const struct glyphs *g, bool ascii,
 
 static void stats_clear(struct tv_stats *st)
 {
-	free(st->src_proto);
-	free(st->src_endpoint);
-	free(st->src_state);
-	free(st->src_path);
+	source_clear(&st->src);
 	free(st->series);
 	free(st->chart);
 	free(st->group_rate);
 	memset(st, 0, sizeof(*st));
 	st->rate = NAN;
 	st->eta = NAN;
-	st->src_type = -1;
 }
 
 struct topview *topview_new(bool ascii, double interval)
@@ -1422,7 +1415,7 @@ static void render_detail_doc(struct topview *v, struct render *r, struct doc *d
 	fmt_rate(a, sizeof(a), st->rate);
 	fmt_eta(b2, sizeof(b2), st->eta);
 	line_addf(r, l, TV_A_NORMAL, "   rate %s/s   ETA %s", a, b2);
-	if (st->src_type >= 0) {
+	if (st->src.kind != SRC_NONE) {
 		l = doc_line(d);
 		buf_reset(&b);
 		endpoint_text(&b, g, r->ascii, p, st);

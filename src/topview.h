@@ -22,12 +22,8 @@ struct tv_stats {
 	enum tv_level level;
 	double rate;            /* fds per second, NAN unknown */
 	double eta;             /* seconds until the limit, NAN none */
-	int src_type;           /* enum fd_type accounting for the growth, -1 unknown */
-	char *src_proto;        /* for a socket source: its group (xmalloc'ed) */
-	enum sock_dir src_dir;
-	char *src_endpoint;     /* NULL when unnamed */
-	char *src_state;        /* NULL when none */
-	char *src_path;         /* for a file source: the path or directory */
+	struct source src;      /* what accounts for the growth; kind SRC_NONE
+	                         * when unknown */
 	double *series;         /* recent fd counts, one per sample, oldest
 	                         * first (the sparkline); NAN = unknown */
 	size_t nseries;

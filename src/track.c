@@ -25,34 +25,6 @@ struct tracker {
 /* ... and this fraction of the window that raised the level. */
 #define HOLD_FRACTION 0.25
 
-static bool str_eq(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-static char *str_dup(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-void source_copy(struct source *dst, const struct source *src)
-{
-	*dst = *src;
-	dst->proto = str_dup(src->proto);
-	dst->endpoint = str_dup(src->endpoint);
-	dst->state = str_dup(src->state);
-	dst->path = str_dup(src->path);
-}
-
-void source_clear(struct source *s)
-{
-	free(s->proto);
-	free(s->endpoint);
-	free(s->state);
-	free(s->path);
-	memset(s, 0, sizeof(*s));
-}
-
 struct tracker *tracker_new(const struct detect_params *p)
 {
 	struct tracker *t = xcalloc(1, sizeof(*t));
@@ -148,23 +120,6 @@ size_t tproc_bytes(const struct tproc *p)
 	for (size_t i = 0; i < p->nsrc; i++)
 		n += sizeof(p->src[i]) + hseries_bytes(&p->src[i].hs) - sizeof(p->src[i].hs);
 	return n;
-}
-
-static bool source_match(const struct source *a, const struct source *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	switch (a->kind) {
-	case SRC_TYPE:
-		return a->type == b->type;
-	case SRC_SOCKET:
-		return a->dir == b->dir && str_eq(a->proto, b->proto) &&
-		       str_eq(a->endpoint, b->endpoint) && str_eq(a->state, b->state);
-	case SRC_FILE:
-		return str_eq(a->path, b->path);
-	default:
-		return false;
-	}
 }
 
 /* The series for source id, created (or recycled from the smallest group)
@@ -329,7 +284,7 @@ static void event_push(struct tracker *t, const struct tproc *p, double now,
 	a->level = level;
 	a->pid = p->pid;
 	a->start = p->start;
-	a->comm = str_dup(p->comm);
+	a->comm = xstrdup_null(p->comm);
 	a->fds = p->fds;
 	a->limit = p->limit;
 	a->why = why;

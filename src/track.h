@@ -17,19 +17,6 @@
  * smallest is forgotten. */
 #define TRACK_MAX_GROUPS 24
 
-enum source_kind { SRC_NONE, SRC_TYPE, SRC_SOCKET, SRC_FILE };
-
-/* What a series counts (SPEC "source"). Strings are owned. */
-struct source {
-	enum source_kind kind;
-	enum fd_type type;       /* SRC_TYPE */
-	char *proto;             /* SRC_SOCKET */
-	enum sock_dir dir;
-	char *endpoint;          /* remote for out, local otherwise; may be NULL */
-	char *state;             /* may be NULL */
-	char *path;              /* SRC_FILE: the directory */
-};
-
 struct tsource {
 	struct source id;
 	struct hseries hs;
@@ -93,8 +80,6 @@ struct tproc *const *tracker_procs(const struct tracker *t, size_t *n);
  * none does. */
 void tracker_attribute(const struct tproc *p, double since, double until, double rise,
 		       struct source *out);
-void source_copy(struct source *dst, const struct source *src);
-void source_clear(struct source *s);
 /* The processes (pid, start) a command was asked to watch with -p, as first
  * seen, so that it can tell when they have all exited even if their pids
  * are reused by new processes. */

@@ -89,6 +89,23 @@ char *xstrdup(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
+char *xstrdup_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+int str_cmp_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
 char *xstrndup(const char *s, size_t n)
 {
 	char *p = xmalloc(n + 1);
@@ -345,4 +362,21 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 	}
 	free(dir);
 	return 0;
+}
+
+DIR *opendirat(int dirfd, const char *path, int extra_flags)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | extra_flags);
+	DIR *d;
+	int err;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return d;
 }

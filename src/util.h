@@ -2,6 +2,7 @@
 #ifndef FDWATCH_UTIL_H
 #define FDWATCH_UTIL_H
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,6 +18,11 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* NULL-safe strings: equal when both are NULL or hold the same text; a copy
+ * of s or NULL (caller frees); an order with NULL first. */
+bool str_eq(const char *a, const char *b);
+char *xstrdup_null(const char *s);
+int str_cmp_null(const char *a, const char *b);
 /* Formats into a new string; caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -60,6 +66,11 @@ const char *fmt_duration(char *dst, size_t n, double seconds);
 /* Reads a whole file relative to dirfd into a new NUL-terminated buffer
  * (caller frees). Returns 0 or -errno. */
 int read_file_at(int dirfd, const char *path, char **out, size_t *len);
+
+/* Opens directory path relative to dirfd for reading (O_DIRECTORY,
+ * O_CLOEXEC, plus extra_flags such as O_NOFOLLOW); caller closedir()s.
+ * NULL with errno set on failure. */
+DIR *opendirat(int dirfd, const char *path, int extra_flags);
 
 /* Replaces path with len bytes of data atomically: a hidden temp file in
  * the same directory (".NAME.tmp-XXXXXX", which collectors of *.prom and

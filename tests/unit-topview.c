@@ -93,11 +93,11 @@ static void fill(struct topview *v)
 	st->level = TV_CRITICAL;
 	st->rate = 2.5;
 	st->eta = 84.8;
-	st->src_type = FD_SOCKET;
-	st->src_proto = xstrdup("tcp");
-	st->src_dir = SOCK_OUT;
-	st->src_endpoint = xstrdup("127.0.0.1:8080");
-	st->src_state = xstrdup("CLOSE_WAIT");
+	st->src.kind = SRC_SOCKET;
+	st->src.proto = xstrdup("tcp");
+	st->src.dir = SOCK_OUT;
+	st->src.endpoint = xstrdup("127.0.0.1:8080");
+	st->src.state = xstrdup("CLOSE_WAIT");
 	st->nseries = 20;
 	st->series = calloc(20, sizeof(double));
 	for (int i = 0; i < 20; i++)
@@ -666,20 +666,21 @@ static void test_endpoint_choice(void **state)
 	free(t);
 	/* A file leak names the type and directory, with that directory's
 	 * count when the sample has it. */
-	st->src_type = FD_FILE;
-	st->src_path = xstrdup("/var/log/app");
+	st->src.kind = SRC_FILE;
+	st->src.path = xstrdup("/var/log/app");
 	t = render(v, 120, 20);
 	assert_non_null(strstr(t, "file /var/log/app \u00d76"));
 	free(t);
-	free(st->src_path);
-	st->src_path = xstrdup("/tmp");
+	free(st->src.path);
+	st->src.path = xstrdup("/tmp");
 	t = render(v, 120, 20);
 	assert_non_null(strstr(t, "file /tmp \u00d74\n"));
 	free(t);
 	/* A pipe leak names the type with its count. */
-	free(st->src_path);
-	st->src_path = NULL;
-	st->src_type = FD_PIPE;
+	free(st->src.path);
+	st->src.path = NULL;
+	st->src.kind = SRC_TYPE;
+	st->src.type = FD_PIPE;
 	t = render(v, 120, 20);
 	assert_non_null(strstr(t, "pipe \u00d72"));
 	free(t);
