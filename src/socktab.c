@@ -1,4 +1,5 @@
-/* socktab.c - the per-sample socket map and the grouping rules of SPEC. */
+/* socktab.c - the per-sample socket map and the grouping rules of the man
+ * page's socket groups (proto, direction, endpoint, state). */
 #include "config.h"
 
 #include "socktab.h"
@@ -420,16 +421,11 @@ size_t socktab_size(const struct socktab *t)
 	return t->nrows;
 }
 
-/* Parses every line of one table file into rows; returns 0 or -errno. */
-static int load_file(int piddir, const char *path, enum sock_proto proto,
-		     struct sock_entry **rows, size_t *n, size_t *cap, size_t *skipped)
+void socktab_parse_procnet(char *text, enum sock_proto proto, struct sock_entry **rows,
+			   size_t *n, size_t *cap, size_t *skipped)
 {
-	char *text, *line, *next;
-	int err = read_file_at(piddir, path, &text, NULL);
+	char *line = strchr(text, '\n'), *next; /* skip the header */
 
-	if (err)
-		return err;
-	line = strchr(text, '\n'); /* skip the header */
 	for (line = line ? line + 1 : NULL; line && *line; line = next) {
 		struct sock_entry e;
 		int r;
@@ -452,20 +448,32 @@ static int load_file(int piddir, const char *path, enum sock_proto proto,
 		}
 		(*rows)[(*n)++] = e;
 	}
+}
+
+/* Parses one table file under piddir into rows; returns 0 or -errno. */
+static int load_file(int piddir, const char *path, enum sock_proto proto,
+		     struct sock_entry **rows, size_t *n, size_t *cap, size_t *skipped)
+{
+	char *text;
+	int err = read_file_at(piddir, path, &text, NULL);
+
+	if (err)
+		return err;
+	socktab_parse_procnet(text, proto, rows, n, cap, skipped);
 	free(text);
 	return 0;
 }
 
-static int load_files(struct socktab *t, int piddir, const enum sock_proto *protos,
-		      size_t nprotos, struct sock_entry **rows, size_t *n, size_t *cap,
-		      size_t *skipped)
+/* Parses the files of protos under piddir into rows: 0, or -errno when
+ * none could be read (-ENOENT when none exists). */
+static int load_files(int piddir, const enum sock_proto *protos, size_t nprotos,
+		      struct sock_entry **rows, size_t *n, size_t *cap, size_t *skipped)
 {
 	static const char *const paths[P_NPROTOS] = {
 		"net/tcp", "net/tcp6", "net/udp", "net/udp6", "net/unix",
 	};
 	int first_err = 0, nread = 0;
 
-	(void)t;
 	for (size_t i = 0; i < nprotos; i++) {
 		int err = load_file(piddir, paths[protos[i]], protos[i], rows, n, cap, skipped);
 
@@ -510,7 +518,7 @@ int socktab_load(struct socktab *t, int piddir, int nl, unsigned tables, size_t 
 			continue;
 		}
 		/* No diag module for this protocol, or no netlink: the files. */
-		err = load_files(t, piddir, parts[i].protos, parts[i].nprotos, &rows, &n, &cap, skipped);
+		err = load_files(piddir, parts[i].protos, parts[i].nprotos, &rows, &n, &cap, skipped);
 		if (err == 0)
 			nread++;
 		else if (!first_err)

@@ -1,6 +1,7 @@
 /* socktab.h - every socket of one sample, from the tables of each network
- * namespace, keyed by inode, each resolved to its SPEC group key
- * (proto, direction, endpoint, state). Sized to the data. */
+ * namespace, keyed by inode, each resolved to its group key (proto,
+ * direction, endpoint, state: the man page's socket groups). Sized to the
+ * data. */
 #ifndef FDWATCH_SOCKTAB_H
 #define FDWATCH_SOCKTAB_H
 
@@ -28,6 +29,14 @@ void socktab_free(struct socktab *t);
  * socket's direction from the listeners among them. Takes ownership of the
  * entries' paths. Rows with inode 0 (TIME_WAIT) are ignored. */
 void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n);
+
+/* Parses the whole text of one /proc/net/{tcp,tcp6,udp,udp6,unix} file
+ * (proto says which; the first line is its header) into rows, a growable
+ * array of *n used and *cap allocated entries (caller frees it and each
+ * row's path, or hands them to socktab_add_netns). text is split into
+ * lines in place. Lines that do not parse are counted in *skipped. */
+void socktab_parse_procnet(char *text, enum sock_proto proto, struct sock_entry **rows,
+			   size_t *n, size_t *cap, size_t *skipped);
 
 /* Reads the tables of the network namespace of the process whose /proc
  * directory is piddir (net/tcp, tcp6, udp, udp6, unix) and adds them.
