@@ -5,7 +5,10 @@ libfdwatch_a_SOURCES += \
 	src/sample.c src/sample.h \
 	src/procfs.c src/procfs.h \
 	src/socktab.c src/socktab.h \
-	src/sampler.c src/sampler.h \
+	src/sampler.c src/sampler.h src/sampler-int.h \
+	src/sampler-procs.c src/sampler-fds.c src/sampler-net.c \
+	src/sampler-tree.c \
+	src/sampler-select.c src/sampler-select.h \
 	src/options.c src/options.h \
 	src/loop.c src/loop.h \
 	src/record.c src/record.h \

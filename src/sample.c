@@ -285,3 +285,10 @@ bool source_is_group(const struct source *s, const struct sock_group *g)
 	return s->kind == SRC_SOCKET && s->dir == g->dir && str_eq(s->proto, g->proto) &&
 	       str_eq(s->endpoint, g->endpoint) && str_eq(s->state, g->state);
 }
+
+void fd_entries_free(struct fd_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(e[i].target);
+	free(e);
+}

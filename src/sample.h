@@ -127,4 +127,14 @@ void proc_sample_sort_groups(struct proc_sample *p);
 /* fds/limit as a percentage, or -1 when unknown. */
 double proc_sample_use(const struct proc_sample *p);
 
+/* One fd as lsof would list it: what a view of one process's fds shows
+ * (the sampler lists them). */
+struct fd_entry {
+	int fd;
+	enum fd_type type;
+	char *target;   /* link text, or a socket described; untrusted */
+};
+/* Frees n entries and the array holding them. */
+void fd_entries_free(struct fd_entry *e, size_t n);
+
 #endif

@@ -3,26 +3,16 @@
 #ifndef FDWATCH_SAMPLER_H
 #define FDWATCH_SAMPLER_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "sample.h"
-
-/* Which processes to sample (SPEC "Selecting processes"). Empty lists and
- * has_comm false select everything. */
-struct selection {
-	int *pids;
-	size_t npids;
-	long *uids;
-	size_t nuids;
-	bool has_comm;
-	regex_t comm;
-};
+#include "sampler-select.h"
 
 struct sampler_config {
 	const char *proc_root;      /* "/proc" unless --proc */
-	const struct selection *sel;
+	const struct selection *sel; /* NULL: every process; sampler_new copies
+	                             * it, so the caller's may change or go */
 	bool no_stsize;             /* never trust stat(fd/).st_size counts */
 	bool no_netlink;            /* read the /proc/PID/net files only */
 	double reclassify_age;      /* seconds a classification may be reused
@@ -33,13 +23,6 @@ struct sampler_config {
  * classification while its fd count holds still, in seconds. A count that
  * changes always triggers a fresh classification. */
 #define SAMPLER_REUSE_AGE 30.0
-
-/* One fd as lsof would list it. */
-struct fd_entry {
-	int fd;
-	enum fd_type type;
-	char *target;   /* link text, or a socket described; untrusted */
-};
 
 struct sampler;
 
@@ -61,6 +44,9 @@ struct sampler_stats {
  * when the proc root cannot be opened. */
 struct sampler *sampler_new(const struct sampler_config *cfg, int *err);
 void sampler_free(struct sampler *s);
+/* Replaces the pids the sampler selects by a copy of pids[0..n); n == 0
+ * selects by the rest of the selection only. */
+void sampler_select_pids(struct sampler *s, const int *pids, size_t n);
 /* Takes one sample of the selected processes (caller frees). */
 struct sample *sampler_take(struct sampler *s);
 /* Lists the fds of one process, sockets resolved against the last sample's
@@ -68,21 +54,11 @@ struct sample *sampler_take(struct sampler *s);
  * or -errno (ESRCH when (pid, start) is gone, EACCES when unreadable). */
 long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
 		      struct fd_entry **out);
-void fd_entries_free(struct fd_entry *e, size_t n);
 /* Lists pid and every descendant of it (through each thread's children
  * file, or by parent pids where the kernel keeps none) into *out (caller
  * frees); returns how many. */
 size_t sampler_descendants(struct sampler *s, int pid, int **out);
 /* Counters of the last sample (owned by s). */
 const struct sampler_stats *sampler_stats(const struct sampler *s);
-
-/* Builds selection pieces from command-line text. Each returns 0 or a
- * negative errno and leaves an explanation in *why (static). */
-int selection_add_pids(struct selection *sel, const char *list, const char **why);
-int selection_add_user(struct selection *sel, const char *user, const char **why);
-int selection_set_comm(struct selection *sel, const char *regex, const char **why);
-/* Does a process match? (pid, uid, comm) */
-bool selection_match(const struct selection *sel, int pid, long uid, const char *comm);
-void selection_free(struct selection *sel);
 
 #endif

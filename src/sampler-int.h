@@ -1,0 +1,122 @@
+/* sampler-int.h - what the files of the sampler share and nobody else
+ * sees: the sampler itself, the socket tables it keeps per network
+ * namespace, and the sockets of a process awaiting resolution.
+ *
+ *   sampler.c         one pass: enumerate, read each process, resolve
+ *   sampler-procs.c   which processes exist (libproc2 or a fixture tree)
+ *   sampler-fds.c     what each fd is (links, types, file groups)
+ *   sampler-net.c     the socket tables of each network namespace
+ *   sampler-tree.c    the descendants of a process
+ *   sampler-select.c  which processes are wanted */
+#ifndef FDWATCH_SAMPLER_INT_H
+#define FDWATCH_SAMPLER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sample.h"
+#include "sampler.h"
+#include "socktab.h"
+
+struct pids_info;
+
+/* The socket tables of one network namespace (TCP, UDP, unix: indexed by
+ * enum sockdiag_table), each read at its own time. */
+#define NTABLES 3
+struct nstables {
+	unsigned long netns;
+	struct socktab *tab[NTABLES]; /* NULL until read */
+	double time[NTABLES];         /* time of the sample that read each */
+	struct socktab *recent;       /* TCP sockets of known processes read since
+	                               * the TCP table, by their ports (fresher) */
+	struct socktab *absent;       /* sockets in no table (netlink, packet, ...) */
+	double absent_time;
+};
+
+struct sampler {
+	struct sampler_config cfg; /* cfg.sel is NULL: sel is the sampler's own */
+	struct selection sel;
+	int rootfd;
+	bool use_libproc2;
+	struct pids_info *pids;
+	struct sample *prev;     /* last sample, for reusing classifications */
+	struct nstables *ns;     /* socket tables per network namespace */
+	size_t nns, capns;
+	double now;              /* time of the sample being taken */
+	double last_now;         /* time of the previous sample, 0 before */
+	double refresh_tokens;   /* seconds that renewing old classifications
+	                          * may still take (see REFRESH_BUDGET) */
+	double per_fd;           /* seconds classifying one fd takes (average) */
+	struct proc_key *incomplete, *incomplete_next; /* processes with sockets no
+	                          * table held at the last sample: not reused */
+	size_t nincomplete, nincomplete_next, capincomplete, capincomplete_next;
+	bool use_netlink;        /* real /proc and not FDWATCH_NO_NETLINK */
+	bool setns_denied;       /* switching namespaces failed once: do not retry */
+	int selfns;              /* our own netns, to come back to; -1 unknown */
+	unsigned long self_netns; /* its inode */
+	int nl_self;             /* diag socket in our netns, opened on first use */
+	struct sampler_stats stats;
+};
+
+/* A process found by enumeration, before its /proc directory is read. */
+struct candidate {
+	int pid;
+	long uid;
+	char *user;              /* owned; NULL when only the uid is known */
+};
+
+/* sampler-procs.c: prepares enumeration under s->cfg.proc_root (libproc2
+ * for the real /proc); 0 or -errno. procs_close releases it. */
+int procs_open(struct sampler *s);
+void procs_close(struct sampler *s);
+/* The selected thread-group leaders into *out (caller frees with
+ * procs_list_free); returns how many. */
+size_t procs_list(struct sampler *s, struct candidate **out);
+void procs_list_free(struct candidate *c, size_t n);
+/* The user name of uid, or the uid as text (caller frees). */
+char *procs_user_name(long uid);
+/* The /proc directory of a live thread of the process at pd whose leader
+ * (pid) is a zombie (caller closes), or -1 for a real zombie. */
+int procs_live_thread_dir(int pd, int pid);
+
+/* The socket inodes of one process awaiting resolution at the end of a
+ * pass (the arrays are owned). */
+#define KIND_UNASKED (-2)
+struct pending {
+	size_t proc;             /* index in the sample */
+	unsigned long netns;
+	unsigned long *inodes;
+	int *fds;                /* the fd holding each inode */
+	signed char *kinds;      /* its table (enum sockdiag_table), -1 none,
+	                          * KIND_UNASKED */
+	size_t n, cap;
+};
+/* Releases the arrays of pd and empties it. */
+void pending_clear(struct pending *pd);
+
+/* sampler-fds.c: reads every fd link of the process at piddir into p's
+ * types and file groups, and its socket inodes into pend. 0 or -errno. */
+int fds_classify(int piddir, struct proc_sample *p, struct pending *pend);
+/* Counts the entries of fd/ without reading the links; -errno on failure. */
+long fds_count(int piddir);
+/* The inode of the network namespace that the link at path (relative to
+ * dirfd: "ns/net" in a process's directory) names; 0 unknown. */
+unsigned long fds_netns(int dirfd, const char *path);
+
+/* sampler-net.c: the tables of a namespace, found or added (owned by s). */
+struct nstables *nstables_get(struct sampler *s, unsigned long netns);
+/* Forgets the tables that can serve no sample any more. */
+void nstables_prune(struct sampler *s);
+/* Frees every namespace's tables. */
+void nstables_free_all(struct sampler *s);
+/* Makes sure this sample's tables of the namespace of the process at
+ * piddir hold the sockets in pend, reading what is missing; lines that did
+ * not parse are added to *skipped. */
+void nstables_load_for(struct sampler *s, int piddir, struct pending *pend, size_t *skipped);
+/* Turns the socket inodes of pend into p's socket groups. True when some
+ * TCP, UDP or unix socket was in no table read so far (made after it). */
+bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pending *pend);
+/* The row of a socket in any table read, or NULL (owned by s). */
+const struct sock_entry *nstables_entry(const struct sampler *s, unsigned long inode);
+
+#endif

@@ -1,0 +1,179 @@
+/* sampler-procs.c - which processes exist: thread-group leaders from
+ * libproc2 on the real /proc, the numeric entries of a fixture tree
+ * (--proc) otherwise, each filtered by the selection's pids and uids. */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <libproc2/pids.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "procfs.h"
+#include "sampler-int.h"
+#include "util.h"
+
+/* What enumeration asks libproc2 for, in this order. */
+enum { I_PID, I_TGID, I_EUID, I_EUSER };
+static enum pids_item proc2_items[] = { PIDS_ID_PID, PIDS_ID_TGID, PIDS_ID_EUID, PIDS_ID_EUSER };
+
+/* A growable list of candidates. */
+struct candidates {
+	struct candidate *v;
+	size_t n, cap;
+};
+
+int procs_open(struct sampler *s)
+{
+	/* libproc2 only knows the real /proc; fixture trees are walked by hand. */
+	s->use_libproc2 = strcmp(s->cfg.proc_root, "/proc") == 0;
+	if (!s->use_libproc2)
+		return 0;
+	return procps_pids_new(&s->pids, proc2_items, ARRAY_SIZE(proc2_items));
+}
+
+void procs_close(struct sampler *s)
+{
+	if (s->pids)
+		procps_pids_unref(&s->pids);
+}
+
+char *procs_user_name(long uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (uid >= 0 && getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		return xstrdup(res->pw_name);
+	return uid >= 0 ? xasprintf("%ld", uid) : xstrdup("?");
+}
+
+/* Appends a candidate (user copied, may be NULL). */
+static void candidates_add(struct candidates *c, int pid, long uid, const char *user)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		c->v = xreallocarray(c->v, c->cap, sizeof(*c->v));
+	}
+	c->v[c->n].pid = pid;
+	c->v[c->n].uid = uid;
+	c->v[c->n].user = xstrdup_null(user);
+	c->n++;
+}
+
+/* Thread-group leaders from libproc2, filtered by pid and uid. */
+static void enumerate_libproc2(struct sampler *s, struct candidates *c)
+{
+	const struct selection *sel = &s->sel;
+	size_t done = 0, total = sel->npids ? sel->npids : 1;
+
+	while (done < total) {
+		struct pids_fetch *f;
+
+		if (sel->npids) {
+			/* select takes at most 255 pids at a time. */
+			unsigned ids[255];
+			size_t k = 0;
+
+			for (; k < ARRAY_SIZE(ids) && done + k < sel->npids; k++)
+				ids[k] = (unsigned)sel->pids[done + k];
+			done += k;
+			f = procps_pids_select(s->pids, ids, (int)k, PIDS_SELECT_PID);
+		} else {
+			done = total;
+			f = procps_pids_reap(s->pids, PIDS_FETCH_TASKS_ONLY);
+		}
+		if (!f)
+			continue;
+		for (int i = 0; i < f->counts->total; i++) {
+			struct pids_stack *st = f->stacks[i];
+			int pid = PIDS_VAL(I_PID, s_int, st, s->pids);
+			long uid = (long)PIDS_VAL(I_EUID, u_int, st, s->pids);
+
+			if (pid != PIDS_VAL(I_TGID, s_int, st, s->pids) || !selection_has_uid(sel, uid))
+				continue;
+			candidates_add(c, pid, uid, PIDS_VAL(I_EUSER, str, st, s->pids));
+		}
+	}
+}
+
+/* Numeric entries of a fixture proc tree, uid from each status file. */
+static void enumerate_dir(struct sampler *s, struct candidates *c)
+{
+	DIR *d = opendirat(s->rootfd, ".", 0);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end, *status, path[64];
+		long pid, uid = -1;
+
+		pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT32_MAX || !selection_has_pid(&s->sel, (int)pid))
+			continue;
+		snprintf(path, sizeof(path), "%ld/status", pid);
+		if (read_file_at(s->rootfd, path, &status, NULL) == 0) {
+			if (procfs_parse_status_uid(status, &uid) < 0)
+				uid = -1;
+			free(status);
+		}
+		if (!selection_has_uid(&s->sel, uid))
+			continue;
+		candidates_add(c, (int)pid, uid, NULL);
+	}
+	closedir(d);
+}
+
+size_t procs_list(struct sampler *s, struct candidate **out)
+{
+	struct candidates c = { 0 };
+
+	if (s->use_libproc2)
+		enumerate_libproc2(s, &c);
+	else
+		enumerate_dir(s, &c);
+	*out = c.v;
+	return c.n;
+}
+
+void procs_list_free(struct candidate *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(c[i].user);
+	free(c);
+}
+
+int procs_live_thread_dir(int pd, int pid)
+{
+	DIR *d = opendirat(pd, "task", 0);
+	struct dirent *de;
+	int out = -1;
+
+	if (!d)
+		return -1;
+	while (out < 0 && (de = readdir(d))) {
+		struct proc_stat ts;
+		char *text;
+		int tfd;
+
+		if (de->d_name[0] == '.' || atoi(de->d_name) == pid)
+			continue;
+		tfd = openat(dirfd(d), de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (tfd < 0)
+			continue;
+		if (read_file_at(tfd, "stat", &text, NULL) == 0) {
+			if (procfs_parse_stat(text, &ts) == 0 && ts.state != 'Z' && ts.state != 'X')
+				out = tfd;
+			free(text);
+		}
+		if (out < 0)
+			close(tfd);
+	}
+	closedir(d);
+	return out;
+}
