@@ -122,6 +122,14 @@ static char *unix_name(const char *raw, size_t len)
 	return s;
 }
 
+/* RTA_NEXT without its cast from char *, which clang's -Wcast-align flags:
+ * attributes are RTA_ALIGNed, so the next one is aligned too. */
+static const struct rtattr *rta_next(const struct rtattr *a, int *len)
+{
+	*len -= (int)RTA_ALIGN(a->rta_len);
+	return (const void *)((const char *)a + RTA_ALIGN(a->rta_len));
+}
+
 /* One unix_diag_msg with its name and peer attributes as a row. */
 static int parse_unix(const struct nlmsghdr *h, struct sock_entry *e)
 {
@@ -150,7 +158,7 @@ static int parse_unix(const struct nlmsghdr *h, struct sock_entry *e)
 		break;
 	}
 	alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
-	for (a = (const struct rtattr *)(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+	for (a = (const struct rtattr *)(m + 1); RTA_OK(a, alen); a = rta_next(a, &alen)) {
 		size_t plen = RTA_PAYLOAD(a);
 
 		if (a->rta_type == UNIX_DIAG_NAME && !e->path) {
@@ -214,7 +222,7 @@ int sockdiag_parse(const void *buf, size_t len, unsigned seq, enum sockdiag_tabl
 		if (r != 0)
 			return r;
 		left = step < left ? left - step : 0;
-		h = (const struct nlmsghdr *)((const char *)h + step);
+		h = (const void *)((const char *)h + step); /* NLMSG_ALIGNed */
 	}
 	/* A reply cut short is malformed; an exact end means more to come. */
 	return left == 0 ? 0 : -EBADMSG;
