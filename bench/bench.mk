@@ -12,11 +12,13 @@ bench_fdpop_CFLAGS = $(WARN_CFLAGS) -Wno-missing-prototypes
 bench_floor_SOURCES = bench/floor.c
 bench_floor_CFLAGS = $(WARN_CFLAGS) -Wno-missing-prototypes
 
+if HAVE_CMOCKA
 check_PROGRAMS += tests/unit-socktab
 TESTS += tests/unit-socktab
 tests_unit_socktab_SOURCES = tests/unit-socktab.c
 tests_unit_socktab_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_socktab_LDADD = $(UNIT_LIBS)
+endif
 
 TESTS += tests/perf-paths.py tests/perf-reuse.py
 EXTRA_DIST += tests/perf-paths.py tests/perf-reuse.py bench/bench.sh

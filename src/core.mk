@@ -24,7 +24,8 @@ tests_helper_fds_CFLAGS = $(WARN_CFLAGS) -Wno-missing-prototypes
 # runtime needs fds of its own and would change how the helper meets EMFILE.
 tests_helper_fds_LDFLAGS =
 
-# Unit tests of the core on fixture strings.
+# Unit tests of the core on fixture strings (cmocka, when configure found it).
+if HAVE_CMOCKA
 check_PROGRAMS += tests/unit-procfs tests/unit-escape tests/unit-util
 TESTS += tests/unit-procfs tests/unit-escape tests/unit-util
 tests_unit_procfs_SOURCES = tests/unit-procfs.c
@@ -36,6 +37,7 @@ tests_unit_escape_LDADD = $(UNIT_LIBS)
 tests_unit_util_SOURCES = tests/unit-util.c
 tests_unit_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_util_LDADD = $(UNIT_LIBS)
+endif
 
 # Integration tests of the sampler and report.
 TESTS += tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py

@@ -7,11 +7,13 @@ libfdwatch_a_SOURCES += \
 	src/alert.c src/alert.h \
 	src/cmd-log.c src/cmd-record.c src/cmd-replay.c
 
+if HAVE_CMOCKA
 check_PROGRAMS += tests/unit-detect
 TESTS += tests/unit-detect
 tests_unit_detect_SOURCES = tests/unit-detect.c
 tests_unit_detect_LDADD = $(UNIT_LIBS)
 tests_unit_detect_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+endif
 
 # Script tests: real leaks end to end, replay and record on hand-made input,
 # and the score on the labelled corpus (tests/corpus.py generates it).

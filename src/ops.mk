@@ -7,12 +7,14 @@ libfdwatch_a_SOURCES += \
 	src/cmd-run.c \
 	src/cmd-check.c
 
+if HAVE_CMOCKA
 check_PROGRAMS += tests/unit-state tests/unit-metrics
 TESTS += tests/unit-state tests/unit-metrics
 tests_unit_state_LDADD = $(UNIT_LIBS)
 tests_unit_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_metrics_LDADD = $(UNIT_LIBS)
 tests_unit_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+endif
 
 # Integration tests with real processes (tests/helper-fds).
 TESTS += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py

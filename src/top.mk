@@ -5,11 +5,13 @@ libfdwatch_a_SOURCES += \
 	src/tui.c src/tui.h \
 	src/cmd-top.c
 
+if HAVE_CMOCKA
 check_PROGRAMS += tests/unit-topview
 TESTS += tests/unit-topview
 tests_unit_topview_SOURCES = tests/unit-topview.c
 tests_unit_topview_LDADD = $(UNIT_LIBS)
 tests_unit_topview_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+endif
 
 # The live view in a real terminal, driven through tmux.
 TESTS += tests/top-live.py
