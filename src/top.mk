@@ -2,8 +2,13 @@
 # that talks to the terminal.
 libfdwatch_a_SOURCES += \
 	src/topview.c src/topview.h \
-	src/tui.c src/tui.h \
 	src/cmd-top.c
+
+# The one file that includes curses, in a library of its own so that only it
+# is compiled with the curses flags; only the fdwatch binary links it.
+noinst_LIBRARIES += libfdwatch-tui.a
+libfdwatch_tui_a_SOURCES = src/tui.c src/tui.h
+libfdwatch_tui_a_CFLAGS = $(AM_CFLAGS) $(CURSES_CFLAGS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit-topview
