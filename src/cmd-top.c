@@ -13,6 +13,7 @@
 #include "detect.h"
 #include "history.h"
 #include "loop.h"
+#include "sampler.h"
 #include "topview.h"
 #include "track.h"
 #include "tui.h"

@@ -1,7 +1,9 @@
 # The live view: a curses-free view model (unit-tested) and the one file
 # that talks to the terminal.
 libfdwatch_a_SOURCES += \
-	src/topview.c src/topview.h \
+	src/topview.c src/topview.h src/topview-int.h \
+	src/topview-text.c src/topview-screen.c src/topview-keys.c \
+	src/topview-table.c src/topview-detail.c \
 	src/cmd-top.c
 
 # The one file that includes curses, in a library of its own so that only it

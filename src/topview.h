@@ -9,7 +9,6 @@
 #include <stddef.h>
 
 #include "sample.h"
-#include "sampler.h"
 #include "util.h"
 
 /* How alarming a process is, as the detector judged it. */
