@@ -27,10 +27,12 @@ struct nstables {
 	unsigned long netns;
 	struct socktab *tab[NTABLES]; /* NULL until read */
 	double time[NTABLES];         /* time of the sample that read each */
+	unsigned long pass[NTABLES];  /* and its number (sampler.pass) */
 	struct socktab *recent;       /* TCP sockets of known processes read since
 	                               * the TCP table, by their ports (fresher) */
 	struct socktab *absent;       /* sockets in no table (netlink, packet, ...) */
 	double absent_time;
+	unsigned long absent_pass;
 };
 
 struct sampler {
@@ -43,6 +45,7 @@ struct sampler {
 	struct nstables *ns;     /* socket tables per network namespace */
 	size_t nns, capns;
 	double now;              /* time of the sample being taken */
+	unsigned long pass;      /* its number, from 1: "read during it" */
 	double last_now;         /* time of the previous sample, 0 before */
 	double refresh_tokens;   /* seconds that renewing old classifications
 	                          * may still take (see REFRESH_BUDGET) */

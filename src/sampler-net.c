@@ -65,11 +65,18 @@ struct nstables *nstables_get(struct sampler *s, unsigned long netns)
 	return ns;
 }
 
-/* May a table read at time t serve this sample? One read during it always
- * may; an older one while it is younger than the reuse age. */
-static bool table_fresh_enough(const struct sampler *s, double t)
+/* May a table read by sample number pass at time t serve this sample? One
+ * read during it always may; an older one while it is younger than the
+ * reuse age. */
+static bool table_fresh_enough(const struct sampler *s, double t, unsigned long pass)
 {
-	return t == s->now || (s->cfg.reclassify_age > 0 && s->now - t < s->cfg.reclassify_age);
+	return pass == s->pass || (s->cfg.reclassify_age > 0 && s->now - t < s->cfg.reclassify_age);
+}
+
+/* May table k of ns, when read, serve this sample? */
+static bool tab_fresh(const struct sampler *s, const struct nstables *ns, int k)
+{
+	return table_fresh_enough(s, ns->time[k], ns->pass[k]);
 }
 
 /* The key of a socket in the usable tables of ns, or NULL. */
@@ -78,11 +85,11 @@ static const struct sock_key *nstables_key(const struct sampler *s, const struct
 {
 	const struct sock_key *key;
 
-	if (ns->recent && ns->tab[SOCKDIAG_TCP] && table_fresh_enough(s, ns->time[SOCKDIAG_TCP]) &&
+	if (ns->recent && ns->tab[SOCKDIAG_TCP] && tab_fresh(s, ns, SOCKDIAG_TCP) &&
 	    (key = socktab_key(ns->recent, inode)))
 		return key;
 	for (int k = 0; k < NTABLES; k++) {
-		if (ns->tab[k] && table_fresh_enough(s, ns->time[k]) &&
+		if (ns->tab[k] && tab_fresh(s, ns, k) &&
 		    (key = socktab_key(ns->tab[k], inode)))
 			return key;
 	}
@@ -93,7 +100,7 @@ static const struct sock_key *nstables_key(const struct sampler *s, const struct
 static bool nstables_knows(const struct sampler *s, const struct nstables *ns, unsigned long inode)
 {
 	return nstables_key(s, ns, inode) ||
-	       (ns->absent && table_fresh_enough(s, ns->absent_time) &&
+	       (ns->absent && table_fresh_enough(s, ns->absent_time, ns->absent_pass) &&
 		socktab_knows(ns->absent, inode));
 }
 
@@ -130,7 +137,7 @@ static unsigned tables_needed(const struct sampler *s, int piddir, const struct 
 	unsigned fresh = 0, need = 0;
 
 	for (int k = 0; k < NTABLES; k++)
-		if (ns->tab[k] && ns->time[k] == s->now)
+		if (ns->tab[k] && ns->pass[k] == s->pass)
 			fresh |= 1u << k;
 	if (fresh == SOCKTAB_ALL)
 		return 0;
@@ -173,6 +180,7 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 		socktab_free(ns->tab[k]);
 		ns->tab[k] = t;
 		ns->time[k] = s->now;
+		ns->pass[k] = s->pass;
 		if (k == SOCKDIAG_TCP) {
 			socktab_free(ns->recent);
 			ns->recent = NULL;
@@ -204,7 +212,7 @@ static bool find_by_ports(struct sampler *s, int piddir, struct nstables *ns,
 	int nl;
 
 	if (s->cfg.reclassify_age <= 0 || !ns->tab[SOCKDIAG_TCP] ||
-	    !table_fresh_enough(s, ns->time[SOCKDIAG_TCP]) || ns->time[SOCKDIAG_TCP] == s->now)
+	    !tab_fresh(s, ns, SOCKDIAG_TCP) || ns->pass[SOCKDIAG_TCP] == s->pass)
 		return false;
 	for (size_t i = 0; i < pend->n; i++) {
 		const struct sock_entry *e = socktab_entry(ns->tab[SOCKDIAG_TCP], pend->inodes[i]);
@@ -256,10 +264,10 @@ void nstables_prune(struct sampler *s)
 
 	for (size_t i = 0; i < s->nns; i++) {
 		struct nstables *ns = &s->ns[i];
-		bool live = ns->absent && table_fresh_enough(s, ns->absent_time);
+		bool live = ns->absent && table_fresh_enough(s, ns->absent_time, ns->absent_pass);
 
 		for (int k = 0; k < NTABLES; k++) {
-			if (ns->tab[k] && !table_fresh_enough(s, ns->time[k])) {
+			if (ns->tab[k] && !tab_fresh(s, ns, k)) {
 				socktab_free(ns->tab[k]);
 				ns->tab[k] = NULL;
 			}
@@ -312,10 +320,11 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pen
 			incomplete = true;
 			continue;
 		}
-		if (!ns->absent || !table_fresh_enough(s, ns->absent_time)) {
+		if (!ns->absent || !table_fresh_enough(s, ns->absent_time, ns->absent_pass)) {
 			socktab_free(ns->absent);
 			ns->absent = socktab_new();
 			ns->absent_time = s->now;
+			ns->absent_pass = s->pass;
 		}
 		socktab_note_absent(ns->absent, pend->inodes[i]);
 	}

@@ -294,6 +294,7 @@ static void begin_sample(struct sampler *s, struct sample *out)
 	out->time = clock_wall();
 	out->mono = clock_mono();
 	s->now = out->time;
+	s->pass++;
 	nstables_prune(s);
 	if (s->cfg.reclassify_age > 0) {
 		double most = REFRESH_BUDGET * s->cfg.reclassify_age;
