@@ -227,6 +227,8 @@ int cmd_top(struct options *o)
 		if (o->duration > 0 && (deadline < 0 || deadline > t0 + o->duration))
 			deadline = t0 + o->duration;
 		key = tui_wait(deadline);
+		if (key == TUI_HANGUP)
+			break;
 		if (key == TUI_TIMEOUT || key == TUI_SIGNAL)
 			continue;
 		dirty = true;

@@ -9,16 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "loop.h"
 #include "util.h"
 
 static bool active;
@@ -38,6 +36,7 @@ static void on_winch(int sig)
 	winched = 1;
 }
 
+/* The colour pairs of the view's attributes. */
 enum {
 	PAIR_WARNING = 1, PAIR_CRITICAL, PAIR_HEADER, PAIR_SORTED, PAIR_SELECTED,
 	PAIR_SEL_WARNING, PAIR_SEL_CRITICAL, PAIR_STATUS, PAIR_LIMIT,
@@ -249,6 +248,8 @@ void tui_paint(const struct tv_screen *scr)
 	refresh();
 }
 
+/* The view's key for what get_wch gave (r, ch): 0 for one the view does
+ * not know, TUI_RESIZE for one that asks for a full repaint. */
 static int map_key(int r, wint_t ch)
 {
 	if (r == KEY_CODE_YES) {
@@ -299,17 +300,22 @@ static int read_key(void)
 
 /* Lets in the signals that arrived while they were blocked. ppoll only
  * delivers them when it sleeps, and it does not sleep while input keeps
- * arriving (or the terminal has hung up), so they are taken here. */
-static void take_pending_signals(void)
+ * arriving (or the terminal has hung up), so they are taken here. Returns
+ * whether one of them was a signal that ends (its handler has run). */
+static bool take_pending_signals(void)
 {
 	sigset_t pend, cur;
+	bool stop;
 
-	if (sigpending(&pend) == 0 &&
-	    (sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM) ||
-	     sigismember(&pend, SIGHUP) || sigismember(&pend, SIGWINCH))) {
+	if (sigpending(&pend) != 0)
+		return false;
+	stop = sigismember(&pend, SIGINT) || sigismember(&pend, SIGTERM) ||
+	       sigismember(&pend, SIGHUP);
+	if (stop || sigismember(&pend, SIGWINCH)) {
 		sigprocmask(SIG_SETMASK, &saved_mask, &cur);
 		sigprocmask(SIG_SETMASK, &cur, NULL);
 	}
+	return stop;
 }
 
 int tui_wait(double deadline)
@@ -320,7 +326,8 @@ int tui_wait(double deadline)
 		struct winsize ws;
 		int k, n;
 
-		take_pending_signals();
+		if (take_pending_signals())
+			return TUI_SIGNAL;
 		if (winched) {
 			winched = 0;
 			if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
@@ -333,8 +340,6 @@ int tui_wait(double deadline)
 		k = read_key();
 		if (k)
 			return k;
-		if (loop_stop_signal)
-			return TUI_SIGNAL;
 		if (deadline >= 0) {
 			double left = deadline - clock_mono();
 
@@ -347,10 +352,11 @@ int tui_wait(double deadline)
 		n = ppoll(&pfd, 1, tsp, &saved_mask);
 		if (n < 0 && errno != EINTR)
 			fatal("waiting for input: %s", strerror(errno));
-		if (n > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))) {
-			/* The terminal went away: leave as on SIGHUP. */
-			loop_stop_signal = SIGHUP;
+		/* A handler ran: a resize is taken above, anything else is
+		 * for the caller to look at. */
+		if (n < 0 && !winched)
 			return TUI_SIGNAL;
-		}
+		if (n > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			return TUI_HANGUP;
 	}
 }
