@@ -315,6 +315,63 @@ static void test_sort_keys(void **state)
 	topview_free(v);
 }
 
+/* Adds a process with fds and limit (-1 unknown) to s. */
+static void add_counted(struct sample *s, int pid, long fds, long limit)
+{
+	struct proc_sample *p = sample_add_proc(s);
+
+	p->pid = pid;
+	p->start = 1;
+	p->comm = xstrdup("big");
+	p->user = xstrdup("u");
+	p->fds = fds;
+	p->limit = limit;
+}
+
+/* Counts sort and show as integers, however large; unknown ones last. */
+static void test_sort_counts(void **state)
+{
+	struct topview *v = topview_new(false, 1.0);
+	struct sample *s = sample_new();
+	char *t, *row;
+
+	(void)state;
+	add_counted(s, 10, 16777216, 33554432);
+	add_counted(s, 11, 16777217, 33554433);
+	add_counted(s, 12, -1, -1);
+	add_counted(s, 13, 300, 1024);
+	sample_finish(s);
+	topview_set_sample(v, s);
+	topview_refresh(v);
+	while (topview_sort(v, NULL) != TV_COL_FDS)
+		topview_key(v, '<');
+	assert_int_equal(s->procs[topview_row(v, 0)].pid, 11);
+	assert_int_equal(s->procs[topview_row(v, 1)].pid, 10);
+	assert_int_equal(s->procs[topview_row(v, 2)].pid, 13);
+	assert_int_equal(s->procs[topview_row(v, 3)].pid, 12);
+	topview_key(v, '>');
+	assert_int_equal(topview_sort(v, NULL), TV_COL_LIMIT);
+	assert_int_equal(s->procs[topview_row(v, 0)].pid, 11);
+	assert_int_equal(s->procs[topview_row(v, 3)].pid, 12);
+	topview_key(v, '>');
+	assert_int_equal(topview_sort(v, NULL), TV_COL_USE);
+	assert_int_equal(s->procs[topview_row(v, 0)].pid, 11);
+	assert_int_equal(s->procs[topview_row(v, 1)].pid, 10);
+	assert_int_equal(s->procs[topview_row(v, 2)].pid, 13);
+	assert_int_equal(s->procs[topview_row(v, 3)].pid, 12);
+	t = render(v, 160, 20);
+	assert_true(line_with(t, "     13 ") > 0);
+	row = line_of(t, line_with(t, "     13 "));
+	assert_non_null(strstr(row, "    300    1024    29 "));
+	free(row);
+	assert_true(line_with(t, "     12 ") > 0);
+	row = line_of(t, line_with(t, "     12 "));
+	assert_non_null(strstr(row, "      ?       -     - "));
+	free(row);
+	free(t);
+	topview_free(v);
+}
+
 static void test_filter(void **state)
 {
 	struct topview *v = make_view(false, "fetcher");
@@ -768,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_narrow_layout),
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_sort_keys),
+		cmocka_unit_test(test_sort_counts),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_ascii_fallback),
