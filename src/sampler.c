@@ -21,7 +21,6 @@
 
 #include "procfs.h"
 #include "sampler-int.h"
-#include "socktab-diag.h"
 #include "util.h"
 
 /* The share of its time a watching sampler may spend renewing

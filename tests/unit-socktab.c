@@ -343,6 +343,55 @@ static void test_unix_peer(void **state)
 	socktab_free(t);
 }
 
+/* A whole /proc/net file as the sampler reads it: the header is skipped, a
+ * damaged line is counted, the TIME_WAIT row (inode 0) parses but is not
+ * kept, and directions come from the listener in the same text. */
+static void test_procnet_file(void **state)
+{
+	char tcp[] =
+		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+		"retrnsmt   uid  timeout inode\n"
+		"   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 "
+		"00000000     0        0 1001 1 0000000000000000 100 0 0 10 0\n"
+		"   1: 0100007F:1F90 0100007F:C351 08 00000000:00000000 00:00000000 "
+		"00000000     0        0 1002 1 0000000000000000 20 4 30 10 -1\n"
+		"   2: 0100007F:C351 0100007F:1F90 01 00000000:00000000 00:00000000 "
+		"00000000     0        0 1003 1 0000000000000000 20 4 30 10 -1\n"
+		"   3: 0302010A:9C40 22D8B85D:01BB 06 00000000:00000000 03:00001234 "
+		"00000000     0        0 0 3 0000000000000000\n"
+		"   4: this line is damaged\n";
+	char unx[] =
+		"Num       RefCount Protocol Flags    Type St Inode Path\n"
+		"0000000000000000: 00000002 00000000 00010000 0001 01 1008 /run/web.sock\n"
+		"0000000000000000: 00000003 00000000 00000000 0001 03 1009 /run/web.sock";
+	char header_only[] = "Num       RefCount Protocol Flags    Type St Inode Path\n";
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0, skipped = 0;
+	struct socktab *t = socktab_new();
+
+	(void)state;
+	socktab_parse_procnet(tcp, P_TCP, &rows, &n, &cap, &skipped);
+	assert_int_equal(n, 4);
+	assert_int_equal(skipped, 1);
+	socktab_parse_procnet(unx, P_UNIX, &rows, &n, &cap, &skipped);
+	assert_int_equal(n, 6); /* appended; the last line needs no newline */
+	assert_int_equal(skipped, 1);
+	socktab_parse_procnet(header_only, P_UNIX, &rows, &n, &cap, &skipped);
+	assert_int_equal(n, 6);
+	assert_int_equal(skipped, 1);
+	assert_int_equal(rows[0].proto, P_TCP);
+	assert_int_equal(rows[5].proto, P_UNIX);
+	socktab_add_netns(t, rows, n); /* takes the paths */
+	free(rows);
+	assert_int_equal(socktab_size(t), 5);
+	assert_key(t, 1001, "tcp", SOCK_LISTEN, "127.0.0.1:8080", "LISTEN");
+	assert_key(t, 1002, "tcp", SOCK_IN, "127.0.0.1:8080", "CLOSE_WAIT");
+	assert_key(t, 1003, "tcp", SOCK_OUT, "127.0.0.1:8080", "ESTABLISHED");
+	assert_key(t, 1008, "unix", SOCK_LISTEN, "/run/web.sock", "LISTEN");
+	assert_key(t, 1009, "unix", SOCK_IN, "/run/web.sock", "ESTABLISHED");
+	socktab_free(t);
+}
+
 /* The map grows with the data: 100k sockets, each found, equal keys shared. */
 static void test_sized_to_data(void **state)
 {
@@ -384,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_inet_directions),
 		cmocka_unit_test(test_unix_peer),
+		cmocka_unit_test(test_procnet_file),
 		cmocka_unit_test(test_sized_to_data),
 	};
 
