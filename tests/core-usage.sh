@@ -1,18 +1,27 @@
 #!/bin/sh
 # The command line's contract: help and version on stdout with exit 0;
 # usage errors as one line on stderr naming the argument, exit 2 (check: 3).
-fail=0
+# Each check is a TAP test point; the plan comes at the end.
+fail=0 n=0
+errfile=$(mktemp) || exit 1
+trap 'rm -f "$errfile"' EXIT
+ok() { n=$((n + 1)); echo "ok - $1"; }
+not_ok() { # description [diagnostics]
+	n=$((n + 1)) fail=1
+	echo "not ok - $1"
+	[ -z "$2" ] || printf '%s\n' "$2" | sed 's/^/# /'
+}
 t() { # expected-status description command...
 	want=$1 what=$2
 	shift 2
-	out=$("$@" 2>/tmp/fdwatch-usage-err.$$)
+	out=$("$@" 2>"$errfile")
 	got=$?
-	err=$(cat /tmp/fdwatch-usage-err.$$)
-	if [ "$got" = "$want" ]; then echo "ok - $what"; else echo "not ok - $what (exit $got, want $want): $err"; fail=1; fi
+	err=$(cat "$errfile")
+	if [ "$got" = "$want" ]; then ok "$what"; else not_ok "$what" "exit $got, want $want: $err"; fi
 	LAST_OUT=$out LAST_ERR=$err
 }
 has() { # description needle haystack
-	case $3 in *"$2"*) echo "ok - $1" ;; *) echo "not ok - $1: no '$2' in: $3"; fail=1 ;; esac
+	case $3 in *"$2"*) ok "$1" ;; *) not_ok "$1" "no '$2' in: $3" ;; esac
 }
 lines() { printf '%s\n' "$1" | wc -l; }
 
@@ -28,7 +37,7 @@ t 2 "unknown command" "$FDWATCH" frobnicate
 has "names the command" "frobnicate" "$LAST_ERR"
 t 2 "unknown option" "$FDWATCH" report --frobnicate
 has "names the option" "--frobnicate" "$LAST_ERR"
-[ "$(lines "$LAST_ERR")" = 1 ] && echo "ok - one line" || { echo "not ok - one line: $LAST_ERR"; fail=1; }
+[ "$(lines "$LAST_ERR")" = 1 ] && ok "one line" || not_ok "one line" "$LAST_ERR"
 t 2 "bad interval" "$FDWATCH" report -d abc
 has "names the value and the fix" "--interval 'abc'" "$LAST_ERR"
 t 2 "negative interval" "$FDWATCH" report --interval -1
@@ -51,10 +60,10 @@ t 2 "option of another command" "$FDWATCH" report --syslog
 t 1 "--proc that does not exist is a runtime error" "$FDWATCH" report --proc /nonexistent-proc-root
 has "says what failed" "/nonexistent-proc-root" "$LAST_ERR"
 NO_COLOR=1 t 0 "report works" "$FDWATCH" report --color always -p $$
-case $LAST_OUT in *"$(printf '\033')"*) echo "not ok - NO_COLOR wins over --color always"; fail=1 ;; *) echo "ok - NO_COLOR means never" ;; esac
+case $LAST_OUT in *"$(printf '\033')"*) not_ok "NO_COLOR wins over --color always" ;; *) ok "NO_COLOR means never" ;; esac
 t 0 "report --color always colours" "$FDWATCH" report --color always -p $$
-case $LAST_OUT in *"$(printf '\033')"*) echo "ok - colour codes with --color always" ;; *) echo "not ok - no colour with --color always"; fail=1 ;; esac
+case $LAST_OUT in *"$(printf '\033')"*) ok "colour codes with --color always" ;; *) not_ok "colour codes with --color always" ;; esac
 t 0 "default command off a terminal is report" "$FDWATCH" -p $$
 has "it is the report" "fdwatch report" "$LAST_OUT"
-rm -f /tmp/fdwatch-usage-err.$$
+echo "1..$n"
 exit $fail

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 
-from fdtest import FDWATCH, SRCDIR, check, done, equal
+from fdtest import FDWATCH, SRCDIR, check, done, equal, skip_part
 
 contrib = os.path.join(SRCDIR, "..", "contrib")
 rules = os.path.join(contrib, "prometheus", "fdwatch-rules.yml")
@@ -25,7 +25,7 @@ if shutil.which("promtool"):
                        cwd=os.path.dirname(rules), capture_output=True, text=True)
     equal(r.returncode, 0, "promtool test rules: " + r.stdout + r.stderr)
 else:
-    print("# promtool is not installed: skipping the rule checks")
+    skip_part("promtool is not installed: the rule checks")
 
 # Every fdwatch command line in contrib/ is accepted (--help at the end
 # makes fdwatch parse and check everything before it, then exit 0).
@@ -70,6 +70,6 @@ if shutil.which("systemd-analyze"):
     equal(ours, [], "systemd-analyze verify finds nothing wrong in the units")
     shutil.rmtree(tmp)
 else:
-    print("# systemd-analyze is not installed: skipping the unit checks")
+    skip_part("systemd-analyze is not installed: the unit checks")
 
 done()

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-from fdtest import FDWATCH, check, done, equal, fdwatch, proc_fd_counts, start_helper
+from fdtest import FDWATCH, check, done, equal, fdwatch, proc_fd_counts, skip_part, start_helper
 
 tmp = tempfile.mkdtemp(prefix="ops-metrics-")
 SERIES = re.compile(r'^([a-z_]+)(\{.*\})? (\S+)$')
@@ -75,7 +75,7 @@ check(not any(n.startswith("fdwatch_process_fd_growth") for n in names),
       "no growth series without --state")
 p = promtool(r.stdout)
 if p is None:
-    print("# promtool is not installed: skipping promtool check metrics")
+    skip_part("promtool is not installed: promtool check metrics")
 else:
     equal((p.returncode, p.stdout + p.stderr), (0, ""), "promtool check metrics passes")
 # The default bound (10) and every process on the host also pass.

@@ -11,7 +11,8 @@ unix client is named by the path it is connected to ("out"), which
 import os
 import subprocess
 
-from fdtest import BUILDDIR, check, done, equal, json_lines, proc_fd_counts, report, start_helper
+from fdtest import (BUILDDIR, check, done, equal, json_lines, proc_fd_counts, report, skip_part,
+                    start_helper)
 
 BENCH = os.path.join(BUILDDIR, "..", "bench", "fdwatch-bench")
 MODES = {
@@ -94,7 +95,7 @@ equal(st["netns_procfs"], "1", "FDWATCH_NO_NETLINK: the tables came from /proc/P
 # we may (netlink), else through its /proc/PID/net files.
 probe = subprocess.run(["sh", "-c", "command -v ip >/dev/null && unshare -n true"], capture_output=True)
 if probe.returncode != 0:
-    print("# no network namespace here (unshare -n needs CAP_SYS_ADMIN, and ip): skipped that part")
+    skip_part("no network namespace here (unshare -n needs CAP_SYS_ADMIN, and ip): the namespace part")
 else:
     inside = start_helper("--tcp", 2, "--close-wait", 1, "--tcp6", 1, "--udp", 1, "--unix", 1,
                           prefix=["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" "$@"'])

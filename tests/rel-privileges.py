@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import tempfile
 
-from fdtest import FDWATCH, check, done, equal, json_lines, skip, start_helper
+from fdtest import FDWATCH, check, done, equal, json_lines, skip, skip_part, start_helper
 
 MAN = os.path.join(os.environ.get("TESTS_SRCDIR", "."), "..", "man", "fdwatch.1")
 
@@ -94,7 +94,9 @@ if shutil.which("setcap"):
         check(recs and recs[0].get("readable", True) and recs[0].get("types", {}).get("socket", 0) >= 3,
               "types and sockets included", recs)
     else:
-        print("# setcap failed here (%s): capability run skipped" % s.stderr.strip())
+        skip_part("setcap failed here (%s): the capability run" % s.stderr.strip())
+else:
+    skip_part("setcap is not installed: the capability run")
 
 # --- executes nothing, writes nothing but where asked ----------------------------
 if shutil.which("strace"):
@@ -141,7 +143,7 @@ if shutil.which("strace"):
     r, writes, changes = traced(["check", "--state", st], "check --state")
     equal([w for w in writes + changes if tmp not in w], [], "check --state writes only beside its state file")
 else:
-    print("# strace is not installed: write and exec tracing skipped")
+    skip_part("strace is not installed: write and exec tracing")
 
 root_proc.stop()
 shutil.rmtree(tmp, ignore_errors=True)

@@ -14,8 +14,8 @@ import tempfile
 import threading
 import time
 
-from fdtest import (FDWATCH, _children, check, done, equal, fdwatch, json_lines, start_helper,
-                    wait_for)
+from fdtest import (FDWATCH, _children, check, done, equal, fdwatch, json_lines, skip_part,
+                    start_helper, wait_for)
 
 
 def forks():
@@ -156,9 +156,9 @@ if os.access("/proc/sys/kernel/ns_last_pid", os.W_OK):
         equal([e for e in events if e.get("start") == start_b and e["level"] != "ok"], [],
               "B never inherits A's alert")
     else:
-        print("# could not get the same pid again (other processes took it): real reuse skipped")
+        skip_part("could not get the same pid again (other processes took it): real pid reuse")
 else:
-    print("# /proc/sys/kernel/ns_last_pid is not writable: real pid reuse skipped")
+    skip_part("/proc/sys/kernel/ns_last_pid is not writable: real pid reuse")
 
 # --- threads ---------------------------------------------------------------------
 th = subprocess.Popen([sys.executable, "-c",
@@ -207,7 +207,7 @@ if subprocess.run(["unshare", "-p", "-f", "-m", "--mount-proc", "true"], capture
         os.kill(host_pid, signal.SIGTERM)  # unshare does not pass signals on
     ns.wait(30)
 else:
-    print("# unshare -p -m is not permitted here: namespace case skipped")
+    skip_part("unshare -p -m is not permitted here: the namespace case")
 
 # --- zombies ---------------------------------------------------------------------
 z = subprocess.Popen(["true"])

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from fdtest import FDWATCH, check, done, equal, fdwatch, need, start_helper
+from fdtest import FDWATCH, check, done, equal, fdwatch, need, skip_part, start_helper
 
 # Without a terminal top refuses plainly instead of drawing into a pipe.
 r = fdwatch("top", "-n", "1")
@@ -350,7 +350,7 @@ if shutil.which("gdb"):
         keys("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo", "Enter")
         wait_screen(lambda t: "icanon echo" in t, "after the failure the terminal is in canonical mode with echo")
     else:
-        print("# skipped the allocation failure: gdb cannot attach here")
+        skip_part("gdb cannot attach here: the allocation failure")
         keys("q")
         wait_screen(lambda t: "EXIT=" in t, "q ends top")
 

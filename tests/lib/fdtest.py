@@ -1,9 +1,13 @@
 """Shared pieces of fdwatch's integration tests.
 
-Each test is a script run by the automake harness: exit 0 passes, 77 skips,
-anything else fails. Helpers here start real processes (tests/helper-fds),
-run the built fdwatch and parse its JSON Lines output."""
+Each test is a script run by automake's TAP driver: every check() is one
+test point ("ok - ..." / "not ok - ..."), done() prints the plan and exits
+non-zero if a point failed, skip() skips the whole test ("1..0 # SKIP") and
+skip_part() records a part that could not run here ("ok # SKIP"). Helpers
+here start real processes (tests/helper-fds), run the built fdwatch and parse
+its JSON Lines output."""
 
+import atexit
 import json
 import os
 import shutil
@@ -19,11 +23,38 @@ HELPER = os.path.join(BUILDDIR, "helper-fds")
 
 _children = []
 _failures = 0
+_points = 0
+
+# The TAP stream is a private copy of stdout. File descriptor 1 itself goes
+# to stderr, so that whatever a child process prints to an inherited stdout
+# lands in the log and can never be read as a test point or a plan.
+sys.stdout.flush()
+sys.stdout = os.fdopen(os.dup(1), "w", buffering=1)
+os.dup2(2, 1)
+
+
+def note(text):
+    """Prints text as TAP diagnostics ("# " before every line)."""
+    for line in str(text).splitlines() or [""]:
+        print("#", line)
 
 
 def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
+    """Skips the whole test: nothing it checks can run here. After some
+    points have run, skips the rest of it."""
+    if _points:
+        skip_part(why)
+        done()
+    print("1..0 # SKIP", " ".join(str(why).split()))
+    cleanup()
+    sys.exit(0)
+
+
+def skip_part(why):
+    """Records one part of the test that cannot run here as a skipped point."""
+    global _points
+    _points += 1
+    print("ok # SKIP", " ".join(str(why).split()))
 
 
 def need(*programs):
@@ -34,15 +65,19 @@ def need(*programs):
 
 
 def check(cond, what, detail=None):
-    """Records one assertion; prints ok/not ok like TAP."""
-    global _failures
+    """Records one assertion as a TAP test point, with detail as diagnostics
+    when it fails."""
+    global _failures, _points
+    _points += 1
+    # One line, and no "#" that the driver could take for a directive.
+    what = " ".join(str(what).split()).replace("#", "\\#")
     if cond:
         print("ok -", what)
     else:
         _failures += 1
         print("not ok -", what)
         if detail is not None:
-            print("   ", str(detail).replace("\n", "\n    "))
+            note(detail)
     return cond
 
 
@@ -51,12 +86,15 @@ def equal(got, want, what):
 
 
 def done():
-    """Ends the test: stops its children and exits with the verdict."""
+    """Ends the test: stops its children, prints the plan and exits with the
+    verdict."""
     cleanup()
+    print("1..%d" % _points)
     sys.exit(1 if _failures else 0)
 
 
 def cleanup():
+    """Stops every child started through this module that still runs."""
     for p in _children:
         if p.poll() is None:
             p.terminate()
@@ -118,7 +156,8 @@ def report(pid, *extra, env=None):
 
 
 def proc_fd_counts(pid):
-    """Counts a process's fds by SPEC type, straight from /proc."""
+    """Counts a process's fds by the types of RECORDS in fdwatch(1), straight
+    from /proc."""
     types = {"file": 0, "socket": 0, "pipe": 0, "anon": 0, "other": 0}
     for fd in os.listdir("/proc/%d/fd" % pid):
         try:
@@ -157,8 +196,12 @@ def wait_for(pred, timeout=10, step=0.05):
 
 
 def _on_signal(sig, frame):
+    print("Bail out! terminated by signal %d (the per-test time limit?)" % sig)
     cleanup()
     sys.exit(1)
 
 
+# Children are stopped however the test ends: done(), skip(), an exception,
+# or SIGTERM (which the harness's time limit sends).
+atexit.register(cleanup)
 signal.signal(signal.SIGTERM, _on_signal)
