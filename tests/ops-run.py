@@ -10,9 +10,8 @@ import os
 import signal
 import subprocess
 import tempfile
-import time
 
-from fdtest import FDWATCH, HELPER, check, done, equal, fdwatch, json_lines
+from fdtest import FDWATCH, HELPER, _children, check, done, equal, fdwatch, json_lines
 
 tmp = tempfile.mkdtemp(prefix="ops-run-")
 # A leak the default thresholds judge critical within seconds: 40 fds/s
@@ -48,11 +47,15 @@ check("no fd leak detected" in r.stderr, "the summary says no leak", r.stderr)
 r = run("--", HELPER, "--pool", "100", "--churn", "30", "--timeout", "8")
 equal(r.returncode, 0, "a steady pool with churn exits 0")
 
-# 4. SIGTERM to fdwatch reaches the command, which says so and exits 5.
+# 4. SIGTERM to fdwatch reaches the command, which says so and exits 5. The
+#    command says "ready" once its trap is set (run blocks the signals it
+#    forwards before it starts the command), and only then is it signalled.
 p = subprocess.Popen([FDWATCH, "run", "--", "sh", "-c",
-                      'trap "echo got TERM; exit 5" TERM; sleep 60 & wait'],
+                      'trap "echo got TERM; exit 5" TERM; echo ready; sleep 60 & wait'],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-time.sleep(1.5)
+_children.append(p)
+ready = p.stdout.readline()
+equal(ready, "ready\n", "SIGTERM: the command started and set its trap")
 p.send_signal(signal.SIGTERM)
 try:
     out, err = p.communicate(timeout=30)
