@@ -186,6 +186,7 @@ static int parse_hex_addr(const char *s, int words, uint8_t *addr, const char **
 	return 0;
 }
 
+/* Parses the ":PORT" (hex) after an address: 0 or -EINVAL. */
 static int parse_hex_port(const char *s, uint16_t *port, const char **end)
 {
 	char *e;

@@ -65,6 +65,7 @@ int sockdiag_open_in(int nsfd, int selfns)
 	return nl;
 }
 
+/* Makes room for one more row in *rows. */
 static void rows_reserve(struct sock_entry **rows, size_t *n, size_t *cap)
 {
 	if (*n == *cap) {
@@ -73,11 +74,23 @@ static void rows_reserve(struct sock_entry **rows, size_t *n, size_t *cap)
 	}
 }
 
+/* NLMSG_DATA and RTA_DATA for read-only messages: the kernel's macros cast
+ * the const away, which -Wcast-qual reports under clang. */
+static const void *msg_data(const struct nlmsghdr *h)
+{
+	return (const char *)h + NLMSG_HDRLEN;
+}
+
+static const void *rta_data(const struct rtattr *a)
+{
+	return (const char *)a + RTA_LENGTH(0);
+}
+
 /* One inet_diag_msg as a row; -EINVAL when it is too short or of a family
  * we do not read. */
 static int parse_inet(const struct nlmsghdr *h, enum sockdiag_table table, struct sock_entry *e)
 {
-	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	const struct inet_diag_msg *m = msg_data(h);
 	size_t alen;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
@@ -132,7 +145,7 @@ static const struct rtattr *rta_next(const struct rtattr *a, int *len)
 /* One unix_diag_msg with its name and peer attributes as a row. */
 static int parse_unix(const struct nlmsghdr *h, struct sock_entry *e)
 {
-	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	const struct unix_diag_msg *m = msg_data(h);
 	const struct rtattr *a;
 	int alen;
 
@@ -161,11 +174,11 @@ static int parse_unix(const struct nlmsghdr *h, struct sock_entry *e)
 		size_t plen = RTA_PAYLOAD(a);
 
 		if (a->rta_type == UNIX_DIAG_NAME && !e->path) {
-			e->path = unix_name(RTA_DATA(a), plen);
+			e->path = unix_name(rta_data(a), plen);
 		} else if (a->rta_type == UNIX_DIAG_PEER && plen >= sizeof(uint32_t)) {
 			uint32_t peer;
 
-			memcpy(&peer, RTA_DATA(a), sizeof(peer));
+			memcpy(&peer, rta_data(a), sizeof(peer));
 			e->peer = peer;
 		}
 	}
@@ -189,7 +202,7 @@ static int parse_msg(const struct nlmsghdr *h, enum sockdiag_table table,
 	if (h->nlmsg_type == NLMSG_DONE)
 		return 1;
 	if (h->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *err = NLMSG_DATA(h);
+		const struct nlmsgerr *err = msg_data(h);
 
 		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
 			return -EBADMSG;
@@ -329,6 +342,7 @@ static int dump_tcp(int nl, struct sock_entry **rows, size_t *n, size_t *cap)
 	return 0;
 }
 
+/* Dumps the UDP sockets of both families into rows (IPv6 may be absent). */
 static int dump_udp(int nl, struct sock_entry **rows, size_t *n, size_t *cap)
 {
 	struct {
@@ -353,6 +367,7 @@ static int dump_udp(int nl, struct sock_entry **rows, size_t *n, size_t *cap)
 	return 0;
 }
 
+/* Dumps the unix sockets with their names and peers into rows. */
 static int dump_unix(int nl, struct sock_entry **rows, size_t *n, size_t *cap)
 {
 	struct {

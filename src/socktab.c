@@ -45,6 +45,7 @@ struct socktab {
 	size_t nkeys, capkeys;
 };
 
+/* Folds p[0..n) into the FNV-1a hash h. */
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *c = p;
@@ -57,6 +58,7 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* Mixes the bits of an inode (they are often sequential) for the slots. */
 static size_t hash_inode(unsigned long inode)
 {
 	uint64_t x = inode;
@@ -91,6 +93,7 @@ void socktab_free(struct socktab *t)
 	free(t);
 }
 
+/* Puts (inode, row) into a slot array with room for it. */
 static void slots_insert(struct slot *slots, size_t nslots, unsigned long inode, size_t row)
 {
 	size_t mask = nslots - 1, i = hash_inode(inode) & mask;
@@ -101,6 +104,7 @@ static void slots_insert(struct slot *slots, size_t nslots, unsigned long inode,
 	slots[i].row = row;
 }
 
+/* Makes the slots hold want inodes at load <= 1/2. */
 static void slots_grow(struct socktab *t, size_t want)
 {
 	size_t n = t->nslots ? t->nslots : 64;
@@ -119,6 +123,7 @@ static void slots_grow(struct socktab *t, size_t want)
 	t->nslots = n;
 }
 
+/* The slot of an inode, or NULL (inode 0 is never stored). */
 static const struct slot *slot_find(const struct socktab *t, unsigned long inode)
 {
 	size_t mask, i;
@@ -132,6 +137,7 @@ static const struct slot *slot_find(const struct socktab *t, unsigned long inode
 	return NULL;
 }
 
+/* Are two binary keys the same group? */
 static bool keybin_eq(const struct keybin *a, const struct keybin *b)
 {
 	if (a->proto != b->proto || a->dir != b->dir || a->state != b->state ||
@@ -142,6 +148,7 @@ static bool keybin_eq(const struct keybin *a, const struct keybin *b)
 	return strcmp(a->path, b->path) == 0;
 }
 
+/* The hash of a binary key, path included. */
 static uint64_t keybin_hash(const struct keybin *k)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -152,6 +159,7 @@ static uint64_t keybin_hash(const struct keybin *k)
 	return h;
 }
 
+/* Doubles the interned keys' table. */
 static void keys_grow(struct socktab *t)
 {
 	size_t n = t->capkeys ? t->capkeys * 2 : 64;
@@ -171,6 +179,7 @@ static void keys_grow(struct socktab *t)
 	t->capkeys = n;
 }
 
+/* The state a row's group shows (static). */
 static const char *state_name(const struct sock_entry *e)
 {
 	switch (e->proto) {
@@ -239,6 +248,7 @@ static const struct sock_key *key_intern(struct socktab *t, const struct sock_en
 	return key;
 }
 
+/* Is the address the wildcard (0.0.0.0 or ::)? */
 static bool addr_is_any(const uint8_t *a, bool v6)
 {
 	static const uint8_t zero[16];
@@ -261,6 +271,7 @@ static bool is_accepted(const struct sock_entry *e, const struct sock_entry *lis
 	return false;
 }
 
+/* Orders listeners by port, then protocol, for qsort. */
 static int cmp_listener(const void *a, const void *b)
 {
 	const struct sock_entry *x = a, *y = b;
@@ -293,6 +304,8 @@ static const struct sock_entry *listeners_for(const struct sock_entry *lis, size
 	return lis + lo;
 }
 
+/* Which way a TCP or UDP socket points: listen, in (accepted by one of
+ * the listeners lis), out, or none. */
 static enum sock_dir inet_direction(const struct sock_entry *e,
 				    const struct sock_entry *lis, size_t nlis)
 {
