@@ -60,9 +60,8 @@ static void feed_history(struct sample *s, long seconds)
 {
 	struct detect_params dp;
 	struct tracker *t;
-	struct tproc *const *procs;
 	double end = s->time, cpu = cpu_seconds();
-	size_t n, bytes = 0;
+	size_t n, bytes;
 
 	detect_params_default(&dp);
 	t = tracker_new(&dp);
@@ -77,9 +76,7 @@ static void feed_history(struct sample *s, long seconds)
 		alerts_free(a, na);
 	}
 	cpu = cpu_seconds() - cpu;
-	procs = tracker_procs(t, &n);
-	for (size_t i = 0; i < n; i++)
-		bytes += tproc_bytes(procs[i]);
+	bytes = tracker_bytes(t, &n);
 	printf("history seconds=%ld procs=%zu feed_cpu_ms_per_sample=%.3f tracker_kib=%zu "
 	       "maxrss_kib=%ld\n", seconds, n, cpu * 1e3 / (double)seconds, bytes / 1024,
 	       maxrss_kib());

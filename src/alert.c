@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "escape.h"
-#include "record.h"
 
 void source_text(struct buf *out, const struct source *s)
 {
@@ -141,4 +140,12 @@ void alert_text(struct buf *out, const struct alert *a)
 				 a->level == LEVEL_WARNING ? "WARNING" : "OK");
 	alert_message(out, a);
 	buf_addc(out, '\n');
+}
+
+void alert_write(struct buf *out, const struct alert *a, enum output_format format)
+{
+	if (format == FORMAT_JSON)
+		alert_json(out, a);
+	else
+		alert_text(out, a);
 }

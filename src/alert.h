@@ -1,16 +1,11 @@
-/* alert.h - writes alert events (track.h) as SPEC's alert records (JSON
- * Lines) or as one text line each, for people and grep. */
+/* alert.h - writes alert events (track.h) as alert records (JSON Lines, the
+ * man page's RECORDS section) or as one text line each, for people and
+ * grep. A renderer: it formats the values the tracker made. */
 #ifndef FDWATCH_ALERT_H
 #define FDWATCH_ALERT_H
 
 #include "track.h"
 #include "util.h"
-
-struct options;
-
-/* The detector parameters the command line asks for (--warn-eta,
- * --crit-eta over the defaults; critical never farther than warning). */
-void detect_params_from_options(const struct options *o, struct detect_params *p);
 
 /* Appends the JSON alert record of a, newline included. */
 void alert_json(struct buf *out, const struct alert *a);
@@ -21,6 +16,8 @@ void alert_message(struct buf *out, const struct alert *a);
 /* Appends "2026-11-28 13:30:00 WARNING " + the message + newline, the time
  * in local time. */
 void alert_text(struct buf *out, const struct alert *a);
+/* Appends a as format asks: its JSON record or its text line. */
+void alert_write(struct buf *out, const struct alert *a, enum output_format format);
 /* Appends the source as text ("tcp out 1.2.3.4:80 CLOSE_WAIT", "file
  * /tmp", "pipe"), escaped; nothing for SRC_NONE. */
 void source_text(struct buf *out, const struct source *s);

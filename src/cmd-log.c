@@ -8,36 +8,23 @@
 #include <math.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include "alert.h"
 #include "commands.h"
 #include "loop.h"
-#include "options.h"
 #include "record.h"
 #include "track.h"
 
 struct log_ctx {
 	const struct options *o;
+	struct sampler *sm;
 	struct tracker *tr;
 	struct buf out;
 	FILE *rec;               /* -o: sample records, or NULL */
 	struct buf recbuf;
 	struct proc_idset watched; /* -p: the processes as first seen */
-	long nsamples;
 	int status;
 };
-
-void detect_params_from_options(const struct options *o, struct detect_params *p)
-{
-	detect_params_default(p);
-	if (!isnan(o->warn_eta))
-		p->warn_eta = o->warn_eta;
-	if (!isnan(o->crit_eta))
-		p->crit_eta = o->crit_eta;
-	if (p->crit_eta > p->warn_eta)
-		p->crit_eta = p->warn_eta;
-}
 
 static void send_syslog(const struct alert *a)
 {
@@ -52,42 +39,41 @@ static void send_syslog(const struct alert *a)
 	buf_free(&msg);
 }
 
-static int on_sample(struct sample *s, void *ctx)
+/* Writes the records of s to -o FILE: 0, or -1 after saying why. */
+static int write_records(struct log_ctx *c, const struct sample *s)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		record_sample_json(&c->recbuf, s, &s->procs[i]);
+	return output_flush(c->rec, &c->recbuf, c->o->output);
+}
+
+static int on_tick(struct loop *l, void *ctx)
 {
 	struct log_ctx *c = ctx;
+	struct sample *s = sampler_take(c->sm);
 	struct alert *ev;
 	size_t nev;
-	bool all_gone;
+	int gone;
 
 	/* Judge the time as records carry it (to the millisecond), so that a
 	 * replay of -o FILE comes to the very same figures. */
 	s->time = round(s->time * 1000) / 1000;
-	if (c->nsamples++ == 0 && c->o->sel.npids) {
-		if (warn_missing_pids(c->o, s) == 0) {
-			sample_free(s);
-			c->status = 1;
-			return 1;
-		}
-		proc_idset_take(&c->watched, s);
+	gone = loop_watch_pids(&c->watched, c->o, s, l->ticks == 1);
+	if (gone < 0) {
+		sample_free(s);
+		c->status = 1;
+		return 1;
 	}
-	all_gone = c->o->sel.npids && !proc_idset_any(&c->watched, s);
-	if (c->rec) {
-		for (size_t i = 0; i < s->nprocs; i++)
-			record_sample_json(&c->recbuf, s, &s->procs[i]);
-		if (output_flush(c->rec, &c->recbuf, c->o->output) < 0) {
-			sample_free(s);
-			c->status = 1;
-			return -1;
-		}
+	if (c->rec && write_records(c, s) < 0) {
+		sample_free(s);
+		c->status = 1;
+		return -1;
 	}
 	tracker_feed(c->tr, s, true);
 	sample_free(s);
 	nev = tracker_take_events(c->tr, &ev);
 	for (size_t i = 0; i < nev; i++) {
-		if (c->o->format == FORMAT_JSON)
-			alert_json(&c->out, &ev[i]);
-		else
-			alert_text(&c->out, &ev[i]);
+		alert_write(&c->out, &ev[i], c->o->format);
 		if (c->o->syslog)
 			send_syslog(&ev[i]);
 	}
@@ -96,16 +82,14 @@ static int on_sample(struct sample *s, void *ctx)
 		c->status = 1;
 		return -1;
 	}
-	/* The processes given with -p have all exited (their pids may be
-	 * someone else's by now): nothing more can come. */
-	return all_gone ? 1 : 0;
+	/* The processes given with -p have all exited: nothing more can come. */
+	return gone;
 }
 
 int cmd_log(struct options *o)
 {
-	struct detect_params p;
 	struct log_ctx c;
-	struct sampler *sm;
+	struct loop l;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
@@ -116,20 +100,20 @@ int cmd_log(struct options *o)
 			return 1;
 		}
 	}
-	sm = sampler_open(o, SAMPLER_REUSE_AGE);
-	if (!sm) {
+	c.sm = sampler_open(o, SAMPLER_REUSE_AGE);
+	if (!c.sm) {
 		if (c.rec)
 			fclose(c.rec);
 		return 1;
 	}
-	detect_params_from_options(o, &p);
-	c.tr = tracker_new(&p);
+	c.tr = tracker_new(&o->detect);
 	buf_init(&c.out);
 	buf_init(&c.recbuf);
 	if (o->syslog)
 		openlog("fdwatch", LOG_PID, LOG_DAEMON);
 	loop_signals();
-	loop_run(sm, o, 1.0, on_sample, &c);
+	loop_init(&l, o, 1.0, on_tick, &c);
+	loop_run(&l);
 	if (o->syslog)
 		closelog();
 	buf_free(&c.out);
@@ -140,6 +124,6 @@ int cmd_log(struct options *o)
 		c.status = 1;
 	}
 	tracker_free(c.tr);
-	sampler_free(sm);
+	sampler_free(c.sm);
 	return c.status;
 }

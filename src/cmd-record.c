@@ -9,33 +9,27 @@
 #include "commands.h"
 #include "loop.h"
 #include "record.h"
-#include "track.h"
 
 struct record_ctx {
 	const struct options *o;
+	struct sampler *sm;
 	FILE *f;
 	struct buf out;
 	struct proc_idset watched; /* -p: the processes as first seen */
-	long nsamples;
 	int status;
 };
 
-static int on_sample(struct sample *s, void *ctx)
+static int on_tick(struct loop *l, void *ctx)
 {
 	struct record_ctx *c = ctx;
+	struct sample *s = sampler_take(c->sm);
+	int gone = loop_watch_pids(&c->watched, c->o, s, l->ticks == 1);
 
-	bool all_gone;
-
-	if (c->nsamples++ == 0 && c->o->sel.npids) {
-		if (warn_missing_pids(c->o, s) == 0) {
-			sample_free(s);
-			c->status = 1;
-			return 1;
-		}
-		proc_idset_take(&c->watched, s);
+	if (gone < 0) {
+		sample_free(s);
+		c->status = 1;
+		return 1;
 	}
-	/* The processes given with -p have all exited: the recording ends. */
-	all_gone = c->o->sel.npids && !proc_idset_any(&c->watched, s);
 	for (size_t i = 0; i < s->nprocs; i++)
 		record_sample_json(&c->out, s, &s->procs[i]);
 	sample_free(s);
@@ -43,13 +37,14 @@ static int on_sample(struct sample *s, void *ctx)
 		c->status = 1;
 		return -1;
 	}
-	return all_gone ? 1 : 0;
+	/* The processes given with -p have all exited: the recording ends. */
+	return gone;
 }
 
 int cmd_record(struct options *o)
 {
 	struct record_ctx c;
-	struct sampler *sm;
+	struct loop l;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
@@ -61,21 +56,22 @@ int cmd_record(struct options *o)
 			return 1;
 		}
 	}
-	sm = sampler_open(o, SAMPLER_REUSE_AGE);
-	if (!sm) {
+	c.sm = sampler_open(o, SAMPLER_REUSE_AGE);
+	if (!c.sm) {
 		if (c.f != stdout)
 			fclose(c.f);
 		return 1;
 	}
 	buf_init(&c.out);
 	loop_signals();
-	loop_run(sm, o, 1.0, on_sample, &c);
+	loop_init(&l, o, 1.0, on_tick, &c);
+	loop_run(&l);
 	buf_free(&c.out);
 	proc_idset_free(&c.watched);
 	if (c.f != stdout && fclose(c.f) != 0 && c.status == 0) {
 		warnx_("cannot write %s: %s", o->output, strerror(errno));
 		c.status = 1;
 	}
-	sampler_free(sm);
+	sampler_free(c.sm);
 	return c.status;
 }

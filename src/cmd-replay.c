@@ -81,35 +81,30 @@ static int rec_cmp(const void *a, const void *b)
 {
 	const struct rec *x = a, *y = b;
 
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
+	if (isless(x->time, y->time) || isgreater(x->time, y->time))
+		return isless(x->time, y->time) ? -1 : 1;
 	return (x->order > y->order) - (x->order < y->order);
 }
 
 struct ending {
 	double last;
-	int pid;
-	unsigned long long start;
+	struct proc_key key;
 };
 
 static int ending_cmp(const void *a, const void *b)
 {
 	const struct ending *x = a, *y = b;
 
-	if (x->last != y->last)
-		return x->last < y->last ? -1 : 1;
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return (x->start > y->start) - (x->start < y->start);
+	if (isless(x->last, y->last) || isgreater(x->last, y->last))
+		return isless(x->last, y->last) ? -1 : 1;
+	return proc_key_cmp(&x->key, &y->key);
 }
 
 static int key_cmp(const void *a, const void *b)
 {
 	const struct ending *x = a, *y = b;
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return (x->start > y->start) - (x->start < y->start);
+	return proc_key_cmp(&x->key, &y->key);
 }
 
 /* The time of each process's last record, in order of that time, so that
@@ -121,13 +116,13 @@ static struct ending *endings(const struct recs *r, size_t *n)
 	size_t k = 0;
 
 	for (size_t i = 0; i < r->n; i++) {
-		e[i].pid = r->v[i].ps.pid;
-		e[i].start = r->v[i].ps.start;
+		e[i].key.pid = r->v[i].ps.pid;
+		e[i].key.start = r->v[i].ps.start;
 		e[i].last = r->v[i].time;
 	}
 	qsort(e, r->n, sizeof(*e), key_cmp);
 	for (size_t i = 0; i < r->n; i++) {
-		if (k && e[k - 1].pid == e[i].pid && e[k - 1].start == e[i].start) {
+		if (k && proc_key_eq(&e[k - 1].key, &e[i].key)) {
 			if (e[i].last > e[k - 1].last)
 				e[k - 1].last = e[i].last;
 		} else {
@@ -144,19 +139,14 @@ static void print_events(struct tracker *tr, const struct options *o, struct buf
 	struct alert *ev;
 	size_t n = tracker_take_events(tr, &ev);
 
-	for (size_t i = 0; i < n; i++) {
-		if (o->format == FORMAT_JSON)
-			alert_json(out, &ev[i]);
-		else
-			alert_text(out, &ev[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		alert_write(out, &ev[i], o->format);
 	alerts_free(ev, n);
 }
 
 int cmd_replay(struct options *o)
 {
 	struct recs r = { NULL, 0, 0, 0 };
-	struct detect_params p;
 	struct tracker *tr;
 	struct ending *end;
 	struct buf out;
@@ -187,8 +177,7 @@ int cmd_replay(struct options *o)
 	}
 	end = endings(&r, &nend);
 
-	detect_params_from_options(o, &p);
-	tr = tracker_new(&p);
+	tr = tracker_new(&o->detect);
 	buf_init(&out);
 	memset(&s, 0, sizeof(s));
 	s.procs = xcalloc(r.n + 1, sizeof(*s.procs));
@@ -198,12 +187,12 @@ int cmd_replay(struct options *o)
 
 		/* Processes whose records ended before this sample are gone. */
 		while (e < nend && end[e].last < t) {
-			tracker_drop(tr, end[e].pid, end[e].start, t);
+			tracker_drop(tr, end[e].key.pid, end[e].key.start, t);
 			e++;
 		}
 		s.nprocs = 0;
 		s.time = t;
-		for (; j < r.n && r.v[j].time == t; j++)
+		for (; j < r.n && !isgreater(r.v[j].time, t); j++)
 			s.procs[s.nprocs++] = r.v[j].ps; /* shallow: r owns them */
 		tracker_feed(tr, &s, false);
 		print_events(tr, o, &out);

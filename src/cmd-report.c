@@ -11,40 +11,49 @@
 #include "report.h"
 
 struct report_ctx {
+	struct sampler *sm;
 	struct sample *first, *last;
 };
 
-static int keep_first_last(struct sample *s, void *ctx)
+/* Keeps the first and the newest sample. */
+static void keep(struct report_ctx *c, struct sample *s)
 {
-	struct report_ctx *c = ctx;
-
 	if (!c->first) {
 		c->first = s;
 	} else {
 		sample_free(c->last);
 		c->last = s;
 	}
+}
+
+static int on_tick(struct loop *l, void *ctx)
+{
+	struct report_ctx *c = ctx;
+
+	keep(c, sampler_take(c->sm));
 	return 0;
 }
 
 int cmd_report(struct options *o)
 {
-	struct report_ctx c = { NULL, NULL };
-	struct sampler *sm = sampler_open(o, 0);
+	struct report_ctx c = { sampler_open(o, 0), NULL, NULL };
 	struct sample *last;
+	struct loop l;
 	struct buf out;
 	int status = 0;
 
-	if (!sm)
+	if (!c.sm)
 		return 1;
 	loop_signals();
-	if (o->iterations || o->duration > 0)
-		loop_run(sm, o, 1.0, keep_first_last, &c);
-	else
-		keep_first_last(sampler_take(sm), &c);
+	if (o->iterations || o->duration > 0) {
+		loop_init(&l, o, 1.0, on_tick, &c);
+		loop_run(&l);
+	} else {
+		keep(&c, sampler_take(c.sm));
+	}
 	last = c.last ? c.last : c.first;
 	if (!last) { /* interrupted before the first sample */
-		sampler_free(sm);
+		sampler_free(c.sm);
 		return 1;
 	}
 	if (o->sel.npids && warn_missing_pids(o, last) == 0)
@@ -62,6 +71,6 @@ int cmd_report(struct options *o)
 	buf_free(&out);
 	sample_free(c.first);
 	sample_free(c.last);
-	sampler_free(sm);
+	sampler_free(c.sm);
 	return status;
 }

@@ -11,80 +11,58 @@
 
 #include "commands.h"
 #include "detect.h"
-#include "history.h"
 #include "loop.h"
 #include "sampler.h"
 #include "topview.h"
 #include "track.h"
 #include "tui.h"
 
-/* Samples fed to Theil-Sen for the plain rate of a process or group that
- * the detector does not see growing. */
-#define RECENT_MIN 3
-
 struct top {
 	struct options *o;
 	struct sampler *sm;
 	struct tracker *tr;
 	struct topview *v;
+	struct loop loop;
 	bool first_done;
+	bool dirty;             /* the screen needs painting */
 };
 
-/* A robust recent rate of series hs over its newest samples (level 0),
- * NAN with too few. */
-static double recent_rate(const struct hseries *hs)
+/* The values of one series' history, one per level-0 bucket, oldest
+ * first (caller frees); their count in *n. */
+static double *series_values(const struct hseries *hs, size_t *n)
 {
-	size_t n = hseries_level_len(hs, 0), k = 0;
-	double t[HIST_RING], y[HIST_RING];
+	double *v;
 
-	for (size_t i = 0; i < n && k < HIST_RING; i++) {
-		const struct hbucket *b = hseries_bucket(hs, 0, i);
-
-		if (isnan(b->min))
-			continue;
-		t[k] = b->t1;
-		y[k] = b->min;
-		k++;
-	}
-	if (k < RECENT_MIN)
-		return NAN;
-	return detect_theil_sen(t, y, (int)k);
+	*n = hs ? hseries_level_len(hs, 0) : 0;
+	v = xcalloc(*n ? *n : 1, sizeof(*v));
+	for (size_t i = 0; i < *n; i++)
+		v[i] = hseries_bucket(hs, 0, i)->min;
+	return v;
 }
 
-static const struct tsource *find_group(const struct tproc *tp, const struct sock_group *g)
+/* Fills the view's stats of process p from the tracker's word on it. */
+static void fill_stats(struct tv_stats *st, const struct proc_sample *p, const struct tracker *tr)
 {
-	for (size_t i = 0; i < tp->nsrc; i++) {
-		const struct source *s = &tp->src[i].id;
-
-		if (source_is_group(s, g))
-			return &tp->src[i];
-	}
-	return NULL;
-}
-
-/* Fills the view's stats of one process from what the tracker knows. */
-static void fill_stats(struct tv_stats *st, const struct proc_sample *p, const struct tproc *tp)
-{
-	const struct hseries *hs = &tp->total;
-	size_t n = hseries_level_len(hs, 0);
+	struct proc_key k = { p->pid, p->start };
+	const struct hseries *hs = tracker_history(tr, &k, NULL);
 	struct hbucket win[HIST_RING];
-	double first = hseries_first_time(hs);
+	struct alert a;
 	int lvl = 0;
 
-	st->level = tp->level == LEVEL_CRITICAL ? TV_CRITICAL
-		    : tp->level == LEVEL_WARNING ? TV_WARNING : TV_OK;
-	st->rate = tp->v.growing ? tp->v.rate : recent_rate(hs);
-	st->eta = tp->v.growing ? tp->v.eta : NAN;
-
-	/* The sparkline: one value per sample. */
-	st->series = xcalloc(n ? n : 1, sizeof(double));
-	st->nseries = n;
-	for (size_t i = 0; i < n; i++)
-		st->series[i] = hseries_bucket(hs, 0, i)->min;
+	if (!hs || !tracker_alert(tr, &k, &a))
+		return;
+	st->level = a.level == LEVEL_CRITICAL ? TV_CRITICAL
+		    : a.level == LEVEL_WARNING ? TV_WARNING : TV_OK;
+	st->rate = isnan(a.rate) ? detect_recent_rate(hs) : a.rate;
+	st->eta = a.eta;
+	st->src = a.src;        /* the view owns the source now */
+	memset(&a.src, 0, sizeof(a.src));
+	alert_clear(&a);
+	st->series = series_values(hs, &st->nseries);
 
 	/* The chart: the whole history at the finest level that reaches back. */
-	if (!isnan(first)) {
-		size_t m = hseries_window(hs, first, win, &lvl);
+	if (!isnan(hseries_first_time(hs))) {
+		size_t m = hseries_window(hs, hseries_first_time(hs), win, &lvl);
 
 		st->chart = xcalloc(m ? m : 1, sizeof(double));
 		st->nchart = m;
@@ -94,18 +72,16 @@ static void fill_stats(struct tv_stats *st, const struct proc_sample *p, const s
 		st->chart_floor = lvl > 0;
 	}
 
-	/* What grows: the detector's source, over the window where it sees
-	 * growth. */
-	if (tp->v.growing)
-		tracker_attribute(tp, tp->v.since, tp->v.until, tp->v.rise, &st->src);
-
 	/* Each socket group's own growth. */
 	if (p->nsocks) {
 		st->group_rate = xcalloc(p->nsocks, sizeof(double));
 		for (size_t i = 0; i < p->nsocks; i++) {
-			const struct tsource *ts = find_group(tp, &p->socks[i]);
+			const struct sock_group *g = &p->socks[i];
+			struct source id = { .kind = SRC_SOCKET, .proto = g->proto, .dir = g->dir,
+					     .endpoint = g->endpoint, .state = g->state };
+			const struct hseries *gs = tracker_history(tr, &k, &id);
 
-			st->group_rate[i] = ts ? recent_rate(&ts->hs) : NAN;
+			st->group_rate[i] = gs ? detect_recent_rate(gs) : NAN;
 		}
 	}
 }
@@ -126,21 +102,17 @@ static void list_fds(struct top *t)
 
 /* Takes one sample and hands it, with the tracker's view of it, to the
  * view model. */
-static void take_sample(struct top *t)
+static int on_tick(struct loop *l, void *ctx)
 {
+	struct top *t = ctx;
 	struct sample *s = sampler_take(t->sm);
 	struct alert *ev = NULL;
 
 	tracker_feed(t->tr, s, true);
 	alerts_free(ev, tracker_take_events(t->tr, &ev));
 	topview_set_sample(t->v, s);
-	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct proc_sample *p = &s->procs[i];
-		const struct tproc *tp = tracker_find(t->tr, p->pid, p->start);
-
-		if (tp)
-			fill_stats(topview_stats(t->v, i), p, tp);
-	}
+	for (size_t i = 0; i < s->nprocs; i++)
+		fill_stats(topview_stats(t->v, i), &s->procs[i], t->tr);
 	topview_refresh(t->v);
 	list_fds(t);
 	/* Missing -p pids are named on stderr, which is shown on exit. */
@@ -148,6 +120,8 @@ static void take_sample(struct top *t)
 	    warn_missing_pids(t->o, s) < t->o->sel.npids)
 		topview_message(t->v, "some -p processes are not running (listed on exit)");
 	t->first_done = true;
+	t->dirty = true;
+	return 0;
 }
 
 static void paint(struct top *t)
@@ -161,15 +135,42 @@ static void paint(struct top *t)
 	tv_screen_free(&scr);
 }
 
+/* Between samples: paints what changed and handles one key, resize or
+ * signal. Returns 1 to quit. */
+static int on_wait(struct loop *l, double until, void *ctx)
+{
+	struct top *t = ctx;
+	int key, act;
+
+	if (t->dirty) {
+		paint(t);
+		t->dirty = false;
+	}
+	key = tui_wait(until);
+	if (key == TUI_HANGUP)
+		return 1;
+	if (key == TUI_TIMEOUT || key == TUI_SIGNAL)
+		return 0;
+	t->dirty = true;
+	if (key == TUI_RESIZE)
+		return 0;
+	act = topview_key(t->v, key);
+	if (act & TV_ACT_QUIT)
+		return 1;
+	if (act & TV_ACT_FDS)
+		list_fds(t);
+	if (act & TV_ACT_SCHEDULE) {
+		l->paused = topview_paused(t->v);
+		loop_set_interval(l, topview_interval(t->v));
+	}
+	return 0;
+}
+
 int cmd_top(struct options *o)
 {
-	struct detect_params dp;
 	struct top t;
 	char host[256] = "localhost";
 	const char *why = NULL;
-	double interval = o->interval > 0 ? o->interval : 1.0, t0, next, last = 0;
-	long taken = 0;
-	bool dirty = true;
 	int status = 0;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -182,13 +183,11 @@ int cmd_top(struct options *o)
 	t.sm = sampler_open(o, SAMPLER_REUSE_AGE);
 	if (!t.sm)
 		return 1;
-	detect_params_default(&dp);
-	if (!isnan(o->warn_eta))
-		dp.warn_eta = o->warn_eta;
-	if (!isnan(o->crit_eta))
-		dp.crit_eta = o->crit_eta;
-	t.tr = tracker_new(&dp);
-	t.v = topview_new(!tui_utf8(), interval);
+	t.tr = tracker_new(&o->detect);
+	loop_init(&t.loop, o, 1.0, on_tick, &t);
+	t.loop.wait = on_wait;
+	t.loop.linger = true;
+	t.v = topview_new(!tui_utf8(), t.loop.interval);
 	gethostname(host, sizeof(host) - 1);
 	host[sizeof(host) - 1] = '\0';
 	topview_set_host(t.v, host);
@@ -197,59 +196,10 @@ int cmd_top(struct options *o)
 	if (tui_start(options_use_color(o, STDOUT_FILENO), &why) < 0) {
 		warnx_("%s", why);
 		status = 1;
-		goto out;
+	} else {
+		loop_run(&t.loop);
+		tui_end();
 	}
-	t0 = next = clock_mono();
-	while (!loop_stop_signal) {
-		double now = clock_mono(), deadline;
-		int key, act;
-
-		if (o->duration > 0 && now - t0 >= o->duration)
-			break;
-		if (!topview_paused(t.v) && now >= next) {
-			if (o->iterations && taken >= o->iterations)
-				break;
-			take_sample(&t);
-			taken++;
-			last = now;
-			interval = topview_interval(t.v);
-			/* The fixed schedule; missed ticks are skipped, not bunched. */
-			next += interval;
-			if (next <= clock_mono())
-				next = clock_mono() + interval;
-			dirty = true;
-		}
-		if (dirty) {
-			paint(&t);
-			dirty = false;
-		}
-		deadline = topview_paused(t.v) ? -1 : next;
-		if (o->duration > 0 && (deadline < 0 || deadline > t0 + o->duration))
-			deadline = t0 + o->duration;
-		key = tui_wait(deadline);
-		if (key == TUI_HANGUP)
-			break;
-		if (key == TUI_TIMEOUT || key == TUI_SIGNAL)
-			continue;
-		dirty = true;
-		if (key == TUI_RESIZE)
-			continue;
-		act = topview_key(t.v, key);
-		if (act & TV_ACT_QUIT)
-			break;
-		if (act & TV_ACT_FDS)
-			list_fds(&t);
-		if (act & TV_ACT_SCHEDULE) {
-			/* A new interval counts from the last sample; resuming
-			 * samples at once when that time has passed. */
-			interval = topview_interval(t.v);
-			next = last + interval;
-			if (next < clock_mono())
-				next = clock_mono();
-		}
-	}
-	tui_end();
-out:
 	topview_free(t.v);
 	tracker_free(t.tr);
 	sampler_free(t.sm);

@@ -305,3 +305,22 @@ double detect_rise(const struct hseries *s, double since, double until)
 		return NAN;
 	return last - first;
 }
+
+double detect_recent_rate(const struct hseries *hs)
+{
+	size_t n = hseries_level_len(hs, 0), k = 0;
+	double t[HIST_RING], y[HIST_RING];
+
+	for (size_t i = 0; i < n && k < HIST_RING; i++) {
+		const struct hbucket *b = hseries_bucket(hs, 0, i);
+
+		if (isnan(b->min))
+			continue;
+		t[k] = b->t1;
+		y[k] = b->min;
+		k++;
+	}
+	if (k < DETECT_RECENT_MIN)
+		return NAN;
+	return detect_theil_sen(t, y, (int)k);
+}

@@ -99,4 +99,10 @@ double detect_rise(const struct hseries *s, double since, double until);
  * tests and for renderers that want a plain robust rate. */
 double detect_theil_sen(const double *t, const double *v, int n);
 
+/* A plain robust rate (fds/s) of s over its newest samples, for a series
+ * the detector does not see growing; NAN with fewer than
+ * DETECT_RECENT_MIN of them. */
+#define DETECT_RECENT_MIN 3
+double detect_recent_rate(const struct hseries *s);
+
 #endif

@@ -3,6 +3,7 @@
 
 #include "escape.h"
 
+#include <math.h>
 #include <string.h>
 
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
@@ -161,6 +162,16 @@ void json_str(struct buf *out, const char *s)
 	buf_addc(out, '"');
 	escape_json(out, s, strlen(s));
 	buf_addc(out, '"');
+}
+
+void json_num(struct buf *out, double v)
+{
+	if (!isfinite(v))
+		buf_adds(out, "null");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		buf_addf(out, "%.0f", v);
+	else
+		buf_addf(out, "%.17g", v);
 }
 
 char *text_escaped(const char *s)

@@ -29,6 +29,9 @@ void escape_prom(struct buf *out, const char *s, size_t n);
 /* Convenience: appends a quoted JSON string, or null when s is NULL. */
 void json_str(struct buf *out, const char *s);
 
+/* Appends a JSON number, or null when v is not finite. */
+void json_num(struct buf *out, double v);
+
 /* Escapes into a caller-owned static-free string: returns a new string the
  * caller frees. */
 char *text_escaped(const char *s);

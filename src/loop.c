@@ -1,4 +1,4 @@
-/* loop.c - the sampling loop, its signals, and checked output. */
+/* loop.c - the scheduler, its signals, and the commands' shared glue. */
 #include "config.h"
 
 #include "loop.h"
@@ -42,34 +42,79 @@ void loop_sleep_until(double until)
 		;
 }
 
-int loop_run(struct sampler *sm, const struct options *o, double default_interval,
-	     loop_fn fn, void *ctx)
+void loop_init(struct loop *l, const struct options *o, double default_interval,
+	       int (*tick)(struct loop *l, void *ctx), void *ctx)
 {
-	double interval = o->interval > 0 ? o->interval : default_interval;
-	double t0 = clock_mono();
-	long k = 0;
-	int r = 0;
+	memset(l, 0, sizeof(*l));
+	l->interval = o->interval > 0 ? o->interval : default_interval;
+	l->iterations = o->iterations;
+	l->duration = o->duration;
+	l->tick = tick;
+	l->ctx = ctx;
+}
 
+/* The next grid point after the tick that just ran, past the ones an
+ * overrun missed. */
+static void schedule_next(struct loop *l)
+{
+	double now = clock_mono();
+
+	l->next += l->interval;
+	if (l->next <= now)
+		l->next += l->interval * (floor((now - l->next) / l->interval) + 1);
+}
+
+int loop_run(struct loop *l)
+{
+	int r;
+
+	l->t0 = l->next = clock_mono();
 	while (!loop_stop_signal) {
-		struct sample *s = sampler_take(sm);
-		double next;
+		double until;
 
-		k++;
-		r = fn(s, ctx);
-		if (r)
-			return r;
-		if (o->iterations && k >= o->iterations)
-			break;
-		/* The next tick on the fixed schedule; if a sample overran,
-		 * skip the missed ticks rather than bunching samples. */
-		next = t0 + interval * (double)k;
-		if (next < clock_mono())
-			next = t0 + interval * ceil((clock_mono() - t0) / interval);
-		if (o->duration > 0 && next - t0 > o->duration + 1e-9)
-			break;
-		loop_sleep_until(next);
+		if (!l->paused && clock_mono() >= l->next) {
+			if (l->iterations && l->ticks >= l->iterations)
+				return 0;
+			l->last = clock_mono();
+			l->ticks++;
+			r = l->tick(l, l->ctx);
+			if (r)
+				return r;
+			schedule_next(l);
+			if (l->iterations && l->ticks >= l->iterations && !l->linger)
+				return 0;
+		}
+		until = l->paused ? -1 : l->next;
+		if (l->duration > 0) {
+			double end = l->t0 + l->duration;
+
+			/* The last tick is the one due at the end, if any; a
+			 * lingering loop then waits for the end itself. */
+			if (l->paused || l->next > end + 1e-9) {
+				if (!l->linger || clock_mono() >= end)
+					return 0;
+				until = end;
+			}
+		}
+		if (l->wait) {
+			r = l->wait(l, until, l->ctx);
+			if (r)
+				return r;
+		} else {
+			loop_sleep_until(until);
+		}
 	}
 	return 0;
+}
+
+void loop_set_interval(struct loop *l, double interval)
+{
+	double now = clock_mono();
+
+	l->interval = interval;
+	l->next = l->last + interval;
+	if (l->next < now)
+		l->next = now;
 }
 
 int output_flush(FILE *f, struct buf *b, const char *what)
@@ -113,4 +158,18 @@ size_t warn_missing_pids(const struct options *o, const struct sample *s)
 			       "or filtered out)", o->sel.pids[i]);
 	}
 	return found;
+}
+
+int loop_watch_pids(struct proc_idset *ids, const struct options *o, const struct sample *s,
+		    bool first)
+{
+	if (!o->sel.npids)
+		return 0;
+	if (first) {
+		if (warn_missing_pids(o, s) == 0)
+			return -1;
+		proc_idset_take(ids, s);
+	}
+	/* Their pids may be someone else's by now: (pid, start) decides. */
+	return proc_idset_any(ids, s) ? 0 : 1;
 }

@@ -1,5 +1,5 @@
-/* loop.h - the sampling loop shared by report, log, record and run:
- * samples on a monotonic schedule until -n, --duration or a signal. */
+/* loop.h - the scheduler every watching command shares, its signals, and
+ * the small pieces of glue the commands have in common. */
 #ifndef FDWATCH_LOOP_H
 #define FDWATCH_LOOP_H
 
@@ -9,6 +9,7 @@
 #include "options.h"
 #include "sample.h"
 #include "sampler.h"
+#include "track.h"
 #include "util.h"
 
 /* Set by SIGINT, SIGTERM and SIGHUP once loop_signals() is installed. */
@@ -18,15 +19,44 @@ extern volatile sig_atomic_t loop_stop_signal;
  * sleep wakes up). */
 void loop_signals(void);
 
-/* Called with each sample, which the callee takes ownership of. Returns 0
- * to go on, >0 to stop normally, <0 on error. */
-typedef int (*loop_fn)(struct sample *s, void *ctx);
+/* The one scheduler of the watching commands (report -n, log, record, top,
+ * run): a tick every interval on a fixed monotonic grid from the first,
+ * until a count, a duration, a signal, or a hook says stop. A tick that
+ * overruns skips the grid points it missed rather than bunching samples.
+ * Between ticks the wait hook runs, so a command can wait on what else it
+ * serves (a terminal's keys, a child's signals, a listening socket) and
+ * pause, change the interval or ask for an earlier tick. */
+struct loop {
+	double interval;        /* seconds between ticks */
+	long iterations;        /* ticks at most; 0 = unbounded */
+	double duration;        /* seconds from the first tick at most; 0 = unbounded */
+	bool paused;            /* no ticks while set (the wait hook still runs) */
+	bool linger;            /* after the last tick, wait out its interval or
+	                         * the duration (a screen shows the last sample) */
+	/* Takes and handles one sample: 0 to go on, >0 to stop, <0 error. */
+	int (*tick)(struct loop *l, void *ctx);
+	/* Waits until the monotonic time until (< 0: nothing is due) or an
+	 * event: 0 to go on, anything else stops the loop with that result.
+	 * NULL: sleep until then or a signal. */
+	int (*wait)(struct loop *l, double until, void *ctx);
+	void *ctx;
+	/* Kept by the loop. */
+	double t0;              /* monotonic time of the first tick */
+	double next;            /* when the next tick is due */
+	double last;            /* when the last tick began */
+	long ticks;             /* ticks so far */
+};
 
-/* Samples every o->interval (default_interval when unset) until
- * o->iterations samples, o->duration seconds, a signal, or fn says stop.
- * Returns fn's last result (0 when the loop ran out). */
-int loop_run(struct sampler *sm, const struct options *o, double default_interval,
-	     loop_fn fn, void *ctx);
+/* Sets up l from o's -d, -n and --duration (default_interval when -d is
+ * not given), with tick and ctx; no wait hook. */
+void loop_init(struct loop *l, const struct options *o, double default_interval,
+	       int (*tick)(struct loop *l, void *ctx), void *ctx);
+/* Ticks until done. Returns the result of the hook that stopped it, or 0
+ * when the count, the duration or a signal ended it. */
+int loop_run(struct loop *l);
+/* Changes the interval: the next tick comes that long after the last one,
+ * or at once when that time has passed. */
+void loop_set_interval(struct loop *l, double interval);
 
 /* Sleeps until the monotonic time `until`, or a signal. */
 void loop_sleep_until(double until);
@@ -39,5 +69,13 @@ struct sampler *sampler_open(const struct options *o, double reclassify_age);
 
 /* Warns about -p pids absent from s; returns how many were found. */
 size_t warn_missing_pids(const struct options *o, const struct sample *s);
+
+/* For commands that end when the processes given with -p have exited:
+ * on the first sample, remembers them (by pid and start, so a reused pid
+ * is not taken for them) and warns about the missing ones. Returns -1 when
+ * none of them is running at the first sample, 1 when all have exited
+ * since, else 0; always 0 without -p. */
+int loop_watch_pids(struct proc_idset *ids, const struct options *o, const struct sample *s,
+		    bool first);
 
 #endif

@@ -166,22 +166,37 @@ static void render_sockets(struct buf *out, const struct sample *s, long top_k)
 	}
 }
 
-static void render_growth(struct buf *out, const struct sample *s, const struct metrics_growth *gr)
+/* The labels of a growing source: its fd type, for sockets protocol,
+ * direction, endpoint and state, for files the directory. */
+static void source_labels(struct buf *out, const struct source *src)
+{
+	bool sock = src->kind == SRC_SOCKET, file = src->kind == SRC_FILE;
+	enum fd_type t = sock ? FD_SOCKET : file ? FD_FILE : src->type;
+
+	label(out, "type", fd_type_name(t), false);
+	label(out, "proto", sock ? src->proto : NULL, false);
+	label(out, "direction", sock ? sock_dir_name(src->dir) : NULL, false);
+	label(out, "endpoint", sock ? src->endpoint : NULL, false);
+	label(out, "state", sock ? src->state : NULL, false);
+	label(out, "dir", file ? src->path : NULL, false);
+}
+
+static void render_growth(struct buf *out, const struct sample *s, const struct alert *gr)
 {
 	family(out, "fdwatch_process_fd_growth_rate", "gauge",
 	       "Sustained growth of the open fds in fds per second, from the history "
 	       "in the state file (absent until there is enough history).");
 	for (size_t i = 0; i < s->nprocs; i++) {
-		if (!gr[i].known || !isfinite(gr[i].rate))
+		if (!gr[i].pid)
 			continue;
 		proc_series(out, "fdwatch_process_fd_growth_rate", &s->procs[i]);
-		end_series(out, gr[i].rate);
+		end_series(out, isfinite(gr[i].rate) ? gr[i].rate : 0);
 	}
 	family(out, "fdwatch_process_fd_limit_eta_seconds", "gauge",
 	       "Seconds until the open fds reach the soft limit at the current growth "
 	       "(absent when not growing or without a limit).");
 	for (size_t i = 0; i < s->nprocs; i++) {
-		if (!gr[i].known || !isfinite(gr[i].eta))
+		if (!gr[i].pid || !isfinite(gr[i].eta))
 			continue;
 		proc_series(out, "fdwatch_process_fd_limit_eta_seconds", &s->procs[i]);
 		end_series(out, gr[i].eta);
@@ -191,24 +206,19 @@ static void render_growth(struct buf *out, const struct sample *s, const struct 
 	       "process (always 1): fd type, and for sockets protocol, direction, endpoint "
 	       "and state, for files the directory.");
 	for (size_t i = 0; i < s->nprocs; i++) {
-		const struct metrics_growth *g = &gr[i];
+		const struct alert *g = &gr[i];
 
-		if (!g->known || !g->has_source || g->level == 0)
+		if (!g->pid || g->src.kind == SRC_NONE || g->level == LEVEL_OK)
 			continue;
 		proc_series(out, "fdwatch_process_growth_source", &s->procs[i]);
-		label(out, "type", g->type, false);
-		label(out, "proto", g->proto, false);
-		label(out, "direction", g->direction, false);
-		label(out, "endpoint", g->endpoint, false);
-		label(out, "state", g->state, false);
-		label(out, "dir", g->dir, false);
+		source_labels(out, &g->src);
 		end_series(out, 1);
 	}
 	family(out, "fdwatch_process_alert_level", "gauge",
 	       "The detector's verdict: 0 ok, 1 warning, 2 critical (the thresholds of "
 	       "fdwatch log and check).");
 	for (size_t i = 0; i < s->nprocs; i++) {
-		if (!gr[i].known)
+		if (!gr[i].pid)
 			continue;
 		proc_series(out, "fdwatch_process_alert_level", &s->procs[i]);
 		end_series(out, gr[i].level);
@@ -221,8 +231,8 @@ void metrics_render(struct buf *out, const struct metrics_input *in)
 
 	render_fds(out, s);
 	render_sockets(out, s, in->top_k);
-	if (in->growth)
-		render_growth(out, s, in->growth);
+	if (in->verdicts)
+		render_growth(out, s, in->verdicts);
 	scalar(out, "fdwatch_open_fds", "Open file descriptors of every sampled process together.",
 	       (double)s->total_fds);
 	scalar(out, "fdwatch_processes_unreadable",

@@ -8,28 +8,15 @@
 #include <stddef.h>
 
 #include "sample.h"
+#include "track.h"
 #include "util.h"
-
-/* What the history says about one process; known false when there is no
- * verdict yet (too little history). rate is fds per second, eta seconds
- * until the limit (NAN when no limit or no growth), level 0 ok, 1 warning,
- * 2 critical. */
-struct metrics_growth {
-	bool known;
-	double rate;
-	double eta;
-	int level;
-	/* What grows, when the detector names it (has_source): the fd type
-	 * ("socket", "file", ...), for sockets proto, direction, endpoint and
-	 * state, for files the directory; NULL when not applicable. Borrowed. */
-	bool has_source;
-	const char *type, *proto, *direction, *endpoint, *state, *dir;
-};
 
 struct metrics_input {
 	const struct sample *s;
-	/* NULL, or s->nprocs entries aligned with s->procs (--state given). */
-	const struct metrics_growth *growth;
+	/* NULL, or s->nprocs verdicts aligned with s->procs (--state given):
+	 * the tracker's word on each process (tracker_alert); pid 0 where
+	 * there is no verdict yet (too little history). */
+	const struct alert *verdicts;
 	double scrape_seconds;  /* time the sample took; NAN unknown */
 	long top_k;             /* socket series per process (>= 1) */
 };

@@ -2,14 +2,21 @@
 # run (CI), and the contrib/ files for a fleet.
 libfdwatch_a_SOURCES += \
 	src/state.c src/state.h \
+	src/verdict.c src/verdict.h \
+	src/nagios.c src/nagios.h \
+	src/runsum.c src/runsum.h \
 	src/metrics.c src/metrics.h \
 	src/cmd-metrics.c \
 	src/cmd-run.c \
 	src/cmd-check.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit-state tests/unit-metrics
-TESTS += tests/unit-state tests/unit-metrics
+check_PROGRAMS += tests/unit-state tests/unit-metrics tests/unit-nagios tests/unit-runsum
+TESTS += tests/unit-state tests/unit-metrics tests/unit-nagios tests/unit-runsum
+tests_unit_nagios_LDADD = $(UNIT_LIBS)
+tests_unit_nagios_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_runsum_LDADD = $(UNIT_LIBS)
+tests_unit_runsum_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_state_LDADD = $(UNIT_LIBS)
 tests_unit_state_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_metrics_LDADD = $(UNIT_LIBS)

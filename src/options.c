@@ -216,8 +216,21 @@ static bool env_flag(const char *name)
 	return v && *v && strcmp(v, "0") != 0;
 }
 
+void options_set_horizons(struct detect_params *p, double warn_eta, double crit_eta)
+{
+	if (!isnan(warn_eta))
+		p->warn_eta = warn_eta;
+	if (!isnan(crit_eta))
+		p->crit_eta = crit_eta;
+	/* One horizon given alone may pass the other's default: critical is
+	 * then as near as warning, never farther. */
+	if (p->crit_eta > p->warn_eta)
+		p->crit_eta = p->warn_eta;
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
+	double warn_eta = NAN, crit_eta = NAN;
 	struct option longopts[ARRAY_SIZE(optdefs) + 1];
 	char shortopts[64], label[32];
 	const char *why;
@@ -225,8 +238,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	size_t ns = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->warn_eta = NAN;
-	o->crit_eta = NAN;
+	detect_params_default(&o->detect);
 	o->top_k = 10;
 	o->no_stsize = env_flag("FDWATCH_NO_STSIZE");
 	o->no_netlink = env_flag("FDWATCH_NO_NETLINK");
@@ -345,12 +357,12 @@ int options_parse(struct options *o, int argc, char **argv)
 			o->top_k = v;
 			break;
 		case OPT_WARN:
-			if (parse_seconds(arg, &o->warn_eta) < 0 || o->warn_eta <= 0)
+			if (parse_seconds(arg, &warn_eta) < 0 || warn_eta <= 0)
 				return usage_error(o->cmd, "--warn-eta '%s': not a positive number "
 						   "of seconds (e.g. --warn-eta 604800)", arg);
 			break;
 		case OPT_CRIT:
-			if (parse_seconds(arg, &o->crit_eta) < 0 || o->crit_eta <= 0)
+			if (parse_seconds(arg, &crit_eta) < 0 || crit_eta <= 0)
 				return usage_error(o->cmd, "--crit-eta '%s': not a positive number "
 						   "of seconds (e.g. --crit-eta 3600)", arg);
 			break;
@@ -384,9 +396,10 @@ int options_parse(struct options *o, int argc, char **argv)
 	if (o->cmd != CMD_RUN && o->cmd != CMD_REPLAY && o->nargs > 0)
 		return usage_error(o->cmd, "unexpected argument '%s' (see %s %s --help)",
 				   o->args[0], progname, command_name(o->cmd));
-	if (!isnan(o->warn_eta) && !isnan(o->crit_eta) && o->crit_eta > o->warn_eta)
+	if (!isnan(warn_eta) && !isnan(crit_eta) && crit_eta > warn_eta)
 		return usage_error(o->cmd, "--crit-eta %g is longer than --warn-eta %g "
-				   "(critical must be the nearer horizon)", o->crit_eta, o->warn_eta);
+				   "(critical must be the nearer horizon)", crit_eta, warn_eta);
+	options_set_horizons(&o->detect, warn_eta, crit_eta);
 	return -1;
 }
 

@@ -4,14 +4,15 @@
 
 #include <stdbool.h>
 
+#include "detect.h"
 #include "sampler.h"
+#include "util.h"
 
 enum command {
 	CMD_TOP, CMD_REPORT, CMD_LOG, CMD_CHECK, CMD_RUN, CMD_RECORD, CMD_REPLAY,
 	CMD_METRICS, CMD_NCOMMANDS
 };
 
-enum output_format { FORMAT_TEXT, FORMAT_JSON };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
@@ -29,8 +30,10 @@ struct options {
 	bool syslog;                /* log --syslog */
 	bool children;              /* run --children */
 	long top_k;                 /* metrics: socket series per process */
-	double warn_eta;            /* detector: warn when the limit is nearer (s) */
-	double crit_eta;            /* detector: critical when nearer (s) */
+	/* The detector's parameters: --warn-eta and --crit-eta over the
+	 * defaults, critical never farther than warning. Built once, here,
+	 * for every command that judges. */
+	struct detect_params detect;
 	bool no_stsize;             /* FDWATCH_NO_STSIZE: force getdents counting */
 	bool no_netlink;            /* FDWATCH_NO_NETLINK: force /proc/net */
 	char **args;                /* run: COMMAND [ARG]...; replay: FILE... */
@@ -48,6 +51,11 @@ int usage_status(enum command c);
  * usage_status). */
 int options_parse(struct options *o, int argc, char **argv);
 void options_free(struct options *o);
+
+/* Sets the detector's horizons from --warn-eta and --crit-eta (NAN: not
+ * given, keep p's), critical clamped to warning. options_parse does this
+ * for o->detect. */
+void options_set_horizons(struct detect_params *p, double warn_eta, double crit_eta);
 
 /* Whether to colour output for stream f under o->color and NO_COLOR. */
 bool options_use_color(const struct options *o, int fd);

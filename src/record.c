@@ -12,16 +12,6 @@
 
 #include "escape.h"
 
-void json_num(struct buf *out, double v)
-{
-	if (!isfinite(v))
-		buf_adds(out, "null");
-	else if (v == floor(v) && fabs(v) < 1e15)
-		buf_addf(out, "%.0f", v);
-	else
-		buf_addf(out, "%.17g", v);
-}
-
 void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 {
 	buf_adds(out, "{\"time\": ");

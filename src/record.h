@@ -26,7 +26,4 @@ void record_sample_json(struct buf *out, const struct sample *s, const struct pr
 const char *record_parse_line(const char *line, size_t len, bool strict, double *t,
 			      struct proc_sample *ps);
 
-/* Appends a JSON number, or null when v is not finite. */
-void json_num(struct buf *out, double v);
-
 #endif

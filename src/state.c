@@ -542,7 +542,8 @@ int state_save(struct state *st)
 	return err;
 }
 
-void state_feed(const struct state *st, struct tracker *tr)
+void state_each_sample(const struct state *st, void (*fn)(const struct sample *s, void *ctx),
+		       void *ctx)
 {
 	size_t n = state_count(st), k = 0;
 	struct rec_ref *refs = xcalloc(n ? n : 1, sizeof(*refs));
@@ -557,14 +558,13 @@ void state_feed(const struct state *st, struct tracker *tr)
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 
-		/* A shallow view of the records of one time: the tracker copies
-		 * what it keeps. */
+		/* A shallow view of the records of one time. */
 		s.time = refs[i].r->time;
 		s.nprocs = 0;
 		for (; j < n && refs[j].r->time == s.time; j++)
 			if (s.nprocs < st->nprocs)
 				s.procs[s.nprocs++] = refs[j].r->p;
-		tracker_feed(tr, &s, false);
+		fn(&s, ctx);
 		i = j;
 	}
 	free(s.procs);

@@ -13,7 +13,6 @@
 #include <stddef.h>
 
 #include "sample.h"
-#include "track.h"
 #include "util.h"
 
 #define STATE_VERSION 1
@@ -87,9 +86,11 @@ size_t state_count(const struct state *st);
 /* Calls fn for every record in time order (ties by pid). */
 void state_each(const struct state *st, void (*fn)(const struct state_rec *r, void *ctx), void *ctx);
 
-/* Feeds the whole history to tr in time order, one sample per distinct
- * time, without sweeping (thinning leaves gaps that are not exits). */
-void state_feed(const struct state *st, struct tracker *tr);
+/* Calls fn with the whole history in time order, one sample per distinct
+ * time: a shallow view that is valid only during the call (copy what you
+ * keep). Thinning leaves gaps that are not exits: do not sweep. */
+void state_each_sample(const struct state *st, void (*fn)(const struct sample *s, void *ctx),
+		       void *ctx);
 
 /* Time of the oldest record; NAN when empty. */
 double state_oldest(const struct state *st);

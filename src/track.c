@@ -9,6 +9,30 @@
 
 #include "util.h"
 
+struct tsource {
+	struct source id;
+	struct hseries hs;
+	double seen;             /* last time it was non-zero */
+};
+
+/* One process as the tracker knows it. */
+struct tproc {
+	struct proc_key key;
+	char *comm;
+	long fds, limit;         /* newest known; -1 unknown */
+	double first_t, last_t;
+	double interval;         /* smoothed time between its samples */
+	struct hseries total;
+	struct detect_memo memo; /* the detector's, for total */
+	struct tsource *src;
+	size_t nsrc;
+	struct verdict v;        /* the detector's verdict at the newest sample */
+	enum alert_level level;  /* the level last announced */
+	double held;             /* last time the verdict supported that level */
+	double alert_span;       /* window span behind the level */
+	unsigned gen;
+};
+
 struct tracker {
 	struct detect_params params;
 	struct tproc **procs;    /* sorted by (pid, start) */
@@ -58,32 +82,28 @@ void tracker_free(struct tracker *t)
 	free(t);
 }
 
+void alert_clear(struct alert *a)
+{
+	free(a->comm);
+	source_clear(&a->src);
+	memset(a, 0, sizeof(*a));
+}
+
 void alerts_free(struct alert *a, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(a[i].comm);
-		source_clear(&a[i].src);
-	}
+	for (size_t i = 0; i < n; i++)
+		alert_clear(&a[i]);
 	free(a);
 }
 
-static int key_cmp(int pid, unsigned long long start, const struct tproc *p)
-{
-	if (pid != p->pid)
-		return pid < p->pid ? -1 : 1;
-	if (start != p->start)
-		return start < p->start ? -1 : 1;
-	return 0;
-}
-
-/* Index of (pid, start), or of where it would go (*found false). */
-static size_t proc_index(const struct tracker *t, int pid, unsigned long long start, bool *found)
+/* Index of k, or of where it would go (*found false). */
+static size_t proc_index(const struct tracker *t, const struct proc_key *k, bool *found)
 {
 	size_t lo = 0, hi = t->nprocs;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = key_cmp(pid, start, t->procs[mid]);
+		int c = proc_key_cmp(k, &t->procs[mid]->key);
 
 		if (c == 0) {
 			*found = true;
@@ -98,21 +118,15 @@ static size_t proc_index(const struct tracker *t, int pid, unsigned long long st
 	return lo;
 }
 
-const struct tproc *tracker_find(const struct tracker *t, int pid, unsigned long long start)
+static const struct tproc *proc_find(const struct tracker *t, const struct proc_key *k)
 {
 	bool found;
-	size_t i = proc_index(t, pid, start, &found);
+	size_t i = proc_index(t, k, &found);
 
 	return found ? t->procs[i] : NULL;
 }
 
-struct tproc *const *tracker_procs(const struct tracker *t, size_t *n)
-{
-	*n = t->nprocs;
-	return t->procs;
-}
-
-size_t tproc_bytes(const struct tproc *p)
+static size_t tproc_bytes(const struct tproc *p)
 {
 	size_t n = sizeof(*p) + hseries_bytes(&p->total) - sizeof(p->total) +
 		   (size_t)p->memo.nlevels * sizeof(*p->memo.lev);
@@ -238,6 +252,38 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			hseries_add(&p->src[i].hs, now, ps->classified ? 0.0f : NAN);
 }
 
+size_t tracker_bytes(const struct tracker *t, size_t *nprocs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->nprocs; i++)
+		n += tproc_bytes(t->procs[i]);
+	*nprocs = t->nprocs;
+	return n;
+}
+
+size_t tracker_samples(const struct tracker *t, const struct proc_key *k)
+{
+	const struct tproc *p = proc_find(t, k);
+
+	return p ? (size_t)p->total.n : 0;
+}
+
+const struct hseries *tracker_history(const struct tracker *t, const struct proc_key *k,
+				      const struct source *src)
+{
+	const struct tproc *p = proc_find(t, k);
+
+	if (!p)
+		return NULL;
+	if (!src)
+		return &p->total;
+	for (size_t i = 0; i < p->nsrc; i++)
+		if (source_match(&p->src[i].id, src))
+			return &p->src[i].hs;
+	return NULL;
+}
+
 static void attribute_series(const struct tsource *s, double since, double until, double *best,
 			     const struct tsource **pick)
 {
@@ -249,8 +295,11 @@ static void attribute_series(const struct tsource *s, double since, double until
 	}
 }
 
-void tracker_attribute(const struct tproc *p, double since, double until, double rise,
-		       struct source *out)
+/* The source that accounts for most of p's growth over [since, until]
+ * (copied into out, caller clears); kind SRC_NONE when none carries at
+ * least half of it. */
+static void tracker_attribute(const struct tproc *p, double since, double until, double rise,
+			      struct source *out)
 {
 	const struct tsource *group = NULL, *type = NULL;
 	double gbest = 0, tbest = 0;
@@ -269,33 +318,52 @@ void tracker_attribute(const struct tproc *p, double since, double until, double
 		source_copy(out, &type->id);
 }
 
-static void event_push(struct tracker *t, const struct tproc *p, double now,
-		       enum alert_level level, const char *why)
+/* The one place an alert is made from what the tracker holds of p: at
+ * time now, at level, for why; with growth, the rate, ETA and source the
+ * detector sees (an ok event tells none). */
+static void tproc_alert(const struct tproc *p, double now, enum alert_level level,
+			const char *why, bool growth, struct alert *a)
 {
-	struct alert *a;
-
-	if (t->nev == t->evcap) {
-		t->evcap = t->evcap ? 2 * t->evcap : 8;
-		t->ev = xreallocarray(t->ev, t->evcap, sizeof(*t->ev));
-	}
-	a = &t->ev[t->nev++];
 	memset(a, 0, sizeof(*a));
 	a->time = now;
 	a->level = level;
-	a->pid = p->pid;
-	a->start = p->start;
+	a->pid = p->key.pid;
+	a->start = p->key.start;
 	a->comm = xstrdup_null(p->comm);
 	a->fds = p->fds;
 	a->limit = p->limit;
 	a->why = why;
-	if (level != LEVEL_OK && p->v.growing) {
+	a->rate = NAN;
+	a->eta = NAN;
+	if (growth && p->v.growing) {
 		a->rate = p->v.rate;
 		a->eta = p->v.eta;
 		tracker_attribute(p, p->v.since, p->v.until, p->v.rise, &a->src);
-	} else {
-		a->rate = NAN;
-		a->eta = NAN;
 	}
+}
+
+bool tracker_alert(const struct tracker *t, const struct proc_key *k, struct alert *out)
+{
+	const struct tproc *p = proc_find(t, k);
+
+	if (!p) {
+		memset(out, 0, sizeof(*out));
+		out->rate = out->eta = NAN;
+		out->fds = out->limit = -1;
+		return false;
+	}
+	tproc_alert(p, p->last_t, p->level, "growing", true, out);
+	return true;
+}
+
+static void event_push(struct tracker *t, const struct tproc *p, double now,
+		       enum alert_level level, const char *why)
+{
+	if (t->nev == t->evcap) {
+		t->evcap = t->evcap ? 2 * t->evcap : 8;
+		t->ev = xreallocarray(t->ev, t->evcap, sizeof(*t->ev));
+	}
+	tproc_alert(p, now, level, why, level != LEVEL_OK, &t->ev[t->nev++]);
 }
 
 /* Runs the detector on p and announces a change of level. A higher level
@@ -330,7 +398,8 @@ static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 static struct tproc *proc_get(struct tracker *t, const struct proc_sample *ps)
 {
 	bool found;
-	size_t i = proc_index(t, ps->pid, ps->start, &found);
+	struct proc_key k = { ps->pid, ps->start };
+	size_t i = proc_index(t, &k, &found);
 	struct tproc *p;
 
 	if (found)
@@ -341,8 +410,7 @@ static struct tproc *proc_get(struct tracker *t, const struct proc_sample *ps)
 	}
 	memmove(&t->procs[i + 1], &t->procs[i], (t->nprocs - i) * sizeof(*t->procs));
 	p = xcalloc(1, sizeof(*p));
-	p->pid = ps->pid;
-	p->start = ps->start;
+	p->key = k;
 	p->fds = p->limit = -1;
 	p->first_t = p->last_t = NAN;
 	p->level = LEVEL_OK;
@@ -378,11 +446,12 @@ void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 		if (ps->fds == 0) {
 			/* No fds at all: a process on its way out (a zombie's fd
 			 * table is gone), with nothing left to leak. */
+			struct proc_key k = { ps->pid, ps->start };
 			bool found;
-			size_t k = proc_index(t, ps->pid, ps->start, &found);
+			size_t i_gone = proc_index(t, &k, &found);
 
 			if (found)
-				proc_remove(t, k, s->time);
+				proc_remove(t, i_gone, s->time);
 			continue;
 		}
 		p = proc_get(t, ps);
@@ -400,7 +469,7 @@ void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 		if (p->gen == t->gen)
 			continue;
 		/* Present but unreadable this time is not gone. */
-		if (sample_find(s, p->pid, p->start))
+		if (sample_find(s, p->key.pid, p->key.start))
 			continue;
 		proc_remove(t, i, s->time);
 	}
@@ -408,8 +477,9 @@ void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 
 void tracker_drop(struct tracker *t, int pid, unsigned long long start, double now)
 {
+	struct proc_key k = { pid, start };
 	bool found;
-	size_t i = proc_index(t, pid, start, &found);
+	size_t i = proc_index(t, &k, &found);
 
 	if (found)
 		proc_remove(t, i, now);
@@ -428,11 +498,10 @@ size_t tracker_take_events(struct tracker *t, struct alert **out)
 void proc_idset_take(struct proc_idset *ids, const struct sample *s)
 {
 	proc_idset_free(ids);
-	ids->pid = xcalloc(s->nprocs + 1, sizeof(*ids->pid));
-	ids->start = xcalloc(s->nprocs + 1, sizeof(*ids->start));
+	ids->key = xcalloc(s->nprocs + 1, sizeof(*ids->key));
 	for (size_t i = 0; i < s->nprocs; i++) {
-		ids->pid[i] = s->procs[i].pid;
-		ids->start[i] = s->procs[i].start;
+		ids->key[i].pid = s->procs[i].pid;
+		ids->key[i].start = s->procs[i].start;
 	}
 	ids->n = s->nprocs;
 }
@@ -440,7 +509,7 @@ void proc_idset_take(struct proc_idset *ids, const struct sample *s)
 bool proc_idset_any(const struct proc_idset *ids, const struct sample *s)
 {
 	for (size_t i = 0; i < ids->n; i++) {
-		const struct proc_sample *p = sample_find(s, ids->pid[i], ids->start[i]);
+		const struct proc_sample *p = sample_find(s, ids->key[i].pid, ids->key[i].start);
 
 		/* A zombie (no fd table left) has exited too. */
 		if (p && p->fds != 0)
@@ -451,7 +520,6 @@ bool proc_idset_any(const struct proc_idset *ids, const struct sample *s)
 
 void proc_idset_free(struct proc_idset *ids)
 {
-	free(ids->pid);
-	free(ids->start);
+	free(ids->key);
 	memset(ids, 0, sizeof(*ids));
 }

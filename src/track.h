@@ -10,39 +10,14 @@
 #include <stddef.h>
 
 #include "detect.h"
-#include "history.h"
 #include "sample.h"
 
 /* Groups tracked per process besides the fd types; when more appear, the
  * smallest is forgotten. */
 #define TRACK_MAX_GROUPS 24
 
-struct tsource {
-	struct source id;
-	struct hseries hs;
-	double seen;             /* last time it was non-zero */
-};
-
-/* One process as the tracker knows it. */
-struct tproc {
-	int pid;
-	unsigned long long start;
-	char *comm;
-	long fds, limit;         /* newest known; -1 unknown */
-	double first_t, last_t;
-	double interval;         /* smoothed time between its samples */
-	struct hseries total;
-	struct detect_memo memo; /* the detector's, for total */
-	struct tsource *src;
-	size_t nsrc;
-	struct verdict v;        /* the detector's verdict at the newest sample */
-	enum alert_level level;  /* the level last announced */
-	double held;             /* last time the verdict supported that level */
-	double alert_span;       /* window span behind the level */
-	unsigned gen;
-};
-
-/* One alert event (SPEC "Alert record"). Strings are owned. */
+/* One alert (the man page's alert record): an event when the level
+ * changes, or the tracker's word on a process now. Strings are owned. */
 struct alert {
 	double time;
 	enum alert_level level;
@@ -71,21 +46,29 @@ void tracker_drop(struct tracker *t, int pid, unsigned long long start, double n
  * returns how many. */
 size_t tracker_take_events(struct tracker *t, struct alert **out);
 void alerts_free(struct alert *a, size_t n);
-/* The tracked process (pid, start), or NULL. */
-const struct tproc *tracker_find(const struct tracker *t, int pid, unsigned long long start);
-/* All tracked processes (ascending pid), their count in *n. */
-struct tproc *const *tracker_procs(const struct tracker *t, size_t *n);
-/* The source that accounts for most of p's growth over [since, until]
- * (copied into out, caller clears with source_clear); kind SRC_NONE when
- * none does. */
-void tracker_attribute(const struct tproc *p, double since, double until, double rise,
-		       struct source *out);
+void alert_clear(struct alert *a);
+/* The tracker's word on process k now, as an alert (strings owned by out,
+ * free with alert_clear): its fds and limit, the level last announced, and
+ * while the detector sees growth its rate, ETA and source (else NAN and
+ * SRC_NONE), why "growing". Returns false (out zeroed, level ok) when k is
+ * not tracked. */
+bool tracker_alert(const struct tracker *t, const struct proc_key *k, struct alert *out);
+/* How many samples of k the tracker has taken (0 when untracked). */
+size_t tracker_samples(const struct tracker *t, const struct proc_key *k);
+/* The history of k's fd count (src NULL) or of one of its sources; NULL
+ * when untracked or not a tracked source. Owned by the tracker: valid until
+ * the next feed. */
+const struct hseries *tracker_history(const struct tracker *t, const struct proc_key *k,
+				      const struct source *src);
+/* Bytes of memory the tracker holds for its processes; their count in
+ * *nprocs. */
+size_t tracker_bytes(const struct tracker *t, size_t *nprocs);
+
 /* The processes (pid, start) a command was asked to watch with -p, as first
  * seen, so that it can tell when they have all exited even if their pids
  * are reused by new processes. */
 struct proc_idset {
-	int *pid;
-	unsigned long long *start;
+	struct proc_key *key;
 	size_t n;
 };
 /* Remembers every process of s (the first sample) in ids. */
@@ -93,8 +76,5 @@ void proc_idset_take(struct proc_idset *ids, const struct sample *s);
 /* Is any remembered process still in s (by pid and start time)? */
 bool proc_idset_any(const struct proc_idset *ids, const struct sample *s);
 void proc_idset_free(struct proc_idset *ids);
-
-/* Bytes of memory the tracker holds for p. */
-size_t tproc_bytes(const struct tproc *p);
 
 #endif

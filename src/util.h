@@ -36,6 +36,9 @@ extern const char *progname;
 /* Prints "fdwatch: MESSAGE" to stderr. */
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* How a command writes what it finds: for people, or as JSON Lines. */
+enum output_format { FORMAT_TEXT, FORMAT_JSON };
+
 /* A growable byte buffer; always NUL-terminated after any append. */
 struct buf {
 	char *data;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -15,6 +16,7 @@
 #include "alert.h"
 #include "detect.h"
 #include "history.h"
+#include "options.h"
 #include "track.h"
 #include "util.h"
 
@@ -241,6 +243,77 @@ static void add_proc(struct sample *s, int pid, long fds, unsigned leaked)
 		proc_sample_add_socks(p, "tcp", SOCK_OUT, "127.0.0.1:9999", "CLOSE_WAIT", leaked);
 }
 
+/* ---- one set of detector parameters for every command ---- */
+
+/* The level a tracker with parameters p ends at on a steady leak toward a
+ * limit of 1.54 million, about ten days away: between the default warning
+ * horizon (7 days) and a --crit-eta of 30 days. */
+static enum alert_level level_of_slow_leak(const struct detect_params *p)
+{
+	struct tracker *tr = tracker_new(p);
+	struct proc_key k = { 4242, 77 };
+	struct sample *s;
+	struct alert a;
+	enum alert_level level;
+
+	for (long i = 0; i < 8000; i++) {
+		struct proc_sample *ps;
+
+		s = sample_new();
+		s->time = 1e9 + 60.0 * (double)i;
+		ps = sample_add_proc(s);
+		ps->pid = k.pid;
+		ps->start = k.start;
+		ps->fds = 1000 + (long)(60.0 * 1.15 * (double)i);
+		ps->limit = 1540000;
+		sample_finish(s);
+		tracker_feed(tr, s, true);
+		sample_free(s);
+	}
+	assert_true(tracker_alert(tr, &k, &a));
+	assert_true(a.eta > 7 * 86400.0 && a.eta < 30 * 86400.0);
+	level = a.level;
+	alert_clear(&a);
+	tracker_free(tr);
+	return level;
+}
+
+/* `top --crit-eta 2592000` once rated CRITICAL what log and check rated
+ * OK: it built its parameters without the clamp of critical to warning.
+ * Every command now takes o->detect, built once by options_parse. */
+static void test_params_every_command(void **state)
+{
+	const char *const cmds[] = { "top", "log", "check", "metrics", "run", "replay" };
+	struct detect_params first, unclamped;
+	struct options o;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		char prog[] = "fdwatch", crit[] = "--crit-eta", eta[] = "2592000", dash[] = "--",
+		     arg[] = "trace", cmd[16];
+		char *argv[] = { prog, cmd, crit, eta, dash, arg, NULL };
+		int argc = strcmp(cmds[i], "run") == 0 || strcmp(cmds[i], "replay") == 0 ? 6 : 4;
+
+		snprintf(cmd, sizeof(cmd), "%s", cmds[i]);
+		assert_int_equal(options_parse(&o, argc, argv), -1);
+		if (i == 0)
+			first = o.detect;
+		assert_true(memcmp(&o.detect, &first, sizeof(first)) == 0);
+		options_free(&o);
+	}
+	/* Critical is never farther than warning. */
+	assert_true(first.crit_eta <= first.warn_eta);
+	assert_int_equal(level_of_slow_leak(&first), LEVEL_OK);
+	/* The parameters top used to build: the test above would fail. */
+	detect_params_default(&unclamped);
+	unclamped.crit_eta = 2592000;
+	assert_int_equal(level_of_slow_leak(&unclamped), LEVEL_CRITICAL);
+	/* Either horizon alone moves the other only as far as it must. */
+	detect_params_default(&unclamped);
+	options_set_horizons(&unclamped, 600, NAN);
+	assert_true(unclamped.warn_eta == 600 && unclamped.crit_eta == 600);
+}
+
 static void test_tracker_events(void **state)
 {
 	struct detect_params p;
@@ -292,8 +365,14 @@ static void test_tracker_events(void **state)
 	assert_true(total >= 2 && total <= 3);
 	assert_int_equal(seen[0] == LEVEL_WARNING || seen[0] == LEVEL_CRITICAL, 1);
 	assert_int_equal(seen[total - 1], LEVEL_OK);
-	assert_non_null(tracker_find(tr, 4242, 77));
-	assert_true(tproc_bytes(tracker_find(tr, 4242, 77)) < 64 * 1024);
+	{
+		struct proc_key k = { 4242, 77 };
+		size_t n;
+
+		assert_true(tracker_samples(tr, &k) > 0);
+		assert_true(tracker_bytes(tr, &n) < 64 * 1024);
+		assert_int_equal(n, 1);
+	}
 	buf_free(&b);
 	tracker_free(tr);
 }
@@ -334,7 +413,11 @@ static void test_tracker_zombie(void **state)
 	/* The last real count, not the zombie's empty table. */
 	assert_true(ev[0].fds > 100);
 	alerts_free(ev, nev);
-	assert_null(tracker_find(tr, 9, 77));
+	{
+		struct proc_key k = { 9, 77 };
+
+		assert_int_equal(tracker_samples(tr, &k), 0);
+	}
 	tracker_free(tr);
 }
 
@@ -371,7 +454,11 @@ static void test_tracker_exit(void **state)
 	assert_string_equal(ev[0].why, "exited");
 	assert_true(ev[0].time == 200);
 	alerts_free(ev, nev);
-	assert_null(tracker_find(tr, 7, 77));
+	{
+		struct proc_key k = { 7, 77 };
+
+		assert_int_equal(tracker_samples(tr, &k), 0);
+	}
 	tracker_free(tr);
 }
 
@@ -447,7 +534,7 @@ static void test_alert_format(void **state)
 /* -p watches (pid, start): a reused pid or a zombie is not the process. */
 static void test_idset(void **state)
 {
-	struct proc_idset ids = { NULL, NULL, 0 };
+	struct proc_idset ids = { NULL, 0 };
 	struct sample *s = sample_new();
 
 	(void)state;
@@ -496,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_tracker_zombie),
 		cmocka_unit_test(test_alert_format),
 		cmocka_unit_test(test_idset),
+		cmocka_unit_test(test_params_every_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,7 +70,7 @@ static struct sample *make_sample(void)
 static void test_render(void **state)
 {
 	struct sample *s = make_sample();
-	struct metrics_input in = { .s = s, .growth = NULL, .scrape_seconds = 0.0125, .top_k = 3 };
+	struct metrics_input in = { .s = s, .verdicts = NULL, .scrape_seconds = 0.0125, .top_k = 3 };
 	struct buf b;
 
 	(void)state;
@@ -111,29 +111,28 @@ static void test_render(void **state)
 static void test_render_growth(void **state)
 {
 	struct sample *s = make_sample();
-	struct metrics_growth g[2];
-	struct metrics_input in = { .s = s, .growth = g, .scrape_seconds = NAN, .top_k = 100 };
+	char tcp[] = "tcp", endpoint[] = "10.0.0.0:443", state_name[] = "CLOSE_WAIT";
+	struct alert g[2];
+	struct metrics_input in = { .s = s, .verdicts = g, .scrape_seconds = NAN, .top_k = 100 };
 	struct buf b;
 
 	(void)state;
 	memset(g, 0, sizeof(g));
 	/* procs are sorted by pid: 7 first, then 4242 */
-	g[0].known = true;
-	g[0].rate = 0;
+	g[0].pid = 7;
+	g[0].rate = NAN; /* not growing: a rate of 0 */
 	g[0].eta = NAN;
-	g[0].level = 0;
-	g[1].known = true;
+	g[0].level = LEVEL_OK;
+	g[1].pid = 4242;
 	g[1].rate = 2.5;
 	g[1].eta = 84.8;
-	g[1].level = 2;
-	g[1].has_source = true;
-	g[1].type = "socket";
-	g[1].proto = "tcp";
-	g[1].direction = "out";
-	g[1].endpoint = "10.0.0.0:443";
-	g[1].state = "CLOSE_WAIT";
-	g[0].has_source = true; /* not alerting: no source series */
-	g[0].type = "file";
+	g[1].level = LEVEL_CRITICAL;
+	g[1].src.kind = SRC_SOCKET;
+	g[1].src.proto = tcp;
+	g[1].src.dir = SOCK_OUT;
+	g[1].src.endpoint = endpoint;
+	g[1].src.state = state_name;
+	g[0].src.kind = SRC_FILE; /* not alerting: no source series */
 	buf_init(&b);
 	metrics_render(&b, &in);
 	/* 15 groups, the two look-alike unix names merged into one series */
@@ -142,6 +141,7 @@ static void test_render_growth(void **state)
 	assert_non_null(strstr(b.data, "} 0\n"));
 	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_growth_rate{"), 2);
 	assert_non_null(strstr(b.data, "fdwatch_process_fd_growth_rate{pid=\"4242\""));
+	assert_non_null(strstr(b.data, "fdwatch_process_fd_growth_rate{pid=\"7\",comm=\"init\"} 0\n"));
 	/* ETA only where it is finite. */
 	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_limit_eta_seconds{"), 1);
 	assert_non_null(strstr(b.data, "} 84.799999999999997\n"));

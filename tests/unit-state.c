@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "state.h"
+#include "track.h"
 
 static struct sample *make_sample(double t, long fds_a, long fds_b)
 {
@@ -320,6 +321,11 @@ static struct sample *one_proc(double t, int pid, long fds)
 	return s;
 }
 
+static void feed(const struct sample *s, void *tr)
+{
+	tracker_feed(tr, s, false);
+}
+
 /* What check does run after run: add, thin, write, read back; then the
  * level the tracker gives the process over the kept history. */
 static enum alert_level judge_runs(double interval, double span, long (*fds_at)(double))
@@ -327,7 +333,8 @@ static enum alert_level judge_runs(double interval, double span, long (*fds_at)(
 	struct state st;
 	struct detect_params dp;
 	struct tracker *tr;
-	const struct tproc *tp;
+	struct proc_key k = { 500, 77 };
+	struct alert a;
 	enum alert_level level;
 	char why[160];
 
@@ -347,10 +354,10 @@ static enum alert_level judge_runs(double interval, double span, long (*fds_at)(
 	}
 	detect_params_default(&dp);
 	tr = tracker_new(&dp);
-	state_feed(&st, tr);
-	tp = tracker_find(tr, 500, 77);
-	assert_non_null(tp);
-	level = tp->level;
+	state_each_sample(&st, feed, tr);
+	assert_true(tracker_alert(tr, &k, &a));
+	level = a.level;
+	alert_clear(&a);
 	tracker_free(tr);
 	state_clear(&st);
 	return level;
