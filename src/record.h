@@ -1,4 +1,4 @@
-/* record.h - the JSON Lines sample record of SPEC ("Records"): the one
+/* record.h - the JSON Lines sample record (the man page's RECORDS): the one
  * writer and the one reader, shared by report, record, log -o, replay and
  * the state file of check. */
 #ifndef FDWATCH_RECORD_H

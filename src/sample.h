@@ -6,10 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* What an fd points to, as SPEC's "types" object names it. */
+/* What an fd points to, as the "types" object of a sample record names it
+ * (the man page's RECORDS section). */
 enum fd_type { FD_FILE, FD_SOCKET, FD_PIPE, FD_ANON, FD_OTHER, FD_NTYPES };
 
-/* Which endpoint a socket group is keyed by (SPEC "direction"). */
+/* Which endpoint a socket group is keyed by (a record's "direction"). */
 enum sock_dir { SOCK_OUT, SOCK_IN, SOCK_LISTEN, SOCK_NONE, SOCK_NDIRS };
 
 /* Returns "file", "socket", ... (static). */

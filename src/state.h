@@ -3,7 +3,7 @@
  * atomically, bounded in time and size, and set aside when damaged.
  *
  * Format: a first line "fdwatch-state VERSION", then one JSON object per
- * line, a SPEC sample record reduced to time, pid, start, comm, fds, limit
+ * line, a sample record (the man page's RECORDS section) reduced to time, pid, start, comm, fds, limit
  * and, when useful to name a growing source, types, the largest socket
  * groups and file directories. */
 #ifndef FDWATCH_STATE_H
@@ -45,7 +45,7 @@ struct state {
 	bool set_aside;         /* a damaged file was moved away on load */
 };
 
-/* The default state path per SPEC: /var/lib/fdwatch/state for root, else
+/* The default state path (the man page's FILES section): /var/lib/fdwatch/state for root, else
  * $XDG_STATE_HOME/fdwatch/state (~/.local/state when unset). Caller frees;
  * NULL when no home directory is known. */
 char *state_default_path(void);

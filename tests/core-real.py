@@ -133,7 +133,7 @@ for netlink in ("", "1"):
         want = expected_inet(h.pid, peer_named)
         equal(got, want, "%s pid %d: every socket group matches ss" % (mode, h.pid))
 
-# Spot checks of what the groups must say, in SPEC's words.
+# Spot checks of what the groups must say, in the man page's words (RECORDS).
 rec = report(server.pid)
 g = got_groups(rec)
 equal(g.get(("tcp", "out", "127.0.0.1:%d" % server.port, "CLOSE_WAIT")), 2,

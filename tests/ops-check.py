@@ -168,7 +168,7 @@ if os.geteuid() == 0:
 else:
     skip_part("not root: the symlinked state path")
 
-# 7. The default state path of a user other than root (SPEC):
+# 7. The default state path of a user other than root (man page, FILES):
 #    $XDG_STATE_HOME/fdwatch/state, else ~/.local/state/fdwatch/state.
 if os.geteuid() == 0 and shutil.which("setpriv"):
     home = tempfile.mkdtemp(prefix="ops-check-home-")

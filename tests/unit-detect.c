@@ -462,7 +462,8 @@ static void test_tracker_exit(void **state)
 	tracker_free(tr);
 }
 
-/* Alert records are valid JSON with SPEC's fields; text lines escape names. */
+/* Alert records are valid JSON with the man page's fields; text lines escape
+ * names. */
 static void test_alert_format(void **state)
 {
 	struct alert a;

@@ -1,5 +1,5 @@
 /* fuzz-fdlink.c - the classifier of /proc/PID/fd/N link texts. Whatever the
- * text, the type is one of SPEC's five and an inode is only ever reported
+ * text, the type is one of the five of a record's "types" and an inode is only ever reported
  * for a well-formed "socket:[N]" or "pipe:[N]". */
 #include "config.h"
 
