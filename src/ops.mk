@@ -1,7 +1,7 @@
 # Operations: check (cron/Nagios) with its state file, metrics (Prometheus),
 # run (CI), and the contrib/ files for a fleet.
 libfdwatch_a_SOURCES += \
-	src/state.c src/state.h \
+	src/state.c src/state-file.c src/state.h \
 	src/verdict.c src/verdict.h \
 	src/nagios.c src/nagios.h \
 	src/runsum.c src/runsum.h \

@@ -1,21 +1,17 @@
-/* state.c - the history file kept between runs of `check` (and `metrics
- * --state`): locking, loading, bounding and atomic replacement. */
+/* state.c - the history kept between runs of `check` (and `metrics
+ * --state`): per-process series of reduced records, bounded and thinned
+ * with age, and their text form. The file itself (locking, loading,
+ * atomic replacement) is state-file.c. */
 #include "config.h"
 
 #include "state.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "escape.h"
 #include "record.h"
@@ -29,52 +25,14 @@
  * never moved needs few points. */
 #define STATE_THIN_K 16.0
 #define STATE_THIN_K_FLAT 2.0
-/* How long a run waits for another to release the lock. */
-#define STATE_LOCK_WAIT 30.0
 
 static const char state_magic[] = "fdwatch-state";
 
-char *state_default_path(void)
-{
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-
-	if (geteuid() == 0)
-		return xstrdup("/var/lib/fdwatch/state");
-	if (xdg && xdg[0] == '/')
-		return xasprintf("%s/fdwatch/state", xdg);
-	if (!home || !*home) {
-		struct passwd *pw = getpwuid(geteuid());
-
-		home = pw ? pw->pw_dir : NULL;
-	}
-	if (!home || !*home)
-		return NULL;
-	return xasprintf("%s/.local/state/fdwatch/state", home);
-}
-
-/* Creates every missing directory above path, each 0700. */
-static int make_parents(const char *path)
-{
-	char *p = xstrdup(path);
-	int err = 0;
-
-	for (char *s = strchr(p + 1, '/'); s && !err; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			err = -errno;
-		*s = '/';
-	}
-	free(p);
-	return err;
-}
-
 static int cmp_proc_key(int pid, unsigned long long start, const struct state_proc *sp)
 {
-	if (pid != sp->pid)
-		return pid < sp->pid ? -1 : 1;
-	if (start != sp->start)
-		return start < sp->start ? -1 : 1;
-	return 0;
+	struct proc_key a = { pid, start }, b = { sp->pid, sp->start };
+
+	return proc_key_cmp(&a, &b);
 }
 
 /* Binary search: the index of (pid, start), or where it would go. */
@@ -332,227 +290,50 @@ struct rec_ref {
 	const struct state_rec *r;
 };
 
+/* Time order, ties by process. */
 static int cmp_rec_ref(const void *a, const void *b)
 {
 	const struct state_rec *x = ((const struct rec_ref *)a)->r;
 	const struct state_rec *y = ((const struct rec_ref *)b)->r;
+	struct proc_key kx = { x->p.pid, x->p.start }, ky = { y->p.pid, y->p.start };
 
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	if (x->p.pid != y->p.pid)
-		return x->p.pid < y->p.pid ? -1 : 1;
-	return x->p.start < y->p.start ? -1 : x->p.start > y->p.start;
+	if (isless(x->time, y->time) || isgreater(x->time, y->time))
+		return isless(x->time, y->time) ? -1 : 1;
+	return proc_key_cmp(&kx, &ky);
+}
+
+/* Every record of st in time order (caller frees); their count in *n. */
+static struct rec_ref *sorted_records(const struct state *st, size_t *n)
+{
+	struct rec_ref *refs;
+	size_t k = 0;
+
+	*n = state_count(st);
+	refs = xcalloc(*n ? *n : 1, sizeof(*refs));
+	for (size_t i = 0; i < st->nprocs; i++)
+		for (size_t j = 0; j < st->procs[i].n; j++)
+			refs[k++].r = &st->procs[i].recs[j];
+	qsort(refs, *n, sizeof(*refs), cmp_rec_ref);
+	return refs;
 }
 
 void state_each(const struct state *st, void (*fn)(const struct state_rec *r, void *ctx), void *ctx)
 {
-	size_t n = state_count(st), k = 0;
-	struct rec_ref *refs = xcalloc(n ? n : 1, sizeof(*refs));
+	size_t n;
+	struct rec_ref *refs = sorted_records(st, &n);
 
-	for (size_t i = 0; i < st->nprocs; i++)
-		for (size_t j = 0; j < st->procs[i].n; j++)
-			refs[k++].r = &st->procs[i].recs[j];
-	qsort(refs, n, sizeof(*refs), cmp_rec_ref);
 	for (size_t i = 0; i < n; i++)
 		fn(refs[i].r, ctx);
 	free(refs);
 }
 
-/* Moves a damaged file out of the way: PATH.corrupt-YYYYmmddTHHMMSS. */
-static void set_aside(const char *path, const char *why)
-{
-	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	char *dst;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	dst = xasprintf("%s.corrupt-%s", path, stamp);
-	for (int i = 1; access(dst, F_OK) == 0 && i < 100; i++) {
-		free(dst);
-		dst = xasprintf("%s.corrupt-%s.%d", path, stamp, i);
-	}
-	if (rename(path, dst) == 0)
-		warnx_("warning: state file %s is damaged (%s); moved it to %s and "
-		       "started a new history", path, why, dst);
-	else
-		warnx_("warning: state file %s is damaged (%s) and could not be moved "
-		       "aside (%s); starting a new history over it", path, why, strerror(errno));
-	free(dst);
-}
-
-static int take_lock(const char *path, int *out)
-{
-	char *lock = xasprintf("%s.lock", path);
-	double deadline = clock_mono() + STATE_LOCK_WAIT;
-	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), err;
-
-	if (fd < 0) {
-		err = -errno;
-		warnx_("cannot open the lock file %s: %s", lock, strerror(errno));
-		free(lock);
-		return err;
-	}
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			err = -errno;
-			warnx_("cannot lock %s: %s", lock, strerror(errno));
-			close(fd);
-			free(lock);
-			return err;
-		}
-		if (clock_mono() > deadline) {
-			warnx_("%s is still locked by another run after %.0f s; giving up",
-			       lock, STATE_LOCK_WAIT);
-			close(fd);
-			free(lock);
-			return -EWOULDBLOCK;
-		}
-		usleep(10000);
-	}
-	free(lock);
-	*out = fd;
-	return 0;
-}
-
-/* Reads fd to its end into a new NUL-terminated string (caller frees). */
-static int read_all(int fd, char **out, size_t *len)
-{
-	struct buf b;
-
-	buf_init(&b);
-	for (;;) {
-		ssize_t r;
-
-		buf_reserve(&b, 65536);
-		r = read(fd, b.data + b.len, b.cap - b.len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int err = -errno;
-
-			buf_free(&b);
-			return err;
-		}
-		if (r == 0)
-			break;
-		b.len += (size_t)r;
-		b.data[b.len] = '\0';
-	}
-	*out = b.data;
-	*len = b.len;
-	return 0;
-}
-
-int state_open(const char *path, struct state **out)
-{
-	struct state *st;
-	struct stat sb;
-	char *text = NULL, *def = NULL, why[160];
-	size_t len = 0;
-	int err, fd;
-
-	if (!path) {
-		path = def = state_default_path();
-		if (!path) {
-			warnx_("no state file: HOME is not set (give --state FILE)");
-			return -ENOENT;
-		}
-	}
-	st = xcalloc(1, sizeof(*st));
-	st->lock_fd = -1;
-	st->path = xstrdup(path);
-	free(def);
-	if (lstat(st->path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
-		char *real;
-
-		if (geteuid() == 0) {
-			warnx_("refusing the state file %s: it is a symbolic link (as root, "
-			       "give the real path)", st->path);
-			state_close(st);
-			return -ELOOP;
-		}
-		/* Replacing the file must not replace the user's link. */
-		real = realpath(st->path, NULL);
-		if (real) {
-			free(st->path);
-			st->path = real;
-		}
-	}
-	err = make_parents(st->path);
-	if (err < 0) {
-		warnx_("cannot create the directory of %s: %s", st->path, strerror(-err));
-		state_close(st);
-		return err;
-	}
-	err = take_lock(st->path, &st->lock_fd);
-	if (err < 0) {
-		state_close(st);
-		return err;
-	}
-	fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno != ENOENT) {
-		err = -errno;
-		warnx_("cannot open the state file %s: %s", st->path, strerror(errno));
-		state_close(st);
-		return err;
-	}
-	if (fd >= 0) {
-		if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-			warnx_("cannot use the state file %s: not a regular file", st->path);
-			close(fd);
-			state_close(st);
-			return -EINVAL;
-		}
-		err = read_all(fd, &text, &len);
-		close(fd);
-		if (err < 0) {
-			warnx_("cannot read the state file %s: %s", st->path, strerror(-err));
-			state_close(st);
-			return err;
-		}
-		if (text && state_parse(st, text, len, why, sizeof(why)) < 0) {
-			state_clear(st);
-			set_aside(st->path, why);
-			st->set_aside = true;
-		}
-		free(text);
-	}
-	*out = st;
-	return 0;
-}
-
-int state_save(struct state *st)
-{
-	struct buf b;
-	double now = 0;
-	int err;
-
-	for (size_t i = 0; i < st->nprocs; i++)
-		if (st->procs[i].n && st->procs[i].recs[st->procs[i].n - 1].time > now)
-			now = st->procs[i].recs[st->procs[i].n - 1].time;
-	state_thin(st, now);
-	buf_init(&b);
-	state_format(st, &b);
-	err = write_file_atomic(st->path, b.data, b.len, 0600);
-	if (err)
-		warnx_("cannot save the state file %s: %s", st->path, strerror(-err));
-	buf_free(&b);
-	return err;
-}
-
 void state_each_sample(const struct state *st, void (*fn)(const struct sample *s, void *ctx),
 		       void *ctx)
 {
-	size_t n = state_count(st), k = 0;
-	struct rec_ref *refs = xcalloc(n ? n : 1, sizeof(*refs));
+	size_t n;
+	struct rec_ref *refs = sorted_records(st, &n);
 	struct sample s;
 
-	for (size_t i = 0; i < st->nprocs; i++)
-		for (size_t j = 0; j < st->procs[i].n; j++)
-			refs[k++].r = &st->procs[i].recs[j];
-	qsort(refs, n, sizeof(*refs), cmp_rec_ref);
 	memset(&s, 0, sizeof(s));
 	s.procs = xcalloc(st->nprocs ? st->nprocs : 1, sizeof(*s.procs));
 	for (size_t i = 0; i < n;) {
@@ -561,7 +342,7 @@ void state_each_sample(const struct state *st, void (*fn)(const struct sample *s
 		/* A shallow view of the records of one time. */
 		s.time = refs[i].r->time;
 		s.nprocs = 0;
-		for (; j < n && refs[j].r->time == s.time; j++)
+		for (; j < n && !isgreater(refs[j].r->time, s.time); j++)
 			if (s.nprocs < st->nprocs)
 				s.procs[s.nprocs++] = refs[j].r->p;
 		fn(&s, ctx);
@@ -579,40 +360,4 @@ double state_oldest(const struct state *st)
 		if (st->procs[i].n && (isnan(t) || st->procs[i].recs[0].time < t))
 			t = st->procs[i].recs[0].time;
 	return t;
-}
-
-int state_record(const char *path, const struct sample *s, struct state **out)
-{
-	struct state *st;
-	int err = state_open(path, &st);
-
-	if (err < 0)
-		return err;
-	state_add_sample(st, s);
-	err = state_save(st);
-	if (err < 0) {
-		state_close(st);
-		return err;
-	}
-	state_unlock(st);
-	*out = st;
-	return 0;
-}
-
-void state_unlock(struct state *st)
-{
-	if (st->lock_fd >= 0)
-		close(st->lock_fd);
-	st->lock_fd = -1;
-}
-
-void state_close(struct state *st)
-{
-	if (!st)
-		return;
-	state_clear(st);
-	if (st->lock_fd >= 0)
-		close(st->lock_fd);
-	free(st->path);
-	free(st);
 }
