@@ -168,7 +168,7 @@ void json_num(struct buf *out, double v)
 {
 	if (!isfinite(v))
 		buf_adds(out, "null");
-	else if (v == floor(v) && fabs(v) < 1e15)
+	else if (!islessgreater(v, floor(v)) && fabs(v) < 1e15)
 		buf_addf(out, "%.0f", v);
 	else
 		buf_addf(out, "%.17g", v);

@@ -21,7 +21,7 @@ void metrics_value(struct buf *out, double v)
 		buf_adds(out, "NaN");
 	else if (isinf(v))
 		buf_adds(out, v > 0 ? "+Inf" : "-Inf");
-	else if (v == floor(v) && fabs(v) < 1e15)
+	else if (!islessgreater(v, floor(v)) && fabs(v) < 1e15)
 		buf_addf(out, "%.0f", v);
 	else
 		buf_addf(out, "%.17g", v);

@@ -44,9 +44,9 @@ static int cmp_row(const void *a, const void *b)
 	const struct row *x = a, *y = b;
 	double rx = isnan(x->rate) ? 0 : x->rate, ry = isnan(y->rate) ? 0 : y->rate;
 
-	if (rx != ry)
+	if (islessgreater(rx, ry))
 		return rx > ry ? -1 : 1;
-	if (x->use != y->use)
+	if (islessgreater(x->use, y->use))
 		return x->use > y->use ? -1 : 1;
 	if (x->p->fds != y->p->fds)
 		return x->p->fds > y->p->fds ? -1 : 1;

@@ -168,7 +168,8 @@ static bool proc_flat(const struct state_proc *sp)
 
 static void thin_proc(struct state_proc *sp, double now)
 {
-	double k = proc_flat(sp) ? STATE_THIN_K_FLAT : STATE_THIN_K;
+	bool flat = proc_flat(sp);
+	double k = flat ? STATE_THIN_K_FLAT : STATE_THIN_K;
 	double prev_w = 0, prev_bucket = 0;
 	size_t w, first = 0;
 	bool *keep;
@@ -189,7 +190,7 @@ static void thin_proc(struct state_proc *sp, double now)
 		 * every run keeps about k records per doubling of age. */
 		width = exp2(ceil(log2(age / k)));
 		bucket = floor(sp->recs[i].time / width);
-		if (width != prev_w || bucket != prev_bucket)
+		if (islessgreater(width, prev_w) || islessgreater(bucket, prev_bucket))
 			keep[i] = true; /* the newest record of its bucket */
 		prev_w = width;
 		prev_bucket = bucket;
@@ -205,7 +206,7 @@ static void thin_proc(struct state_proc *sp, double now)
 	free(keep);
 	/* A process that never moved needs no source: keep groups only on
 	 * its newest record. */
-	if (k == STATE_THIN_K_FLAT)
+	if (flat)
 		for (size_t i = 0; i + 1 < sp->n; i++)
 			proc_sample_unclassify(&sp->recs[i].p);
 }

@@ -191,7 +191,7 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 	struct source id;
 	size_t need;
 
-	if (p->last_t == p->last_t && now > p->last_t) {
+	if (!isnan(p->last_t) && now > p->last_t) {
 		double gap = now - p->last_t;
 
 		p->interval = p->interval > 0 ? 0.8 * p->interval + 0.2 * gap : gap;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "unit.h"
 #include <json-c/json.h>
 
 #include "alert.h"
@@ -92,16 +93,17 @@ static void test_history_levels(void **state)
 	assert_int_equal(hseries_bucket(&s, 0, HIST_RING - 1)->t0, 3599.0);
 	/* Level 3 buckets hold 8 samples; their floor ignores the bursts. */
 	assert_int_equal((int)hseries_bucket(&s, 3, HIST_RING - 1)->t0, 3592);
-	assert_true(hseries_bucket(&s, 3, HIST_RING - 2)->min == 3584.0f);
+	assert_same_double(hseries_bucket(&s, 3, HIST_RING - 2)->min, 3584.0f);
 	assert_int_equal(hseries_bucket(&s, 3, HIST_RING - 2)->n, 8);
 	/* A window reaching back 1000 s comes from the finest level holding it. */
 	n = hseries_window(&s, 2600.0, w, &level);
 	assert_int_equal(level, 5);
 	assert_true(n >= 31 && n <= 32);
-	assert_true(w[0].t0 <= 2600.0 && w[n - 1].t1 == 3599.0);
+	assert_true(w[0].t0 <= 2600.0);
+	assert_same_double(w[n - 1].t1, 3599.0);
 	/* The floor of the oldest kept buckets. */
-	assert_true(hseries_first_time(&s) == 0.0);
-	assert_true(hseries_max_floor(&s, 0.0, 1000.0) == 896.0f);
+	assert_same_double(hseries_first_time(&s), 0.0);
+	assert_same_double(hseries_max_floor(&s, 0.0, 1000.0), 896.0f);
 	hseries_free(&s);
 }
 
@@ -113,11 +115,11 @@ static void test_history_unknown(void **state)
 	hseries_init(&s);
 	hseries_add(&s, 1, NAN);
 	hseries_add(&s, 2, 5);
-	assert_true(hseries_bucket(&s, 0, 0)->min != hseries_bucket(&s, 0, 0)->min);
+	assert_true(isnan(hseries_bucket(&s, 0, 0)->min));
 	for (int i = 3; i < 200; i++)
 		hseries_add(&s, i, NAN);
 	/* The level-1 bucket of samples 0 and 1 keeps the known value. */
-	assert_true(hseries_max_floor(&s, 0, 3) == 5.0f);
+	assert_same_double(hseries_max_floor(&s, 0, 3), 5.0f);
 	hseries_free(&s);
 }
 
@@ -311,7 +313,8 @@ static void test_params_every_command(void **state)
 	/* Either horizon alone moves the other only as far as it must. */
 	detect_params_default(&unclamped);
 	options_set_horizons(&unclamped, 600, NAN);
-	assert_true(unclamped.warn_eta == 600 && unclamped.crit_eta == 600);
+	assert_same_double(unclamped.warn_eta, 600);
+	assert_same_double(unclamped.crit_eta, 600);
 }
 
 static void test_tracker_events(void **state)
@@ -452,7 +455,7 @@ static void test_tracker_exit(void **state)
 	assert_int_equal(nev, 1);
 	assert_int_equal(ev[0].level, LEVEL_OK);
 	assert_string_equal(ev[0].why, "exited");
-	assert_true(ev[0].time == 200);
+	assert_same_double(ev[0].time, 200);
 	alerts_free(ev, nev);
 	{
 		struct proc_key k = { 7, 77 };

@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "state.h"
 #include "track.h"
 
@@ -79,7 +81,7 @@ static void test_round_trip(void **state)
 	sp = state_find(&back, 4242, 123456);
 	assert_non_null(sp);
 	assert_int_equal(sp->n, 2);
-	assert_true(sp->recs[0].time == 1000.5);
+	assert_same_double(sp->recs[0].time, 1000.5);
 	assert_int_equal(sp->recs[1].p.fds, 50);
 	assert_string_equal(sp->recs[1].p.comm, "fet\"cher\n");
 	assert_true(sp->recs[1].p.classified);
@@ -173,7 +175,7 @@ static void test_bounds(void **state)
 	assert_true(sp->recs[0].time <= 1e9 + 3 * 86400 - STATE_MAX_AGE + 8 * 3600);
 	/* The newest 16 are all there, 60 s apart. */
 	for (size_t i = sp->n - 16; i + 1 < sp->n; i++)
-		assert_true(sp->recs[i + 1].time - sp->recs[i].time == 60);
+		assert_same_double(sp->recs[i + 1].time - sp->recs[i].time, 60);
 	/* The quiet process never moved: few points, groups only on the newest. */
 	sp = state_find(st, 99, 5);
 	assert_true(sp->n <= 60);

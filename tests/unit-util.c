@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit.h"
+
 #include "util.h"
 
 static void test_buf_growth(void **state)
@@ -53,9 +55,9 @@ static void test_parse_seconds(void **state)
 
 	(void)state;
 	assert_int_equal(parse_seconds("0.25", &v), 0);
-	assert_true(v == 0.25);
+	assert_same_double(v, 0.25);
 	assert_int_equal(parse_seconds("60", &v), 0);
-	assert_true(v == 60);
+	assert_same_double(v, 60);
 	assert_int_equal(parse_seconds("", &v), -EINVAL);
 	assert_int_equal(parse_seconds("-1", &v), -EINVAL);
 	assert_int_equal(parse_seconds("+1", &v), -EINVAL);
@@ -63,7 +65,7 @@ static void test_parse_seconds(void **state)
 	assert_int_equal(parse_seconds("nan", &v), -EINVAL);
 	assert_int_equal(parse_seconds("inf", &v), -EINVAL);
 	assert_int_equal(parse_seconds("1e999", &v), -EINVAL);
-	assert_true(v == 60);
+	assert_same_double(v, 60);
 }
 
 static void test_parse_long(void **state)

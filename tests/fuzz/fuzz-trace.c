@@ -19,7 +19,8 @@ static char path[64];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *argv[] = { (char *)"fdwatch", (char *)"replay", path, NULL };
+	char prog[] = "fdwatch", cmd[] = "replay";
+	char *argv[] = { prog, cmd, path, NULL };
 	struct options o;
 	int status;
 
