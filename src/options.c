@@ -80,31 +80,102 @@ static const struct optdef optdefs[] = {
 	{ { "version", no_argument, NULL, OPT_VERSION }, 'V', ALL_CMDS },
 };
 
-static const char selecting_help[] =
-	"Selecting processes (default: every process):\n"
-	"  -p, --pid PID[,PID...]   these processes (repeatable)\n"
-	"  -u, --user USER          processes of this user (name or uid)\n"
-	"  -c, --comm REGEX         processes whose name matches this extended regex\n"
-	"      --proc DIR           read DIR instead of /proc\n";
+/* The help text of each option, in the order --help prints it, under its
+ * heading. A line is shown for the commands in cmds that also accept opt
+ * (the long option it documents), so that no command's help lists an
+ * option it would refuse. general: also in the help without a command. */
+struct helpline {
+	const char *heading;
+	const char *opt;
+	unsigned cmds;
+	bool general;
+	const char *text;
+};
 
-static const char sampling_help[] =
-	"Sampling:\n"
-	"  -d, --interval SECONDS   time between samples, fractions allowed (0.25)\n"
-	"  -n, --iterations N       stop after N samples\n"
-	"      --duration SECONDS   stop after this long\n";
+static const char h_select[] = "Selecting processes (default: every process):";
+static const char h_sample[] = "Sampling:";
+static const char h_detect[] = "Detection:";
+static const char h_output[] = "Output:";
 
-static const char detecting_help[] =
-	"Detection:\n"
-	"      --warn-eta SECONDS   warn when sustained growth reaches the fd limit\n"
-	"                           within this time (default 604800, 7 days)\n"
-	"      --crit-eta SECONDS   critical within this time (default 3600)\n";
+static const struct helpline helplines[] = {
+	{ h_select, "pid", ALL_CMDS, true,
+	  "  -p, --pid PID[,PID...]   these processes (repeatable)\n" },
+	{ h_select, "user", ALL_CMDS, true,
+	  "  -u, --user USER          processes of this user (name or uid)\n" },
+	{ h_select, "comm", ALL_CMDS, true,
+	  "  -c, --comm REGEX         processes whose name matches this extended regex\n" },
+	{ h_select, "proc", SELECTING, true,
+	  "      --proc DIR           read DIR instead of /proc\n" },
+	{ h_sample, "interval", ALL_CMDS, true,
+	  "  -d, --interval SECONDS   time between samples, fractions allowed (0.25)\n" },
+	{ h_sample, "iterations", ALL_CMDS, true,
+	  "  -n, --iterations N       stop after N samples\n" },
+	{ h_sample, "duration", ALL_CMDS, true,
+	  "      --duration SECONDS   stop after this long\n" },
+	{ h_detect, "warn-eta", ALL_CMDS, false,
+	  "      --warn-eta SECONDS   warn when sustained growth reaches the fd limit\n"
+	  "                           within this time (default 604800, 7 days)\n" },
+	{ h_detect, "crit-eta", ALL_CMDS, false,
+	  "      --crit-eta SECONDS   critical within this time (default 3600)\n" },
+	{ "Log:", "syslog", ALL_CMDS, false,
+	  "      --syslog             also send alert events to syslog\n" },
+	{ "Log:", "output", B(CMD_LOG), false,
+	  "  -o, --output FILE        also write the sample records to FILE, for replay\n" },
+	{ "Check:", "state", B(CMD_CHECK), false,
+	  "      --state FILE         history file (default /var/lib/fdwatch/state\n"
+	  "                           as root, else $XDG_STATE_HOME/fdwatch/state)\n" },
+	{ "Run:", "children", ALL_CMDS, false,
+	  "      --children           also watch COMMAND's descendants\n" },
+	{ "Run:", "output", B(CMD_RUN), false,
+	  "  -o, --output FILE        write alert events and the summary to FILE\n"
+	  "                           (default: stderr, so COMMAND's stdout stays its own)\n" },
+	{ "Run:", "proc", B(CMD_RUN), false,
+	  "      --proc DIR           read DIR instead of /proc\n" },
+	{ "Record:", "output", B(CMD_RECORD), false,
+	  "  -o, --output FILE        write to FILE instead of stdout\n" },
+	{ "Metrics:", "textfile", ALL_CMDS, false,
+	  "      --textfile PATH      write atomically to PATH (node_exporter)\n" },
+	{ "Metrics:", "state", B(CMD_METRICS), false,
+	  "      --state FILE         export growth and ETA from this history\n" },
+	{ "Metrics:", "top-k", ALL_CMDS, false,
+	  "      --top-k N            socket series per process (default 10)\n" },
+	{ h_output, "format", ALL_CMDS, true,
+	  "      --format text|json   json = JSON Lines, one object per line\n" },
+	{ h_output, "color", ALL_CMDS, true,
+	  "      --color auto|always|never   colour (NO_COLOR in the environment: never)\n" },
+	{ h_output, "help", ALL_CMDS, true,
+	  "  -h, --help               show this help and exit\n" },
+	{ h_output, "version", ALL_CMDS, true,
+	  "  -V, --version            show the version and exit\n" },
+};
 
-static const char common_help[] =
-	"Output:\n"
-	"      --format text|json   json = JSON Lines, one object per line\n"
-	"      --color auto|always|never   colour (NO_COLOR in the environment: never)\n"
-	"  -h, --help               show this help and exit\n"
-	"  -V, --version            show the version and exit\n";
+/* The commands that accept the long option name (a bit each). */
+static unsigned accepted_by(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(optdefs); i++)
+		if (strcmp(optdefs[i].lo.name, name) == 0)
+			return optdefs[i].cmds;
+	return 0;
+}
+
+/* Prints the option help of the commands in mask (every line shown for
+ * any of them), each heading once, a blank line after each group. */
+static void print_options(unsigned mask, bool general)
+{
+	const char *open = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(helplines); i++) {
+		const struct helpline *h = &helplines[i];
+
+		if (!(h->cmds & accepted_by(h->opt) & mask) || (general && !h->general))
+			continue;
+		if (h->heading != open) {
+			printf("%s%s\n", open ? "\n" : "", h->heading);
+			open = h->heading;
+		}
+		fputs(h->text, stdout);
+	}
+}
 
 static void print_help(enum command c, bool have_cmd)
 {
@@ -124,7 +195,19 @@ static void print_help(enum command c, bool have_cmd)
 		"record [OPTION]... [-o FILE]", "replay [OPTION]... FILE...",
 		"metrics [OPTION]... [--textfile PATH] [--state FILE]",
 	};
-	unsigned bit = 1u << c;
+	static const char *const notes[CMD_NCOMMANDS] = {
+		[CMD_TOP] = "Keys:\n"
+			    "  q quit   Up/Down PgUp/PgDn Home/End move   Enter details   Esc back\n"
+			    "  < > sort column   r reverse sort   / filter by name   space pause\n"
+			    "  + - longer/shorter interval   h ? help\n"
+			    "The default interval is 1 second. Needs a terminal; see 'fdwatch report'.\n",
+		[CMD_CHECK] = "Each run adds a sample to the history and judges it; the first run is OK.\n"
+			      "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n",
+		[CMD_RUN] = "Exit status: COMMAND's own; 2 when it exited 0 but leaked fds (an alert "
+			    "fired).\n",
+		[CMD_REPLAY] = "FILE... are sample records (JSON Lines) as 'record' writes them, '-' for\n"
+			       "stdin; merged in time order.\n",
+	};
 
 	if (!have_cmd) {
 		printf("Usage: %s [COMMAND] [OPTION]...\n"
@@ -135,57 +218,14 @@ static void print_help(enum command c, bool have_cmd)
 		printf("\nWithout a COMMAND: top when stdout is a terminal, else report.\n"
 		       "'%s COMMAND --help' lists a command's options; 'man fdwatch' tells more.\n\n",
 		       progname);
-		printf("%s\n%s\n%s", selecting_help, sampling_help, common_help);
+		print_options(ALL_CMDS, true);
+		printf("\nReport bugs to <%s>.\n", PACKAGE_BUGREPORT);
 		return;
 	}
 	printf("Usage: %s %s\n%s.\n\n", progname, synopsis[c], what[c]);
-	if (bit & SELECTING)
-		printf("%s\n", selecting_help);
-	if (bit & SAMPLING)
-		printf("%s\n", sampling_help);
-	if (bit & DETECTING)
-		printf("%s\n", detecting_help);
-	switch (c) {
-	case CMD_TOP:
-		printf("Keys:\n"
-		       "  q quit   Up/Down PgUp/PgDn Home/End move   Enter details   Esc back\n"
-		       "  < > sort column   r reverse sort   / filter by name   space pause\n"
-		       "  + - longer/shorter interval   h ? help\n"
-		       "The default interval is 1 second. Needs a terminal; see 'fdwatch report'.\n\n");
-		break;
-	case CMD_LOG:
-		printf("Log:\n      --syslog             also send alert events to syslog\n"
-		       "  -o, --output FILE        also write the sample records to FILE, for replay\n\n");
-		break;
-	case CMD_CHECK:
-		printf("Check:\n      --state FILE         history file (default /var/lib/fdwatch/state\n"
-		       "                           as root, else $XDG_STATE_HOME/fdwatch/state)\n"
-		       "Each run adds a sample to the history and judges it; the first run is OK.\n"
-		       "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\n");
-		break;
-	case CMD_RUN:
-		printf("Run:\n      --children           also watch COMMAND's descendants\n"
-		       "  -o, --output FILE        write alert events and the summary to FILE\n"
-		       "                           (default: stderr, so COMMAND's stdout stays its own)\n"
-		       "      --proc DIR           read DIR instead of /proc\n"
-		       "Exit status: COMMAND's own; 2 when it exited 0 but leaked fds (an alert fired).\n\n");
-		break;
-	case CMD_RECORD:
-		printf("Record:\n  -o, --output FILE        write to FILE instead of stdout\n\n");
-		break;
-	case CMD_REPLAY:
-		printf("Replay:\n  FILE...                  sample records (JSON Lines) as 'record' writes\n"
-		       "                           them, '-' for stdin; merged in time order\n\n");
-		break;
-	case CMD_METRICS:
-		printf("Metrics:\n      --textfile PATH      write atomically to PATH (node_exporter)\n"
-		       "      --state FILE         export growth and ETA from this history\n"
-		       "      --top-k N            socket series per process (default 10)\n\n");
-		break;
-	default:
-		break;
-	}
-	printf("%s", common_help);
+	print_options(B(c), false);
+	if (notes[c])
+		printf("\n%s", notes[c]);
 }
 
 static int parse_command(const char *s)

@@ -65,5 +65,26 @@ t 0 "report --color always colours" "$FDWATCH" report --color always -p $$
 case $LAST_OUT in *"$(printf '\033')"*) ok "colour codes with --color always" ;; *) not_ok "colour codes with --color always" ;; esac
 t 0 "default command off a terminal is report" "$FDWATCH" -p $$
 has "it is the report" "fdwatch report" "$LAST_OUT"
+# Each command's --help lists only options that command accepts: every
+# one, given a valid value, parses (the --help after it ends the parse).
+for c in top report log check run record replay metrics; do
+	opts=$("$FDWATCH" $c --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | sed 's/.*--/--/')
+	bad=
+	for o in $opts; do
+		case $o in
+		--syslog | --children | --help | --version) set -- "$o" ;;
+		--format) set -- "$o" text ;;
+		--color) set -- "$o" auto ;;
+		--user) set -- "$o" root ;;
+		*) set -- "$o" 1 ;;
+		esac
+		"$FDWATCH" $c "$@" --help >/dev/null 2>"$errfile" || bad="$bad $o"
+	done
+	if [ -n "$opts" ] && [ -z "$bad" ]; then
+		ok "$c --help lists only options $c accepts ($(echo $opts | wc -w) of them)"
+	else
+		not_ok "$c --help lists only options $c accepts" "refused:$bad"
+	fi
+done
 echo "1..$n"
 exit $fail
