@@ -353,6 +353,8 @@ if shutil.which("gdb"):
         skip_part("gdb cannot attach here: the allocation failure")
         keys("q")
         wait_screen(lambda t: "EXIT=" in t, "q ends top")
+else:
+    skip_part("gdb is not installed: the allocation failure")
 
 # -n stops by itself.
 keys("clear", "Enter")
