@@ -16,6 +16,14 @@ libfdwatch_a_SOURCES += \
 	src/commands.h \
 	src/cmd-report.c
 
+# procps-ng's process library, as configure found it.
+if LIBPROC2
+libfdwatch_a_SOURCES += src/procs-libproc2.c
+else
+libfdwatch_a_SOURCES += src/procs-libprocps.c
+endif
+EXTRA_DIST += src/procs-libproc2.c src/procs-libprocps.c
+
 # A test process with a chosen mix of fds (and leaks) for integration tests.
 check_PROGRAMS += tests/helper-fds
 tests_helper_fds_SOURCES = tests/helper-fds.c

@@ -3,7 +3,9 @@
  * namespace, and the sockets of a process awaiting resolution.
  *
  *   sampler.c         one pass: enumerate, read each process, resolve
- *   sampler-procs.c   which processes exist (libproc2 or a fixture tree)
+ *   sampler-procs.c   which processes exist (procps's library or a fixture tree)
+ *   procs-libproc2.c  that library as procps-ng 4 has it (libproc2)
+ *   procs-libprocps.c that library as procps-ng 3.3 has it (libprocps)
  *   sampler-fds.c     what each fd is (links, types, file groups)
  *   sampler-net.c     the socket tables of each network namespace
  *   sampler-tree.c    the descendants of a process
@@ -18,7 +20,7 @@
 #include "sampler.h"
 #include "socktab.h"
 
-struct pids_info;
+struct procs_lib;
 
 /* The socket tables of one network namespace (TCP, UDP, unix: indexed by
  * enum sockdiag_table), each read at its own time. */
@@ -39,8 +41,9 @@ struct sampler {
 	struct sampler_config cfg; /* cfg.sel is NULL: sel is the sampler's own */
 	struct selection sel;
 	int rootfd;
-	bool use_libproc2;
-	struct pids_info *pids;
+	bool real_proc;          /* the machine's own /proc: procps's library
+	                          * lists its processes, netlink its sockets */
+	struct procs_lib *lib;   /* that library's handle (procs-*.c) */
 	struct sample *prev;     /* last sample, for reusing classifications */
 	struct nstables *ns;     /* socket tables per network namespace */
 	size_t nns, capns;
@@ -68,8 +71,8 @@ struct candidate {
 	char *user;              /* owned; NULL when only the uid is known */
 };
 
-/* sampler-procs.c: prepares enumeration under s->cfg.proc_root (libproc2
- * for the real /proc); 0 or -errno. procs_close releases it. */
+/* sampler-procs.c: prepares enumeration under s->cfg.proc_root (procps's
+ * library for the real /proc); 0 or -errno. procs_close releases it. */
 int procs_open(struct sampler *s);
 void procs_close(struct sampler *s);
 /* The selected thread-group leaders into *out (caller frees with
@@ -78,6 +81,22 @@ size_t procs_list(struct sampler *s, struct candidate **out);
 void procs_list_free(struct candidate *c, size_t n);
 /* The user name of uid, or the uid as text (caller frees). */
 char *procs_user_name(long uid);
+
+/* A growable list of candidates. */
+struct candidates {
+	struct candidate *v;
+	size_t n, cap;
+};
+/* Appends a candidate (user copied, may be NULL). */
+void candidates_add(struct candidates *c, int pid, long uid, const char *user);
+
+/* procs-libproc2.c or procs-libprocps.c, whichever configure chose: opens
+ * the library's handle (*out may stay NULL), 0 or -errno; closes it; and
+ * appends the thread-group leaders of the real /proc that sel selects by
+ * pid and uid, with their user names. */
+int procs_lib_open(struct procs_lib **out);
+void procs_lib_close(struct procs_lib *lib);
+void procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct candidates *c);
 /* The /proc directory of a live thread of the process at pd whose leader
  * (pid) is a zombie (caller closes), or -1 for a real zombie. */
 int procs_live_thread_dir(int pd, int pid);

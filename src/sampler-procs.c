@@ -1,11 +1,10 @@
 /* sampler-procs.c - which processes exist: thread-group leaders from
- * libproc2 on the real /proc, the numeric entries of a fixture tree
- * (--proc) otherwise, each filtered by the selection's pids and uids. */
+ * procps's library on the real /proc, the numeric entries of a fixture
+ * tree (--proc) otherwise, each filtered by the selection's pids and uids. */
 #include "config.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <libproc2/pids.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,29 +16,21 @@
 #include "sampler-int.h"
 #include "util.h"
 
-/* What enumeration asks libproc2 for, in this order. */
-enum { I_PID, I_TGID, I_EUID, I_EUSER };
-static enum pids_item proc2_items[] = { PIDS_ID_PID, PIDS_ID_TGID, PIDS_ID_EUID, PIDS_ID_EUSER };
-
-/* A growable list of candidates. */
-struct candidates {
-	struct candidate *v;
-	size_t n, cap;
-};
-
 int procs_open(struct sampler *s)
 {
-	/* libproc2 only knows the real /proc; fixture trees are walked by hand. */
-	s->use_libproc2 = strcmp(s->cfg.proc_root, "/proc") == 0;
-	if (!s->use_libproc2)
+	/* The library only knows the real /proc; fixture trees are walked by
+	 * hand. */
+	s->real_proc = strcmp(s->cfg.proc_root, "/proc") == 0;
+	if (!s->real_proc)
 		return 0;
-	return procps_pids_new(&s->pids, proc2_items, ARRAY_SIZE(proc2_items));
+	return procs_lib_open(&s->lib);
 }
 
 void procs_close(struct sampler *s)
 {
-	if (s->pids)
-		procps_pids_unref(&s->pids);
+	if (s->real_proc)
+		procs_lib_close(s->lib);
+	s->lib = NULL;
 }
 
 char *procs_user_name(long uid)
@@ -52,8 +43,7 @@ char *procs_user_name(long uid)
 	return uid >= 0 ? xasprintf("%ld", uid) : xstrdup("?");
 }
 
-/* Appends a candidate (user copied, may be NULL). */
-static void candidates_add(struct candidates *c, int pid, long uid, const char *user)
+void candidates_add(struct candidates *c, int pid, long uid, const char *user)
 {
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
@@ -63,42 +53,6 @@ static void candidates_add(struct candidates *c, int pid, long uid, const char *
 	c->v[c->n].uid = uid;
 	c->v[c->n].user = xstrdup_null(user);
 	c->n++;
-}
-
-/* Thread-group leaders from libproc2, filtered by pid and uid. */
-static void enumerate_libproc2(struct sampler *s, struct candidates *c)
-{
-	const struct selection *sel = &s->sel;
-	size_t done = 0, total = sel->npids ? sel->npids : 1;
-
-	while (done < total) {
-		struct pids_fetch *f;
-
-		if (sel->npids) {
-			/* select takes at most 255 pids at a time. */
-			unsigned ids[255];
-			size_t k = 0;
-
-			for (; k < ARRAY_SIZE(ids) && done + k < sel->npids; k++)
-				ids[k] = (unsigned)sel->pids[done + k];
-			done += k;
-			f = procps_pids_select(s->pids, ids, (int)k, PIDS_SELECT_PID);
-		} else {
-			done = total;
-			f = procps_pids_reap(s->pids, PIDS_FETCH_TASKS_ONLY);
-		}
-		if (!f)
-			continue;
-		for (int i = 0; i < f->counts->total; i++) {
-			struct pids_stack *st = f->stacks[i];
-			int pid = PIDS_VAL(I_PID, s_int, st, s->pids);
-			long uid = (long)PIDS_VAL(I_EUID, u_int, st, s->pids);
-
-			if (pid != PIDS_VAL(I_TGID, s_int, st, s->pids) || !selection_has_uid(sel, uid))
-				continue;
-			candidates_add(c, pid, uid, PIDS_VAL(I_EUSER, str, st, s->pids));
-		}
-	}
 }
 
 /* Numeric entries of a fixture proc tree, uid from each status file. */
@@ -133,8 +87,8 @@ size_t procs_list(struct sampler *s, struct candidate **out)
 {
 	struct candidates c = { 0 };
 
-	if (s->use_libproc2)
-		enumerate_libproc2(s, &c);
+	if (s->real_proc)
+		procs_lib_list(s->lib, &s->sel, &c);
 	else
 		enumerate_dir(s, &c);
 	*out = c.v;

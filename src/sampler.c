@@ -56,7 +56,7 @@ struct sampler *sampler_new(const struct sampler_config *cfg, int *err)
 	s->selfns = -1;
 	s->nl_self = -1;
 	s->per_fd = 2e-6; /* until measured: about one readlinkat */
-	s->use_netlink = s->use_libproc2 && !cfg->no_netlink;
+	s->use_netlink = s->real_proc && !cfg->no_netlink;
 	if (s->use_netlink) {
 		s->self_netns = fds_netns(s->rootfd, "self/ns/net");
 		s->selfns = openat(s->rootfd, "self/ns/net", O_RDONLY | O_CLOEXEC);
