@@ -15,7 +15,8 @@ import subprocess
 import tempfile
 import time
 
-from fdtest import FDWATCH, check, done, equal, fdwatch, json_lines, skip_part, start_helper
+from fdtest import (FDWATCH, check, done, equal, fdwatch, json_lines, skip_part, start_helper,
+                    why_not_nobody)
 
 tmp = tempfile.mkdtemp(prefix="ops-check-")
 FIRST = re.compile(r"^FDWATCH (OK|WARNING|CRITICAL|UNKNOWN) - .* \| processes=\d+;;;0 ")
@@ -170,7 +171,8 @@ else:
 
 # 7. The default state path of a user other than root (man page, FILES):
 #    $XDG_STATE_HOME/fdwatch/state, else ~/.local/state/fdwatch/state.
-if os.geteuid() == 0 and shutil.which("setpriv"):
+nobody = why_not_nobody()
+if nobody is None:
     home = tempfile.mkdtemp(prefix="ops-check-home-")
     os.chmod(home, 0o777)
     as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "env",
@@ -189,7 +191,7 @@ if os.geteuid() == 0 and shutil.which("setpriv"):
           "nobody: the directory is created 0700")
     subprocess.run(["rm", "-rf", home])
 else:
-    skip_part("needs root and setpriv: the default state path of another user")
+    skip_part(nobody + ": the default state path of another user")
 
 # 8. A check of every process works and prints a plugin line.
 r = run_check(os.path.join(tmp, "all", "state"))

@@ -5,13 +5,13 @@ documents they become readable. fdwatch executes nothing and writes nothing
 except where asked (record -o, metrics --textfile, check --state)."""
 
 import os
-import pwd
 import re
 import shutil
 import subprocess
 import tempfile
 
-from fdtest import FDWATCH, check, done, equal, json_lines, skip, skip_part, start_helper
+from fdtest import (FDWATCH, check, done, equal, json_lines, skip, skip_part, start_helper,
+                    why_not_nobody)
 
 MAN = os.path.join(os.environ.get("TESTS_SRCDIR", "."), "..", "man", "fdwatch.1")
 
@@ -28,21 +28,9 @@ with open(MAN) as f:
 check("setcap cap_sys_ptrace,cap_dac_read_search+ep" in man.replace("\\-", "-").replace("\\", ""),
       "the man page documents running with capabilities (setcap)")
 
-if os.geteuid() != 0:
-    skip("needs root to start a root process and switch to nobody")
-if not shutil.which("setpriv"):
-    skip("setpriv is not installed")
-try:
-    pwd.getpwnam("nobody")
-except KeyError:
-    skip("there is no user nobody")
-if subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "true"]).returncode:
-    skip("cannot switch to nobody here")
-try:
-    if as_nobody(["--version"]).returncode != 0:
-        skip("nobody may not run %s (a directory on its path is closed to others)" % FDWATCH)
-except OSError:
-    skip("nobody may not run %s" % FDWATCH)
+why = why_not_nobody()
+if why:
+    skip(why)
 
 root_proc = start_helper("--tcp", 3, "--file", 4)
 real_fds = len(os.listdir("/proc/%d/fd" % root_proc.pid))

@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 import time
 
-from fdtest import FDWATCH, check, done, equal, fdwatch, need, skip_part, start_helper
+from fdtest import (FDWATCH, check, children_named, done, equal, fdwatch, need, skip_part,
+                    start_helper)
 
 # Without a terminal top refuses plainly instead of drawing into a pipe.
 r = fdwatch("top", "-n", "1")
@@ -298,8 +299,7 @@ keys("clear", "Enter")
 keys("%s top -d 0.25 -p %d,999999; echo EXIT=$?" % (FDWATCH, steady.pid), "Enter")
 wait_screen(lambda t: table(t)[0] is not None, "top starts again")
 pane_pid = tmux("display", "-p", "#{pane_pid}").stdout.strip()
-kids = subprocess.run(["pgrep", "-P", pane_pid, "-x", "fdwatch"], capture_output=True,
-                      text=True).stdout.split()
+kids = children_named(pane_pid, "fdwatch")
 check(len(kids) == 1, "fdwatch runs under the shell", kids)
 text = screen()
 check("not running" in text, "the status line says a -p process is missing", text)
@@ -336,8 +336,7 @@ if shutil.which("gdb"):
          % (FDWATCH, steady.pid), "Enter")
     wait_screen(lambda t: table(t)[0] is not None, "top starts for the allocation failure")
     pane_pid = tmux("display", "-p", "#{pane_pid}").stdout.strip()
-    kids = subprocess.run(["pgrep", "-P", pane_pid, "-x", "fdwatch"], capture_output=True,
-                          text=True).stdout.split()
+    kids = children_named(pane_pid, "fdwatch")
     g = subprocess.run(["gdb", "-p", kids[0] if kids else "0", "-batch", "-nx",
                         "-ex", "call (void *)xmalloc((size_t)-1 / 2)"],
                        capture_output=True, text=True, timeout=60) if kids else None

@@ -57,6 +57,53 @@ def skip_part(why):
     print("ok # SKIP", " ".join(str(why).split()))
 
 
+def children_named(ppid, comm):
+    """The pids (as text) of the children of ppid whose comm is comm, read
+    from /proc as pgrep -P PPID -x COMM would (procps may be missing)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d, "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        name = stat[stat.find("(") + 1:stat.rfind(")")]
+        fields = stat[stat.rfind(")") + 2:].split()
+        if name == comm and fields[1] == str(ppid):
+            out.append(d)
+    return out
+
+
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+
+def why_not_nobody(exe=None):
+    """Why this test cannot run exe (default: fdwatch) as the user nobody,
+    or None when it can: it needs root, setpriv and the user, and every
+    directory above exe open to others (a clone under /root is not)."""
+    import pwd
+    if os.geteuid() != 0:
+        return "needs root to switch to nobody"
+    if not shutil.which("setpriv"):
+        return "setpriv is not installed"
+    try:
+        pwd.getpwnam("nobody")
+    except KeyError:
+        return "there is no user nobody"
+    if subprocess.run(AS_NOBODY + ["true"]).returncode:
+        return "cannot switch to nobody here"
+    exe = exe or FDWATCH
+    try:
+        r = subprocess.run(AS_NOBODY + [exe, "--version"], capture_output=True, timeout=60)
+    except OSError as e:
+        return "nobody may not run %s (%s)" % (exe, e)
+    if r.returncode != 0:
+        return "nobody may not run %s (a directory above it is closed to others)" % exe
+    return None
+
+
 def need(*programs):
     """Skips the test unless every program is on PATH."""
     for p in programs:
