@@ -225,7 +225,7 @@ static int open_fd_dir(struct sampler *s, int pid, unsigned long long start, DIR
 	if (err == 0) {
 		*out = opendirat(pd, "fd", 0);
 		if (!*out)
-			err = errno == ENOENT ? -ESRCH : -errno;
+			err = errno == ENOENT ? -ESRCH : errno ? -errno : -EIO;
 	}
 	close(pd);
 	return err;
@@ -237,11 +237,11 @@ long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
 	struct fd_entry *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	DIR *d;
+	DIR *d = NULL;
 	int err = open_fd_dir(s, pid, start, &d);
 
-	if (err)
-		return err;
+	if (err || !d)
+		return err ? err : -EIO;
 	while ((de = readdir(d))) {
 		char link[4096], desc[256];
 		unsigned long inode;

@@ -234,13 +234,18 @@ static void render_row(struct topview *v, struct render *r, struct tv_line *l, s
 		       const int width[TV_NCOLS])
 {
 	size_t pi = v->rows[i].proc;
-	const struct proc_sample *p = &v->s->procs[pi];
-	const struct tv_stats *st = &v->stats[pi];
-	int base = tv_level_attr(st->level) | (i == v->sel ? TV_A_SELECTED : 0);
+	const struct proc_sample *p;
+	const struct tv_stats *st;
 	char cell[64];
 	struct buf b;
 	bool first = true;
+	int base;
 
+	if (!v->s) /* rows come from a sample: none without one */
+		return;
+	p = &v->s->procs[pi];
+	st = &v->stats[pi];
+	base = tv_level_attr(st->level) | (i == v->sel ? TV_A_SELECTED : 0);
 	l->fill_attr = base;
 	buf_init(&b);
 	for (int c = 0; c < TV_NCOLS; c++) {
