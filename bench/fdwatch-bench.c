@@ -8,7 +8,8 @@
  *                 [--proc DIR] [--json] [--quiet] [--history SECONDS]
  *
  * One line per tick ("tick=1 procs=... cpu_ms=..."), then a summary line
- * ("summary ticks=... cpu_ms_per_s=... maxrss_kib=..."). --json prints the
+ * ("summary ticks=... cpu_ms_per_s=... maxrss_kib=... listed_per_tick=...",
+ * the fd/ directories listed and the counts carried per sample). --json prints the
  * sample records of the last tick after it. --history S then feeds the
  * last sample, re-timed one second apart, S times to the tracker (history
  * and detector), as S seconds of 1 s watching would, and prints its cost
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
 	struct sample *last = NULL;
 	long ticks = 1, history = 0;
 	double interval = 1.0, age = SAMPLER_REUSE_AGE, t0, cpu0, cpu_first = 0, cpu_rest = 0;
+	size_t listed = 0, carried = 0, procs = 0;
 	bool json = false, quiet = false;
 	const char *why;
 	int c, err;
@@ -175,13 +177,21 @@ int main(int argc, char **argv)
 		else
 			cpu_rest += dcpu;
 		st = sampler_stats(sm);
+		if (k) {
+			listed += st->listed;
+			carried += st->carried;
+			procs += s->nprocs;
+		}
 		if (!quiet)
 			printf("tick=%ld procs=%zu fds=%llu classified=%zu reused=%zu postponed=%zu "
 			       "tables_read=%zu by_port=%zu netns_netlink=%zu netns_procfs=%zu tables_netlink=%u "
+			       "listed=%zu carried=%zu relisted=%zu deferred=%zu fds_age=%.1f "
 			       "cpu_ms=%.3f wall_ms=%.3f\n",
 			       k + 1, s->nprocs, s->total_fds, st->classified, st->reused, st->postponed,
 			       st->tables_read, st->tables_by_port, st->netns_netlink, st->netns_procfs, st->tables_netlink,
+			       st->listed, st->carried, st->relisted, st->tables_deferred, s->fds_age,
 			       dcpu * 1e3, dw * 1e3);
+		fflush(stdout); /* a test may act on a tick as it comes */
 		sample_free(last);
 		last = s;
 	}
@@ -191,10 +201,12 @@ int main(int argc, char **argv)
 
 		printf("summary ticks=%ld interval=%g age=%g first_cpu_ms=%.3f "
 		       "later_cpu_ms_per_tick=%.3f cpu_ms_per_s=%.3f total_cpu_ms=%.3f "
-		       "span_s=%.3f maxrss_kib=%ld\n",
+		       "span_s=%.3f maxrss_kib=%ld listed_per_tick=%.1f carried_per_tick=%.1f "
+		       "procs_per_tick=%.1f\n",
 		       ticks, interval, age, cpu_first * 1e3, cpu_rest * 1e3 / (double)n,
 		       span > 0 && ticks > 1 ? cpu_rest * 1e3 / (interval * (double)n) : 0.0,
-		       (cpu_seconds() - cpu0) * 1e3, span, maxrss_kib());
+		       (cpu_seconds() - cpu0) * 1e3, span, maxrss_kib(), (double)listed / (double)n,
+		       (double)carried / (double)n, (double)procs / (double)n);
 		if (json) {
 			struct buf out;
 

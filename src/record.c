@@ -25,6 +25,9 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 		buf_addf(out, "%ld", p->fds);
 	else
 		buf_adds(out, "null");
+	/* A count carried from an earlier listing says how old it is. */
+	if (p->fds >= 0 && p->fds_carried && isgreater(t - p->fds_time, 0.0))
+		buf_addf(out, ", \"fds_age\": %.1f", t - p->fds_time);
 	buf_adds(out, ", \"limit\": ");
 	if (p->limit >= 0)
 		buf_addf(out, "%ld", p->limit);
@@ -214,6 +217,18 @@ static const char *parse_record(json_object *o, bool strict, double *t, struct p
 	if (!get_int(o, "fds", 0, LONG_MAX, &n, &have))
 		return "\"fds\" is not a count";
 	ps->fds = have ? (long)n : -1;
+	ps->fds_time = *t;
+	if (json_object_object_get_ex(o, "fds_age", &v) && json_object_get_type(v) != json_type_null) {
+		double age;
+
+		if (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int)
+			return "\"fds_age\" is not a number";
+		age = json_object_get_double(v);
+		if (!isfinite(age) || isless(age, 0.0))
+			return "\"fds_age\" is not a number of seconds";
+		ps->fds_carried = ps->fds >= 0;
+		ps->fds_time = *t - age;
+	}
 	if (!get_int(o, "start", 0, LLONG_MAX, &n, &have) || (strict && !have))
 		return "\"start\" is not a count";
 	ps->start = have ? (unsigned long long)n : 0;

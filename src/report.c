@@ -147,6 +147,9 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 	buf_adds(out, " - ");
 	add_escaped(out, host);
 	buf_addf(out, " - %s - %zu processes, %llu fds", when, last->nprocs, last->total_fds);
+	/* A count that is not known is not 0: say how many the total lacks. */
+	if (last->nunknown)
+		buf_addf(out, " (%zu unknown)", last->nunknown);
 	if (first && last->mono > first->mono)
 		buf_addf(out, ", growth over %.1fs", last->mono - first->mono);
 	buf_adds(out, "\n");
@@ -155,6 +158,9 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 			 "run as root or with CAP_SYS_PTRACE for types and sockets%s\n",
 			 yellow, last->nunreadable, last->nprocs,
 			 strerror(last->unreadable_err ? last->unreadable_err : EACCES), off);
+	if (isgreater(last->fds_age, 0.0))
+		buf_addf(out, "some counts are carried from an earlier listing of fd/, "
+			 "at most %.1fs old\n", last->fds_age);
 	if (last->nskipped_lines)
 		buf_addf(out, "%zu lines of /proc did not parse and were skipped\n",
 			 last->nskipped_lines);

@@ -3,6 +3,7 @@
 
 #include "sample.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,11 +146,17 @@ void sample_finish(struct sample *s)
 		qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
 	s->total_fds = 0;
 	s->nunreadable = 0;
+	s->nunknown = 0;
+	s->fds_age = 0;
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct proc_sample *p = &s->procs[i];
 
 		if (p->fds > 0)
 			s->total_fds += (unsigned long long)p->fds;
+		if (p->fds < 0)
+			s->nunknown++;
+		if (p->fds_carried && isgreater(s->time - p->fds_time, s->fds_age))
+			s->fds_age = s->time - p->fds_time;
 		if (p->fd_err) {
 			s->nunreadable++;
 			for (size_t k = 0; k < ARRAY_SIZE(errs); k++) {

@@ -79,6 +79,12 @@ struct proc_sample {
 	long uid;                /* -1 unknown */
 	unsigned long netns;     /* netns inode, 0 unknown */
 	long fds;                /* open fds, -1 unknown */
+	double fds_time;         /* wall time of the count or listing that gave
+	                          * fds; older than the sample when carried */
+	bool fds_carried;        /* fds repeats an earlier listing (the man
+	                          * page's "fds_age"): not a new measurement */
+	unsigned char fds_held;  /* listings in a row that found that count */
+	char state;              /* stat state (R, S, D, ...), 0 unknown */
 	long limit;              /* soft RLIMIT_NOFILE, -1 unlimited or unknown */
 	int fd_err;              /* 0, or the errno that kept the fd table unread */
 	bool classified;         /* types, socks, files are valid */
@@ -96,6 +102,8 @@ struct sample {
 	struct proc_sample *procs; /* ascending pid */
 	size_t nprocs;
 	size_t nunreadable;      /* procs with fd_err != 0 */
+	size_t nunknown;         /* procs whose fd count is unknown (fds < 0) */
+	double fds_age;          /* age of the oldest carried count, 0 if none */
 	int unreadable_err;      /* the most common such errno (for the hint) */
 	size_t nvanished;        /* processes that exited during the scan */
 	size_t nskipped_lines;   /* /proc lines that did not parse */

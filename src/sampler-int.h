@@ -22,6 +22,11 @@
 
 struct procs_lib;
 
+/* A process and its parent. */
+struct kin {
+	int pid, ppid;
+};
+
 /* The socket tables of one network namespace (TCP, UDP, unix: indexed by
  * enum sockdiag_table), each read at its own time. */
 #define NTABLES 3
@@ -32,6 +37,8 @@ struct nstables {
 	unsigned long pass[NTABLES];  /* and its number (sampler.pass) */
 	struct socktab *recent;       /* TCP sockets of known processes read since
 	                               * the TCP table, by their ports (fresher) */
+	double ports_time;            /* the last of those dumps (0 none) */
+	unsigned long ports_pass;
 	struct socktab *absent;       /* sockets in no table (netlink, packet, ...) */
 	double absent_time;
 	unsigned long absent_pass;
@@ -50,6 +57,10 @@ struct sampler {
 	double now;              /* time of the sample being taken */
 	unsigned long pass;      /* its number, from 1: "read during it" */
 	double last_now;         /* time of the previous sample, 0 before */
+	double tick;             /* the interval between samples (average) */
+	struct kin *changed;     /* processes whose listed count changed in this
+	                          * sample */
+	size_t nchanged, capchanged;
 	double refresh_tokens;   /* seconds that renewing old classifications
 	                          * may still take (see REFRESH_BUDGET) */
 	double per_fd;           /* seconds classifying one fd takes (average) */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,47 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 	s->stats.tables_netlink |= via_all;
 }
 
+/* A large table that a watching sampler dumped (whole, or filtered by
+ * ports: the kernel walks every socket either way) less than TABLE_MIN_GAP
+ * seconds ago, in an earlier sample, is not dumped again for the new
+ * sockets of a process: on a busy machine some process opens sockets all
+ * the time, and walking 100k sockets for each sample would cost more than
+ * everything else. The process waits, its unknown sockets counted but
+ * grouped as "other", and is classified again on the next samples until
+ * the table is read. Small tables cost little and are read at once. */
+#define TABLE_MIN_GAP 5.0
+#define TABLE_SMALL 2000
+
+/* Must table k of ns wait for its cadence before it is dumped again? */
+static bool table_waits(const struct sampler *s, const struct nstables *ns, int k)
+{
+	double last;
+
+	if (s->cfg.reclassify_age <= 0 || !ns->tab[k] || ns->pass[k] == s->pass ||
+	    socktab_size(ns->tab[k]) <= TABLE_SMALL)
+		return false;
+	last = ns->time[k];
+	if (k == SOCKDIAG_TCP && ns->ports_pass) {
+		if (ns->ports_pass == s->pass)
+			return false;
+		if (isgreater(ns->ports_time, last))
+			last = ns->ports_time;
+	}
+	return isless(s->now - last, TABLE_MIN_GAP);
+}
+
+/* Drops from need the tables that are to wait for their cadence. */
+static unsigned defer_tables(struct sampler *s, const struct nstables *ns, unsigned need)
+{
+	for (int k = 0; k < NTABLES; k++) {
+		if ((need & (1u << k)) && table_waits(s, ns, k)) {
+			need &= ~(1u << k);
+			s->stats.tables_deferred++;
+		}
+	}
+	return need;
+}
+
 /* Finds the new TCP sockets of a process whose other TCP sockets the
  * (still young) TCP table knows, with a dump filtered by the ports those
  * use: a leak opens its connections toward the endpoints it already uses,
@@ -233,7 +275,7 @@ static bool find_by_ports(struct sampler *s, int piddir, struct nstables *ns,
 			return false; /* too many endpoints: read the table */
 		ports[nports++] = want;
 	}
-	if (!nports)
+	if (!nports || table_waits(s, ns, SOCKDIAG_TCP))
 		return false;
 	nl = netlink_for(s, piddir, ns->netns, &fresh);
 	if (nl < 0)
@@ -249,6 +291,8 @@ static bool find_by_ports(struct sampler *s, int piddir, struct nstables *ns,
 		ns->recent = socktab_new();
 	socktab_add_netns(ns->recent, rows, n); /* takes the rows' paths (none for TCP) */
 	free(rows);
+	ns->ports_time = s->now;
+	ns->ports_pass = s->pass;
 	s->stats.tables_by_port++;
 	for (size_t i = 0; i < pend->n && all; i++)
 		if (pend->kinds[i] == SOCKDIAG_TCP && !socktab_entry(ns->recent, pend->inodes[i]) &&
@@ -390,6 +434,7 @@ void nstables_load_for(struct sampler *s, int piddir, struct pending *pend, size
 
 	if (need & (1u << SOCKDIAG_TCP) && find_by_ports(s, piddir, ns, pend))
 		need &= ~(1u << SOCKDIAG_TCP);
+	need = defer_tables(s, ns, need);
 	if (need)
 		load_tables(s, piddir, ns, need, skipped);
 }

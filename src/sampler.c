@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,7 @@ void sampler_free(struct sampler *s)
 	nstables_free_all(s);
 	free(s->incomplete);
 	free(s->incomplete_next);
+	free(s->changed);
 	selection_free(&s->sel);
 	if (s->nl_self >= 0)
 		close(s->nl_self);
@@ -171,6 +173,83 @@ static bool reuse_classification(struct sampler *s, struct proc_sample *p, long 
 	return true;
 }
 
+/* How old a count carried from a listing may grow: COUNT_STALE_TICKS
+ * samples, at most COUNT_STALE_MAX seconds. Four samples let a count that
+ * starts to grow after a listing show within a few seconds at the usual
+ * 1 s interval, while cutting the listings of a steady system to a quarter;
+ * at 5 s and more every sample lists. */
+static double count_bound(const struct sampler *s)
+{
+	double b = COUNT_STALE_TICKS * s->tick;
+
+	return isless(b, COUNT_STALE_MAX) ? b : COUNT_STALE_MAX;
+}
+
+/* Records that p's count was just read from a listing of its fd/: how many
+ * listings in a row found it, and, when it changed, that its neighbours are
+ * to be listed again now. */
+static void note_listed(struct sampler *s, struct proc_sample *p)
+{
+	const struct proc_sample *old = s->prev ? sample_find(s->prev, p->pid, p->start) : NULL;
+
+	s->stats.listed++;
+	p->fds_carried = false;
+	p->fds_time = s->now;
+	p->fds_held = 0;
+	if (!old || old->fds < 0 || p->fds < 0)
+		return;
+	if (old->fds == p->fds) {
+		p->fds_held = old->fds_held < 255 ? (unsigned char)(old->fds_held + 1) : 255;
+		return;
+	}
+	if (s->nchanged == s->capchanged) {
+		s->capchanged = s->capchanged ? s->capchanged * 2 : 8;
+		s->changed = xreallocarray(s->changed, s->capchanged, sizeof(*s->changed));
+	}
+	s->changed[s->nchanged].pid = p->pid;
+	s->changed[s->nchanged++].ppid = p->ppid;
+}
+
+/* Without st_size, gives p the count of its last listing instead of
+ * listing fd/ again, when that count held across two listings, is younger
+ * than count_bound, and nothing cheap to see says it moved: the process's
+ * stat state is the same and its sockets were all known. */
+static bool carry_count(struct sampler *s, struct proc_sample *p)
+{
+	const struct proc_sample *old;
+
+	if (!s->prev || !isgreater(s->tick, 0.0))
+		return false;
+	old = sample_find(s->prev, p->pid, p->start);
+	if (!old || old->fds <= 0 || old->fd_err || old->fds_held < 1 ||
+	    old->state != p->state || was_incomplete(s, p))
+		return false;
+	if (!isless(s->now - old->fds_time + s->tick / 2, count_bound(s)))
+		return false;
+	p->fds = old->fds;
+	p->fds_time = old->fds_time;
+	p->fds_held = old->fds_held;
+	p->fds_carried = true;
+	s->stats.carried++;
+	return true;
+}
+
+/* Is p a neighbour (parent, child or sibling under the same parent other
+ * than init) of a process whose count changed in this sample? Worker
+ * pools leak together, and a change next door is cheap to see. */
+static bool neighbour_changed(const struct sampler *s, const struct proc_sample *p)
+{
+	for (size_t i = 0; i < s->nchanged; i++) {
+		int pid = s->changed[i].pid, ppid = s->changed[i].ppid;
+
+		if (pid == p->pid)
+			continue;
+		if (p->ppid == pid || p->pid == ppid || (p->ppid > 1 && p->ppid == ppid))
+			return true;
+	}
+	return false;
+}
+
 enum read_result { READ_GONE = -1, READ_SKIPPED = 0, READ_OK = 1 };
 
 /* Opens the process of c and reads its stat into *st: its /proc directory
@@ -214,6 +293,39 @@ static int open_process(struct sampler *s, const struct candidate *c, struct sam
 	return pd;
 }
 
+/* Reads every fd link of p (the process at pd, entry of out) and its
+ * sockets into pend, loading the tables they need; fast is its st_size
+ * count or -1. 0 or -errno (-ENOENT, -ESRCH: it is gone). */
+static int classify(struct sampler *s, int pd, struct proc_sample *p, struct sample *out,
+		    struct pending *pend, long fast)
+{
+	double t0 = clock_mono();
+	int err;
+
+	pend->proc = (size_t)(p - out->procs);
+	err = fds_classify(pd, p, pend);
+	s->stats.classified++;
+	if (err == 0 && p->fds > 0) /* a running average of the cost per fd */
+		s->per_fd = 0.8 * s->per_fd + 0.2 * (clock_mono() - t0) / (double)p->fds;
+	if (err == -ENOENT || err == -ESRCH)
+		return err;
+	p->fds_carried = false; /* listed now, whatever it had */
+	p->fds_time = out->time;
+	if (fast < 0 && (err == 0 || p->fds > 0))
+		note_listed(s, p);
+	if (err < 0) {
+		p->fd_err = -err;
+		if (fast >= 0 || p->fds <= 0)
+			p->fds = fast;
+	} else {
+		p->classified_time = out->time;
+		pend->netns = p->netns;
+		if (pend->n)
+			nstables_load_for(s, pd, pend, &out->nskipped_lines);
+	}
+	return err;
+}
+
 /* Reads one process into a new entry of out, its sockets into pend. */
 static enum read_result read_process(struct sampler *s, const struct candidate *c,
 				     struct sample *out, struct pending *pend)
@@ -224,7 +336,6 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 	struct stat sb;
 	long fast = -1, limit;
 	char *text;
-	double t0;
 	int pd = open_process(s, c, out, &st, &res), err;
 
 	if (pd < 0)
@@ -234,6 +345,8 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 	p->ppid = st.ppid;
 	p->start = st.start;
 	p->comm = xstrdup(st.comm);
+	p->state = st.state;
+	p->fds_time = out->time;
 	p->uid = c->uid;
 	p->user = c->user ? xstrdup(c->user) : procs_user_name(c->uid);
 	p->netns = fds_netns(pd, "ns/net");
@@ -250,40 +363,79 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 		fast = (long)sb.st_size;
 
 	if (s->cfg.reclassify_age > 0) {
-		long count = fast >= 0 ? fast : fds_count(pd);
+		long count = fast;
 
+		if (count < 0 && carry_count(s, p)) {
+			count = p->fds;
+		} else if (count < 0 && s->prev && sample_find(s->prev, p->pid, p->start)) {
+			/* (a process new to the sampler is classified below,
+			 * which lists it once) */
+			p->fds = count = fds_count(pd);
+			note_listed(s, p);
+		}
 		if (reuse_classification(s, p, count, out->time)) {
 			s->stats.reused++;
 			close(pd);
 			return READ_OK;
 		}
 	}
-	pend->proc = out->nprocs - 1;
-	t0 = clock_mono();
-	err = fds_classify(pd, p, pend);
-	s->stats.classified++;
-	if (err == 0 && p->fds > 0) /* a running average of the cost per fd */
-		s->per_fd = 0.8 * s->per_fd + 0.2 * (clock_mono() - t0) / (double)p->fds;
+	err = classify(s, pd, p, out, pend, fast);
+	close(pd);
 	if (err == -ENOENT || err == -ESRCH) {
 		/* Gone between opening and listing. */
 		proc_sample_clear(p);
 		out->nprocs--;
 		pend->n = 0;
-		close(pd);
 		return READ_GONE;
 	}
-	if (err < 0) {
-		p->fd_err = -err;
-		if (fast >= 0 || p->fds <= 0)
-			p->fds = fast;
-	} else {
-		p->classified_time = out->time;
-		pend->netns = p->netns;
-		if (pend->n)
-			nstables_load_for(s, pd, pend, &out->nskipped_lines);
-	}
-	close(pd);
 	return READ_OK;
+}
+
+/* Lists again, within this sample, the processes whose count was carried
+ * but whose neighbour's count changed, and classifies those whose count
+ * moved (their sockets into the next free slots of pend). */
+static void relist_neighbours(struct sampler *s, struct sample *out, struct pending *pend,
+			      size_t *npend)
+{
+	for (size_t i = 0; i < out->nprocs && s->nchanged; i++) {
+		struct proc_sample *p = &out->procs[i];
+		struct pending *pe = &pend[*npend];
+		struct proc_stat st;
+		char name[16], *text;
+		long count;
+		int pd, bad;
+
+		if (!p->fds_carried || !neighbour_changed(s, p))
+			continue;
+		snprintf(name, sizeof(name), "%d", p->pid);
+		pd = openat(s->rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (pd < 0)
+			continue;
+		bad = read_file_at(pd, "stat", &text, NULL);
+		if (bad == 0) {
+			bad = procfs_parse_stat(text, &st) < 0 || st.start != p->start;
+			free(text);
+		}
+		count = bad ? -1 : fds_count(pd);
+		if (count < 0) {
+			close(pd);
+			continue; /* gone or unreadable now: the carried count stays */
+		}
+		s->stats.relisted++;
+		if (count == p->fds) {
+			p->fds_carried = false;
+			p->fds_time = s->now;
+		} else {
+			proc_sample_unclassify(p);
+			pe->n = 0;
+			pe->proc = i;
+			if (classify(s, pd, p, out, pe, -1) < 0 && p->fds < 0)
+				p->fds = count;
+			if (pe->n)
+				(*npend)++;
+		}
+		close(pd);
+	}
 }
 
 /* Starts the clock of a sample: its time, the tables that still serve,
@@ -302,7 +454,13 @@ static void begin_sample(struct sampler *s, struct sample *out)
 		if (s->refresh_tokens > most)
 			s->refresh_tokens = most;
 	}
+	if (s->last_now > 0 && isgreater(s->now, s->last_now)) {
+		double gap = s->now - s->last_now;
+
+		s->tick = isgreater(s->tick, 0.0) ? 0.8 * s->tick + 0.2 * gap : gap;
+	}
 	s->last_now = s->now;
+	s->nchanged = 0;
 	memset(&s->stats, 0, sizeof(s->stats));
 }
 
@@ -340,6 +498,7 @@ struct sample *sampler_take(struct sampler *s)
 			npend++;
 	}
 	procs_list_free(c, n);
+	relist_neighbours(s, out, pend, &npend);
 	s->nincomplete_next = 0;
 	for (size_t i = 0; i < npend; i++) {
 		struct proc_sample *p = &out->procs[pend[i].proc];

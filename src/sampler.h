@@ -38,7 +38,19 @@ struct sampler_stats {
 	size_t tables_read;     /* tables (TCP, UDP, unix of one namespace) read */
 	size_t tables_by_port;  /* TCP dumps filtered by a process's ports */
 	unsigned tables_netlink; /* bit (1 << enum sockdiag_table) per table dumped */
+	size_t listed;          /* fd/ directories listed (to count or classify) */
+	size_t carried;         /* counts carried from an earlier listing */
+	size_t relisted;        /* of those, listed again within the sample
+	                         * because a neighbour's count changed */
+	size_t tables_deferred; /* whole-table reads put off to the table cadence */
 };
+
+/* Without st_size, a watching sampler lists fd/ of a process whose count
+ * held across two listings at most every COUNT_STALE_TICKS samples and
+ * COUNT_STALE_MAX seconds, whichever comes first (see the man page's
+ * SAMPLING COST). */
+#define COUNT_STALE_TICKS 4
+#define COUNT_STALE_MAX 5.0
 
 /* Creates a sampler (caller frees with sampler_free). 0 or -errno in *err
  * when the proc root cannot be opened. */

@@ -456,6 +456,8 @@ void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 		}
 		p = proc_get(t, ps);
 		p->gen = t->gen;
+		if (ps->fds_carried)
+			continue; /* the count of an earlier listing: no new point */
 		if (!(s->time > p->last_t) && !isnan(p->last_t))
 			continue; /* same or older time: nothing new */
 		tproc_update(t, p, s->time, ps);
