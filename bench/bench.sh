@@ -152,7 +152,8 @@ for sz in $SIZES; do
 done
 
 # Watching: the largest population held steady, sampled every second with
-# the reuse age the watching commands use.
+# the reuse age the watching commands use, on both count paths, beside the
+# listing floor.
 if [ -n "$LAST" ] && [ "$TICKS" -gt 1 ]; then
 	P=${LAST%x*}
 	N=${LAST#*x}
@@ -160,20 +161,34 @@ if [ -n "$LAST" ] && [ "$TICKS" -gt 1 ]; then
 	echo
 	echo "## watching $LAST steady: $TICKS samples, 1 s apart, reuse age 30 s"
 	echo
-	echo "| counting | tables | first sample ms CPU | later samples ms CPU (mean) | % of one core | max RSS KiB |"
-	echo "|---|---|---:|---:|---:|---:|"
+	echo "Both count paths one after the other, then the listing floor (\`floor -m dents\`:"
+	echo "every fd/ listed, no link read) once a second; fd/ listed and counts carried per"
+	echo "sample say how far the listing path backs off."
+	echo
+	echo "| counting | tables | first sample ms CPU | later samples ms CPU (mean) | % of one core | fd/ listed per sample | counts carried | max RSS KiB |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|"
+	: >"$TMP/watch.cost"
 	for mode in "st_size netlink" "getdents netlink"; do
 		case $mode in
 		st_size*) envs="" ;;
 		getdents*) envs="FDWATCH_NO_STSIZE=1" ;;
 		esac
 		env $envs "$DRIVER" -q -n "$TICKS" -d 1 -a 30 >"$TMP/watch.out"
-		sed -n 's/^summary //p' "$TMP/watch.out" | tr ' ' '\n' | awk -F= -v m="$mode" '
+		sed -n 's/^summary //p' "$TMP/watch.out" | tr ' ' '\n' | awk -F= -v m="$mode" -v cost="$TMP/watch.cost" '
 			{ v[$1] = $2 }
 			END { split(m, w, " ");
-			      printf "| %s | %s | %.1f | %.2f | %.2f | %s |\n", w[1], w[2], v["first_cpu_ms"],
-				v["later_cpu_ms_per_tick"], v["cpu_ms_per_s"] / 10, v["maxrss_kib"] }'
+			      printf "| %s | %s | %.1f | %.2f | %.2f | %.1f of %.1f | %.1f | %s |\n", w[1], w[2],
+				v["first_cpu_ms"], v["later_cpu_ms_per_tick"], v["cpu_ms_per_s"] / 10,
+				v["listed_per_tick"], v["procs_per_tick"], v["carried_per_tick"], v["maxrss_kib"];
+			      print w[1], v["cpu_ms_per_s"] / 10 >>cost }'
 	done
+	LIST=$("$FLOOR" -m dents -n 5 | sed -n 's/.* ms=\([0-9.]*\).*/\1/p')
+	echo "| listing floor | - | - | $LIST | $(awk -v m="$LIST" 'BEGIN { printf "%.2f", m / 10 }') | all | - | - |"
+	echo
+	awk -v m="$LIST" '{ c[$1] = $2 }
+		END { l = m / 10; if (l + c["st_size"] > 0)
+			printf "listing path / (listing floor + st_size path) = %.2f (the aim: at most 0.5)\n",
+				c["getdents"] / (l + c["st_size"]) }' "$TMP/watch.cost"
 	echo
 	echo "## memory at $LAST with one hour of 1 s history (tracker and detector fed 3600 samples)"
 	echo

@@ -3,7 +3,10 @@
  * once (readlinkat), and dump the TCP table once through NETLINK_SOCK_DIAG,
  * without parsing or printing more than a count.
  *
- *   floor [-m fd|diag|fd,diag] [-n REPEATS]
+ *   floor [-m fd|dents|diag|fd,diag] [-n REPEATS]
+ *
+ * dents lists every fd/ without reading the links: what counting costs
+ * without st_size (kernels before 6.2).
  *
  * Prints "fds=N links=N socks=N ms=T" (T: median of the repeats, in
  * process). Run whole under a timer, it is the floor fdwatch is held to. */
@@ -63,8 +66,9 @@ static void read_link(int dirfd, const char *name, long *links)
 		(*links)++;
 }
 
-/* Every fd of every process: one listing and one readlinkat per fd. */
-static void walk_fds(long *fds, long *links)
+/* Every fd of every process: one listing and, with links, one readlinkat
+ * per fd. */
+static void walk_fds(long *fds, long *links, int read_links)
 {
 	static char names[1 << 16];
 	int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -86,7 +90,7 @@ static void walk_fds(long *fds, long *links)
 			fd = openat(proc, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0)
 				continue;
-			*fds += each_entry(fd, read_link, links);
+			*fds += each_entry(fd, read_links ? read_link : NULL, links);
 			close(fd);
 		}
 	}
@@ -159,21 +163,22 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	int do_fd = 1, do_diag = 1, c;
+	int do_fd = 1, do_diag = 1, do_links = 1, c;
 	long repeats = 1, fds = 0, links = 0, socks = 0;
 	double *t;
 
 	while ((c = getopt(argc, argv, "m:n:")) != -1) {
 		switch (c) {
 		case 'm':
-			do_fd = strstr(optarg, "fd") != NULL;
+			do_fd = strstr(optarg, "fd") != NULL || strstr(optarg, "dents") != NULL;
+			do_links = strstr(optarg, "fd") != NULL;
 			do_diag = strstr(optarg, "diag") != NULL;
 			break;
 		case 'n':
 			repeats = atol(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: floor [-m fd|diag|fd,diag] [-n REPEATS]\n");
+			fprintf(stderr, "usage: floor [-m fd|dents|diag|fd,diag] [-n REPEATS]\n");
 			return 2;
 		}
 	}
@@ -186,7 +191,7 @@ int main(int argc, char **argv)
 		double t0 = now_ms();
 
 		if (do_fd)
-			walk_fds(&fds, &links);
+			walk_fds(&fds, &links, do_links);
 		if (do_diag)
 			socks = dump_tcp();
 		t[i] = now_ms() - t0;
