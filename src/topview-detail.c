@@ -152,9 +152,10 @@ static void render_chart(struct render *r, struct doc *d, const struct proc_samp
 	free(col);
 }
 
-/* The summary: count, limit, rate, ETA, and what grows. */
+/* The summary: count (and its age when carried, as of the sample's time
+ * now), limit, rate, ETA, and what grows. */
 static void doc_summary(struct render *r, struct doc *d, const struct proc_sample *p,
-			const struct tv_stats *st)
+			const struct tv_stats *st, double now)
 {
 	struct tv_line *l = doc_line(d);
 	char a[64], b2[64];
@@ -163,6 +164,8 @@ static void doc_summary(struct render *r, struct doc *d, const struct proc_sampl
 		tv_line_addf(r, l, TV_A_NORMAL, "FDs %ld", p->fds);
 	else
 		tv_line_add(r, l, TV_A_NORMAL, "FDs ?", -1, false);
+	if (p->fds_carried)
+		tv_line_addf(r, l, TV_A_DIM, " (listed %.1fs ago)", now - p->fds_time);
 	if (p->limit >= 0) {
 		tv_fmt_use(a, sizeof(a), proc_sample_use(p));
 		tv_line_addf(r, l, TV_A_NORMAL, " of limit %ld (%s%%)", p->limit, a);
@@ -368,7 +371,7 @@ void tv_render_detail(struct topview *v, struct render *r)
 	body = r->scr->rows - row - 1;
 	if (body < 1)
 		body = 1;
-	doc_summary(r, &d, p, st);
+	doc_summary(r, &d, p, st, v->s->time);
 	doc_types(r, &d, p);
 	doc_sockets(r, &d, p, st);
 	doc_files(r, &d, p);

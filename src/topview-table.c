@@ -261,7 +261,12 @@ static void render_row(struct topview *v, struct render *r, struct tv_line *l, s
 		case TV_COL_PID: snprintf(cell, sizeof(cell), "%d", p->pid); break;
 		case TV_COL_USER: tv_line_add_clean(r, l, base, p->user, width[c], false); continue;
 		case TV_COL_COMM: tv_line_add_clean(r, l, base, p->comm, width[c], false); continue;
-		case TV_COL_FDS: fmt_count(cell, sizeof(cell), p->fds, "?"); break;
+		case TV_COL_FDS:
+			/* A count carried from an earlier listing is marked. */
+			fmt_count(cell + p->fds_carried, sizeof(cell) - 1, p->fds, "?");
+			if (p->fds_carried)
+				cell[0] = '~';
+			break;
 		case TV_COL_LIMIT: fmt_count(cell, sizeof(cell), p->limit, "-"); break;
 		case TV_COL_USE: tv_fmt_use(cell, sizeof(cell), v->rows[i].use); break;
 		case TV_COL_RATE: tv_fmt_rate(cell, sizeof(cell), st->rate); break;

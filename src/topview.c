@@ -197,6 +197,11 @@ void tv_render_header(struct topview *v, struct render *r, int *row)
 	if (s->nunreadable)
 		tv_line_addf(r, l, TV_A_DIM, " (%zu not readable)", s->nunreadable);
 	tv_line_addf(r, l, TV_A_NORMAL, "  FDs: %llu", s->total_fds);
+	/* A count that is not known is not 0; a carried one is marked ~. */
+	if (s->nunknown)
+		tv_line_addf(r, l, TV_A_DIM, " (%zu unknown)", s->nunknown);
+	if (isgreater(s->fds_age, 0.0))
+		tv_line_addf(r, l, TV_A_DIM, "  ~ counts up to %.1fs old", s->fds_age);
 	l = tv_line_at(r, (*row)++);
 	tv_line_add(r, l, TV_A_NORMAL, "Alerts: ", -1, false);
 	tv_line_addf(r, l, crit ? TV_A_CRITICAL : TV_A_NORMAL, "%zu critical", crit);

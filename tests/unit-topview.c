@@ -372,6 +372,41 @@ static void test_sort_counts(void **state)
 	topview_free(v);
 }
 
+/* A count carried from an earlier listing is marked and its age said; an
+ * unknown count is said, never added as 0. */
+static void test_carried_counts(void **state)
+{
+	struct topview *v = topview_new(false, 1.0);
+	struct sample *s = sample_new();
+	char *t, *row;
+
+	(void)state;
+	s->time = 1000;
+	add_counted(s, 12, -1, -1);
+	add_counted(s, 13, 300, 1024);
+	sample_finish(s);
+	s->procs[1].fds_carried = true;
+	s->procs[1].fds_time = 998;
+	s->fds_age = 2;
+	topview_set_sample(v, s);
+	topview_refresh(v);
+	t = render(v, 160, 20);
+	assert_non_null(strstr(t, "FDs: 300 (1 unknown)  ~ counts up to 2.0s old"));
+	row = line_of(t, line_with(t, "     13 "));
+	assert_non_null(strstr(row, "   ~300    1024    29 "));
+	free(row);
+	free(t);
+	while (s->procs[topview_row(v, 0)].pid != 13 && topview_sort(v, NULL) != TV_COL_PID)
+		topview_key(v, '<');
+	if (s->procs[topview_row(v, 0)].pid != 13)
+		topview_key(v, TV_KEY_DOWN);
+	topview_key(v, TV_KEY_ENTER);
+	t = render(v, 160, 30);
+	assert_non_null(strstr(t, "FDs 300 (listed 2.0s ago) of limit 1024"));
+	free(t);
+	topview_free(v);
+}
+
 static void test_filter(void **state)
 {
 	struct topview *v = make_view(false, "fetcher");
@@ -826,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_sort_counts),
+		cmocka_unit_test(test_carried_counts),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_ascii_fallback),
