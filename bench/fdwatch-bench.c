@@ -9,7 +9,9 @@
  *
  * One line per tick ("tick=1 procs=... cpu_ms=..."), then a summary line
  * ("summary ticks=... cpu_ms_per_s=... maxrss_kib=... listed_per_tick=...",
- * the fd/ directories listed and the counts carried per sample). --json prints the
+ * the fd/ directories listed and the counts carried per sample; each tick
+ * also says how many fd links were read and how many fds were classified
+ * from the last classification instead). --json prints the
  * sample records of the last tick after it. --history S then feeds the
  * last sample, re-timed one second apart, S times to the tracker (history
  * and detector), as S seconds of 1 s watching would, and prints its cost
@@ -186,11 +188,11 @@ int main(int argc, char **argv)
 			printf("tick=%ld procs=%zu fds=%llu classified=%zu reused=%zu postponed=%zu "
 			       "tables_read=%zu by_port=%zu netns_netlink=%zu netns_procfs=%zu tables_netlink=%u "
 			       "listed=%zu carried=%zu relisted=%zu deferred=%zu fds_age=%.1f "
-			       "cpu_ms=%.3f wall_ms=%.3f\n",
+			       "links_read=%zu links_reused=%zu cpu_ms=%.3f wall_ms=%.3f\n",
 			       k + 1, s->nprocs, s->total_fds, st->classified, st->reused, st->postponed,
 			       st->tables_read, st->tables_by_port, st->netns_netlink, st->netns_procfs, st->tables_netlink,
 			       st->listed, st->carried, st->relisted, st->tables_deferred, s->fds_age,
-			       dcpu * 1e3, dw * 1e3);
+			       st->links_read, st->links_reused, dcpu * 1e3, dw * 1e3);
 		fflush(stdout); /* a test may act on a tick as it comes */
 		sample_free(last);
 		last = s;

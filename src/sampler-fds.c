@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +18,15 @@
 #include "sampler-int.h"
 #include "util.h"
 
-/* A small string -> count map for grouping file fds by directory. */
-struct dirmap {
-	struct file_group *slots;
-	size_t cap, n;
+/* The directories of one process's file fds, interned: an index per fd
+ * into names (owned), a count per name, and an open-addressed table of
+ * index + 1 by name for interning. */
+struct dirtab {
+	char **names;
+	unsigned *counts;
+	size_t n, cap;
+	unsigned *slots;
+	size_t scap;
 };
 
 /* FNV-1a of p[0..n). */
@@ -34,50 +41,63 @@ static uint64_t str_hash(const char *p, size_t n)
 	return h;
 }
 
-/* Counts one more file in directory dir[0..len) (copied when new). */
-static void dirmap_add(struct dirmap *m, const char *dir, size_t len)
+/* The index of directory dir[0..len) in t, added (copied) when new. */
+static unsigned dirtab_intern(struct dirtab *t, const char *dir, size_t len)
 {
 	size_t i;
 
-	if (m->n * 2 >= m->cap) {
-		struct dirmap g = { xcalloc(m->cap ? m->cap * 2 : 16, sizeof(*g.slots)),
-				    m->cap ? m->cap * 2 : 16, 0 };
+	if (t->n * 2 >= t->scap) {
+		size_t cap = t->scap ? t->scap * 2 : 16;
 
-		for (i = 0; i < m->cap; i++) {
-			size_t j;
-
-			if (!m->slots[i].dir)
-				continue;
-			j = str_hash(m->slots[i].dir, strlen(m->slots[i].dir)) & (g.cap - 1);
-			while (g.slots[j].dir)
-				j = (j + 1) & (g.cap - 1);
-			g.slots[j] = m->slots[i];
-			g.n++;
-		}
-		free(m->slots);
-		*m = g;
-	}
-	for (i = str_hash(dir, len) & (m->cap - 1); m->slots[i].dir; i = (i + 1) & (m->cap - 1)) {
-		if (strncmp(m->slots[i].dir, dir, len) == 0 && m->slots[i].dir[len] == '\0') {
-			m->slots[i].count++;
-			return;
+		free(t->slots);
+		t->slots = xcalloc(cap, sizeof(*t->slots));
+		t->scap = cap;
+		for (size_t k = 0; k < t->n; k++) {
+			i = str_hash(t->names[k], strlen(t->names[k])) & (cap - 1);
+			while (t->slots[i])
+				i = (i + 1) & (cap - 1);
+			t->slots[i] = (unsigned)k + 1;
 		}
 	}
-	m->slots[i].dir = xstrndup(dir, len);
-	m->slots[i].count = 1;
-	m->n++;
+	for (i = str_hash(dir, len) & (t->scap - 1); t->slots[i]; i = (i + 1) & (t->scap - 1)) {
+		const char *name = t->names[t->slots[i] - 1];
+
+		if (strncmp(name, dir, len) == 0 && name[len] == '\0')
+			return t->slots[i] - 1;
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 8;
+		t->names = xreallocarray(t->names, t->cap, sizeof(*t->names));
+		t->counts = xreallocarray(t->counts, t->cap, sizeof(*t->counts));
+	}
+	t->names[t->n] = xstrndup(dir, len);
+	t->counts[t->n] = 0;
+	t->slots[i] = (unsigned)t->n + 1;
+	return (unsigned)t->n++;
 }
 
-/* Moves the groups of m into p (unsorted; sampler_take sorts them). */
-static void dirmap_into(struct dirmap *m, struct proc_sample *p)
+/* Copies the groups of t (the names with a count) into p, unsorted
+ * (sampler_take sorts them). */
+static void dirtab_groups(const struct dirtab *t, struct proc_sample *p)
 {
-	p->files = m->n ? xcalloc(m->n, sizeof(*p->files)) : NULL;
+	p->files = t->n ? xcalloc(t->n, sizeof(*p->files)) : NULL;
 	p->nfiles = 0;
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->slots[i].dir)
-			p->files[p->nfiles++] = m->slots[i];
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < t->n; i++)
+		if (t->counts[i]) {
+			p->files[p->nfiles].dir = xstrdup(t->names[i]);
+			p->files[p->nfiles++].count = t->counts[i];
+		}
+}
+
+/* Frees t's names and tables. */
+static void dirtab_free(struct dirtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->names[i]);
+	free(t->names);
+	free(t->counts);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
 }
 
 /* The directory a file fd belongs to: "/a/b" for "/a/b/c (deleted)", and
@@ -119,27 +139,113 @@ void pending_clear(struct pending *pd)
 	memset(pd, 0, sizeof(*pd));
 }
 
-int fds_classify(int piddir, struct proc_sample *p, struct pending *pend)
+void fdcache_clear(struct fdcache *fc)
+{
+	free(fc->v);
+	for (size_t i = 0; i < fc->ndirs; i++)
+		free(fc->dirs[i]);
+	free(fc->dirs);
+	fc->v = NULL;
+	fc->dirs = NULL;
+	fc->n = fc->ndirs = 0;
+}
+
+/* Orders cached fds by number, for qsort and bsearch. */
+static int cmp_fdc_ent(const void *a, const void *b)
+{
+	const struct fdc_ent *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/* The fd number an entry of fd/ names, or -1 when it is not a number. */
+static int fd_number(const char *name)
+{
+	long v = 0;
+
+	if (!*name)
+		return -1;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*name - '0');
+	}
+	return (int)v;
+}
+
+/* Appends an entry to the growing array *v of *n (capacity *cap). */
+static struct fdc_ent *fdc_push(struct fdc_ent **v, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	return &(*v)[(*n)++];
+}
+
+int fds_classify(int piddir, struct proc_sample *p, struct pending *pend,
+		 struct fdcache *fc, double now, double max_age, struct fds_counts *cnt)
 {
 	DIR *d = opendirat(piddir, "fd", 0);
-	struct dirmap dirs = { 0 };
+	struct dirtab dirs = { 0 };
+	struct fdc_ent *nv = NULL;
+	size_t nn = 0, ncap = 0, pend0 = pend->n;
+	unsigned *remap = NULL;
+	const struct fdcache *old = fc && fc->n ? fc : NULL;
+	bool reread[FDC_SLICES];
 	struct dirent *de;
-	long count = 0, listed = 0;
-	int denied = 0;
+	long count, listed;
+	int denied;
 
 	if (!d)
 		return -errno;
+restart:
+	count = listed = 0;
+	denied = 0;
+	for (unsigned j = 0; j < FDC_SLICES; j++)
+		reread[j] = !old || j == fc->nclass % FDC_SLICES ||
+			    !isless(now - fc->slice_time[j], max_age);
+	if (old)
+		remap = xcalloc(old->ndirs ? old->ndirs : 1, sizeof(*remap));
 	memset(p->types, 0, sizeof(p->types));
 	errno = 0;
 	while ((de = readdir(d))) {
 		char link[4096];
 		unsigned long inode;
+		const struct fdc_ent *e = NULL;
+		struct fdc_ent key, *ne;
 		enum fd_type t;
 		ssize_t r;
+		int fd;
 
 		if (de->d_name[0] == '.')
 			continue;
 		listed++;
+		fd = fd_number(de->d_name);
+		key.fd = fd;
+		if (old && fd >= 0 && !reread[(unsigned)fd % FDC_SLICES])
+			e = bsearch(&key, old->v, old->n, sizeof(*old->v), cmp_fdc_ent);
+		if (e && e->type != FD_SOCKET) {
+			/* Read at an earlier classification and not due yet:
+			 * the same number is taken to hold the same kind of
+			 * object in the same directory (see fdcache). */
+			t = (enum fd_type)e->type;
+			p->types[t]++;
+			count++;
+			cnt->reused++;
+			ne = fdc_push(&nv, &nn, &ncap);
+			*ne = *e;
+			if (t == FD_FILE) {
+				unsigned o = e->u.dir;
+
+				if (!remap[o])
+					remap[o] = dirtab_intern(&dirs, old->dirs[o], strlen(old->dirs[o])) + 1;
+				ne->u.dir = remap[o] - 1;
+				dirs.counts[ne->u.dir]++;
+			}
+			continue;
+		}
+		cnt->read++;
 		r = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
 		if (r < 0) {
 			/* ENOENT: closed since readdir, not an fd now. */
@@ -151,13 +257,62 @@ int fds_classify(int piddir, struct proc_sample *p, struct pending *pend)
 		t = procfs_classify_link(link, &inode);
 		p->types[t]++;
 		count++;
-		if (t == FD_SOCKET)
+		ne = fd >= 0 ? fdc_push(&nv, &nn, &ncap) : NULL;
+		if (ne) {
+			ne->fd = fd;
+			ne->type = (unsigned char)t;
+			ne->u.inode = 0;
+		}
+		if (t == FD_SOCKET) {
 			pending_add(pend, inode, atoi(de->d_name));
-		else if (t == FD_FILE)
-			dirmap_add(&dirs, link, file_dir_len(link));
+			if (ne)
+				ne->u.inode = inode;
+		} else if (t == FD_FILE) {
+			unsigned i = dirtab_intern(&dirs, link, file_dir_len(link));
+
+			dirs.counts[i]++;
+			if (ne)
+				ne->u.dir = i;
+		}
+	}
+	free(remap);
+	remap = NULL;
+	if (denied && old) {
+		/* A link that may not be read now: answer as a full read
+		 * would, from the links alone. */
+		rewinddir(d);
+		pend->n = pend0;
+		nn = 0;
+		dirtab_free(&dirs);
+		fdcache_clear(fc);
+		old = NULL;
+		goto restart;
 	}
 	closedir(d);
-	dirmap_into(&dirs, p);
+	dirtab_groups(&dirs, p);
+	if (fc && !denied) {
+		for (size_t i = 1; i < nn; i++)
+			if (nv[i - 1].fd >= nv[i].fd) {
+				qsort(nv, nn, sizeof(*nv), cmp_fdc_ent);
+				break;
+			}
+		for (unsigned j = 0; j < FDC_SLICES; j++)
+			if (reread[j])
+				fc->slice_time[j] = now;
+		fc->nclass++;
+		fdcache_clear(fc);
+		fc->v = nv;
+		fc->n = nn;
+		fc->dirs = dirs.names;
+		fc->ndirs = dirs.n;
+		free(dirs.counts);
+		free(dirs.slots);
+	} else {
+		if (fc)
+			fdcache_clear(fc);
+		free(nv);
+		dirtab_free(&dirs);
+	}
 	if (denied && count == 0) {
 		/* Listing allowed, links not (some sandboxes): counts only. */
 		p->fds = listed;

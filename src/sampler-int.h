@@ -72,6 +72,9 @@ struct sampler {
 	int selfns;              /* our own netns, to come back to; -1 unknown */
 	unsigned long self_netns; /* its inode */
 	int nl_self;             /* diag socket in our netns, opened on first use */
+	struct fdcache **fdc;     /* per process, by key: [0, nfdc_sorted) sorted,
+	                          * the rest added during this pass */
+	size_t nfdc, nfdc_sorted, capfdc;
 	struct sampler_stats stats;
 };
 
@@ -127,9 +130,53 @@ struct pending {
 /* Releases the arrays of pd and empties it. */
 void pending_clear(struct pending *pd);
 
-/* sampler-fds.c: reads every fd link of the process at piddir into p's
- * types and file groups, and its socket inodes into pend. 0 or -errno. */
-int fds_classify(int piddir, struct proc_sample *p, struct pending *pend);
+/* What the last classification of one process found at each fd number,
+ * so that the next one need not read every link again (the man page's
+ * SAMPLING COST). A number is taken to hold the same kind of object in
+ * the same directory until its slice is due: the listing shows which
+ * numbers are open, not what they hold, so a number closed and reused for
+ * something else keeps its old kind until then. The slice of fd N is
+ * N % FDC_SLICES; each classification re-reads one slice in turn, and any
+ * slice read longer ago than the reuse age, so every link is read at least
+ * every FDC_SLICES classifications and every reuse age (a renewal for age
+ * reads them all). Sockets are never taken from here: their inode is the
+ * key into the tables, and a number reused by a new socket (accept and
+ * close) holds a new inode, so their links are read at every
+ * classification. 16 bytes per fd, and each distinct directory once. */
+#define FDC_SLICES 8
+struct fdc_ent {
+	int fd;
+	unsigned char type;      /* enum fd_type */
+	union {
+		unsigned long inode; /* FD_SOCKET */
+		unsigned dir;        /* FD_FILE: index in dirs */
+	} u;
+};
+struct fdcache {
+	struct proc_key key;
+	unsigned long seen;      /* the pass (sampler.pass) that last saw it */
+	unsigned long nclass;    /* classifications so far: whose slice is due */
+	double slice_time[FDC_SLICES]; /* when each slice was last read */
+	struct fdc_ent *v;       /* by fd number; owned */
+	size_t n;
+	char **dirs;             /* the file directories; owned */
+	size_t ndirs;
+};
+/* Frees the entries and directories of fc (not fc itself). */
+void fdcache_clear(struct fdcache *fc);
+
+/* Links read and entries reused by fds_classify (added to). */
+struct fds_counts {
+	size_t read, reused;
+};
+
+/* sampler-fds.c: reads the fd links of the process at piddir into p's
+ * types and file groups, and its socket inodes into pend. With fc, takes
+ * what it can from fc (see struct fdcache; a slice is due when read
+ * max_age seconds before now) and leaves this classification in it.
+ * 0 or -errno. */
+int fds_classify(int piddir, struct proc_sample *p, struct pending *pend,
+		 struct fdcache *fc, double now, double max_age, struct fds_counts *cnt);
 /* Counts the entries of fd/ without reading the links; -errno on failure. */
 long fds_count(int piddir);
 /* The inode of the network namespace that the link at path (relative to

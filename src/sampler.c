@@ -76,6 +76,11 @@ void sampler_free(struct sampler *s)
 	free(s->incomplete);
 	free(s->incomplete_next);
 	free(s->changed);
+	for (size_t i = 0; i < s->nfdc; i++) {
+		fdcache_clear(s->fdc[i]);
+		free(s->fdc[i]);
+	}
+	free(s->fdc);
 	selection_free(&s->sel);
 	if (s->nl_self >= 0)
 		close(s->nl_self);
@@ -293,20 +298,88 @@ static int open_process(struct sampler *s, const struct candidate *c, struct sam
 	return pd;
 }
 
-/* Reads every fd link of p (the process at pd, entry of out) and its
- * sockets into pend, loading the tables they need; fast is its st_size
- * count or -1. 0 or -errno (-ENOENT, -ESRCH: it is gone). */
+/* Orders fd caches by process key, for qsort and bsearch. */
+static int cmp_fdcache(const void *a, const void *b)
+{
+	const struct fdcache *const *x = a, *const *y = b;
+
+	return proc_key_cmp(&(*x)->key, &(*y)->key);
+}
+
+/* The fd cache of process p, or NULL (owned by s); marks it seen in this
+ * pass. */
+static struct fdcache *fdcache_find(struct sampler *s, const struct proc_sample *p)
+{
+	struct fdcache key = { .key = { p->pid, p->start } }, *kp = &key, **f;
+
+	f = s->nfdc_sorted ? bsearch(&kp, s->fdc, s->nfdc_sorted, sizeof(*s->fdc), cmp_fdcache)
+			   : NULL;
+	for (size_t i = s->nfdc_sorted; !f && i < s->nfdc; i++)
+		if (proc_key_eq(&s->fdc[i]->key, &key.key))
+			f = &s->fdc[i];
+	if (f)
+		(*f)->seen = s->pass;
+	return f ? *f : NULL;
+}
+
+/* The fd cache of p, added empty when it has none (owned by s). */
+static struct fdcache *fdcache_get(struct sampler *s, const struct proc_sample *p)
+{
+	struct fdcache *fc = fdcache_find(s, p);
+
+	if (fc)
+		return fc;
+	if (s->nfdc == s->capfdc) {
+		s->capfdc = s->capfdc ? s->capfdc * 2 : 16;
+		s->fdc = xreallocarray(s->fdc, s->capfdc, sizeof(*s->fdc));
+	}
+	fc = xcalloc(1, sizeof(*fc));
+	fc->key.pid = p->pid;
+	fc->key.start = p->start;
+	fc->seen = s->pass;
+	s->fdc[s->nfdc++] = fc;
+	return fc;
+}
+
+/* At the end of a pass: drops the caches of processes it did not see
+ * (gone, or no longer selected) and sorts the rest. */
+static void fdcache_prune(struct sampler *s)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->nfdc; i++) {
+		if (s->fdc[i]->seen == s->pass) {
+			s->fdc[k++] = s->fdc[i];
+		} else {
+			fdcache_clear(s->fdc[i]);
+			free(s->fdc[i]);
+		}
+	}
+	s->nfdc = k;
+	if (s->nfdc_sorted != k)
+		qsort(s->fdc, k, sizeof(*s->fdc), cmp_fdcache);
+	s->nfdc_sorted = k;
+}
+
+/* Classifies p (the process at pd, entry of out), its sockets into pend,
+ * loading the tables they need; fast is its st_size count or -1. A
+ * watching sampler reads only the links its fd cache cannot answer.
+ * 0 or -errno (-ENOENT, -ESRCH: it is gone). */
 static int classify(struct sampler *s, int pd, struct proc_sample *p, struct sample *out,
 		    struct pending *pend, long fast)
 {
 	double t0 = clock_mono();
+	struct fdcache *fc = s->cfg.reclassify_age > 0 ? fdcache_get(s, p) : NULL;
+	struct fds_counts cnt = { 0, 0 };
 	int err;
 
 	pend->proc = (size_t)(p - out->procs);
-	err = fds_classify(pd, p, pend);
+	err = fds_classify(pd, p, pend, fc, out->time, s->cfg.reclassify_age, &cnt);
 	s->stats.classified++;
-	if (err == 0 && p->fds > 0) /* a running average of the cost per fd */
-		s->per_fd = 0.8 * s->per_fd + 0.2 * (clock_mono() - t0) / (double)p->fds;
+	s->stats.links_read += cnt.read;
+	s->stats.links_reused += cnt.reused;
+	if (err == 0 && cnt.read > 0) /* a running average of the cost per link */
+		s->per_fd = 0.8 * s->per_fd + 0.2 * (clock_mono() - t0) / (double)cnt.read;
 	if (err == -ENOENT || err == -ESRCH)
 		return err;
 	p->fds_carried = false; /* listed now, whatever it had */
@@ -344,6 +417,8 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 	p->pid = c->pid;
 	p->ppid = st.ppid;
 	p->start = st.start;
+	if (s->cfg.reclassify_age > 0)
+		fdcache_find(s, p); /* seen: its cache stays */
 	p->comm = xstrdup(st.comm);
 	p->state = st.state;
 	p->fds_time = out->time;
@@ -508,6 +583,7 @@ struct sample *sampler_take(struct sampler *s)
 		pending_clear(&pend[i]);
 	}
 	swap_incomplete(s);
+	fdcache_prune(s);
 	pending_clear(&pend[npend]);
 	free(pend);
 	for (size_t i = 0; i < out->nprocs; i++)

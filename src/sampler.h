@@ -43,6 +43,9 @@ struct sampler_stats {
 	size_t relisted;        /* of those, listed again within the sample
 	                         * because a neighbour's count changed */
 	size_t tables_deferred; /* whole-table reads put off to the table cadence */
+	size_t links_read;      /* fd links read to classify */
+	size_t links_reused;    /* fds classified from the last classification
+	                         * of their process instead */
 };
 
 /* Without st_size, a watching sampler lists fd/ of a process whose count
