@@ -301,7 +301,7 @@ restart:
 				fc->slice_time[j] = now;
 		fc->nclass++;
 		fdcache_clear(fc);
-		fc->v = nv;
+		fc->v = nn ? xreallocarray(nv, nn, sizeof(*nv)) : nv; /* 16 bytes per fd, no slack */
 		fc->n = nn;
 		fc->dirs = dirs.names;
 		fc->ndirs = dirs.n;
