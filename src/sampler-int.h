@@ -37,8 +37,6 @@ struct nstables {
 	unsigned long pass[NTABLES];  /* and its number (sampler.pass) */
 	struct socktab *recent;       /* TCP sockets of known processes read since
 	                               * the TCP table, by their ports (fresher) */
-	double ports_time;            /* the last of those dumps (0 none) */
-	unsigned long ports_pass;
 	struct socktab *absent;       /* sockets in no table (netlink, packet, ...) */
 	double absent_time;
 	unsigned long absent_pass;

@@ -197,14 +197,16 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 	s->stats.tables_netlink |= via_all;
 }
 
-/* A large table that a watching sampler dumped (whole, or filtered by
- * ports: the kernel walks every socket either way) less than TABLE_MIN_GAP
- * seconds ago, in an earlier sample, is not dumped again for the new
- * sockets of a process: on a busy machine some process opens sockets all
- * the time, and walking 100k sockets for each sample would cost more than
- * everything else. The process waits, its unknown sockets counted but
- * grouped as "other", and is classified again on the next samples until
- * the table is read. Small tables cost little and are read at once. */
+/* A large table that a watching sampler dumped whole less than
+ * TABLE_MIN_GAP seconds ago, in an earlier sample, is not dumped whole
+ * again for the new sockets of a process: on a busy machine some process
+ * opens sockets all the time, and copying 100k rows out for each sample
+ * would cost more than everything else. The process waits, its unknown
+ * sockets counted but grouped as "other", and is classified again on the
+ * next samples until the table is read. New TCP sockets toward the
+ * endpoints a process already uses (a leak's shape) never wait: the dump
+ * filtered by those ports returns only their rows. Small tables cost
+ * little and are read at once. */
 #define TABLE_MIN_GAP 5.0
 #define TABLE_SMALL 2000
 
@@ -217,12 +219,6 @@ static bool table_waits(const struct sampler *s, const struct nstables *ns, int 
 	    socktab_size(ns->tab[k]) <= TABLE_SMALL)
 		return false;
 	last = ns->time[k];
-	if (k == SOCKDIAG_TCP && ns->ports_pass) {
-		if (ns->ports_pass == s->pass)
-			return false;
-		if (isgreater(ns->ports_time, last))
-			last = ns->ports_time;
-	}
 	return isless(s->now - last, TABLE_MIN_GAP);
 }
 
@@ -275,7 +271,7 @@ static bool find_by_ports(struct sampler *s, int piddir, struct nstables *ns,
 			return false; /* too many endpoints: read the table */
 		ports[nports++] = want;
 	}
-	if (!nports || table_waits(s, ns, SOCKDIAG_TCP))
+	if (!nports)
 		return false;
 	nl = netlink_for(s, piddir, ns->netns, &fresh);
 	if (nl < 0)
@@ -291,8 +287,6 @@ static bool find_by_ports(struct sampler *s, int piddir, struct nstables *ns,
 		ns->recent = socktab_new();
 	socktab_add_netns(ns->recent, rows, n); /* takes the rows' paths (none for TCP) */
 	free(rows);
-	ns->ports_time = s->now;
-	ns->ports_pass = s->pass;
 	s->stats.tables_by_port++;
 	for (size_t i = 0; i < pend->n && all; i++)
 		if (pend->kinds[i] == SOCKDIAG_TCP && !socktab_entry(ns->recent, pend->inodes[i]) &&

@@ -89,4 +89,18 @@ check(not any(s["proto"] == "other" for s in recs[0]["sockets"]), "tcp leak: non
 equal(sum(s["count"] for s in recs[0]["sockets"]), recs[0]["types"]["socket"],
       "tcp leak: every socket is in a group")
 
+# The same leak beside a TCP table too large to be dumped whole on every
+# sample (a busy server's): its new sockets toward the endpoint it already
+# uses are still looked up at once by that port, never left as "other".
+big = start_helper("--tcp", 1100, "--nofile", 2400)
+tcp2 = start_helper("--udp", 1, "--unix", 1, "--leak", "tcp", "--rate", "25")
+t, recs = watch(tcp2.pid, 4, 0.25, 30)
+equal([x["by_port"] for x in t[1:]], ["1"] * 3, "large table: new sockets found by its ports")
+check(not any(s["proto"] == "other" for s in recs[0]["sockets"]),
+      "large table: none left unresolved", recs[0]["sockets"])
+cw = [s for s in recs[0]["sockets"] if s["state"] == "CLOSE_WAIT"]
+check(len(cw) == 1 and cw[0]["count"] >= 3, "large table: the new CLOSE_WAIT clients are attributed",
+      recs[0]["sockets"])
+big.stop()
+
 done()
