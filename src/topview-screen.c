@@ -54,15 +54,14 @@ void tv_line_add(struct render *r, struct tv_line *l, int attr, const char *text
 /* Adds formatted safe text, as wide as it is. */
 void tv_line_addf(struct render *r, struct tv_line *l, int attr, const char *fmt, ...)
 {
-	struct buf b;
 	va_list ap;
+	char *text;
 
-	buf_init(&b);
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	tv_line_add(r, l, attr, b.data ? b.data : "", -1, false);
-	buf_free(&b);
+	tv_line_add(r, l, attr, text, -1, false);
+	free(text);
 }
 
 void tv_line_add_clean(struct render *r, struct tv_line *l, int attr, const char *raw,

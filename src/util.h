@@ -25,6 +25,7 @@ char *xstrdup_null(const char *s);
 int str_cmp_null(const char *a, const char *b);
 /* Formats into a new string; caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* A hook run by fatal() before it prints, e.g. to restore the terminal. */
 void util_set_fatal_hook(void (*hook)(void));
