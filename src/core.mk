@@ -32,6 +32,9 @@ tests_helper_fds_CFLAGS = $(WARN_CFLAGS) -Wno-missing-prototypes
 # runtime needs fds of its own and would change how the helper meets EMFILE.
 tests_helper_fds_LDFLAGS =
 
+# A process per kind of fd, with what fdwatch should say of each.
+check_PROGRAMS += tests/helper-zoo
+
 # Unit tests of the core on fixture strings (cmocka, when configure found it).
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit-procfs tests/unit-escape tests/unit-util
@@ -50,3 +53,5 @@ endif
 # Integration tests of the sampler and report.
 TESTS += tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py
 EXTRA_DIST += tests/unit.h tests/lib/fdtest.py tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py
+TESTS += tests/truth-kinds.py
+EXTRA_DIST += tests/truth-kinds.py
