@@ -51,6 +51,8 @@ tests_unit_util_LDADD = $(UNIT_LIBS)
 endif
 
 # Integration tests of the sampler and report.
+TESTS += tests/truth-pidns.py
+EXTRA_DIST += tests/truth-pidns.py
 TESTS += tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py
 EXTRA_DIST += tests/unit.h tests/lib/fdtest.py tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py
 TESTS += tests/truth-kinds.py

@@ -100,6 +100,7 @@ int procfs_parse_stat(const char *text, struct proc_stat *st)
 	unsigned long long start;
 	size_t n;
 	int pid, ppid, field;
+	unsigned flags;
 	char state;
 	const char *p;
 
@@ -108,7 +109,8 @@ int procfs_parse_stat(const char *text, struct proc_stat *st)
 	n = (size_t)(rp - lp - 1);
 	if (n >= sizeof(st->comm))
 		n = sizeof(st->comm) - 1;
-	if (sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+	/* state ppid pgrp session tty_nr tpgid flags */
+	if (sscanf(rp + 1, " %c %d %*d %*d %*d %*d %u", &state, &ppid, &flags) != 3)
 		return -EINVAL;
 	/* Field 22 (starttime): skip fields 3..21 after the comm. */
 	p = rp + 1;
@@ -125,6 +127,7 @@ int procfs_parse_stat(const char *text, struct proc_stat *st)
 	st->state = state;
 	st->ppid = ppid;
 	st->start = start;
+	st->kthread = (flags & 0x00200000) != 0; /* PF_KTHREAD */
 	return 0;
 }
 

@@ -24,6 +24,9 @@ struct proc_stat {
 	char state;
 	int ppid;
 	unsigned long long start;
+	bool kthread;           /* a kernel thread (PF_KTHREAD in flags): no fds
+	                         * of its own; never told by its pid or parent,
+	                         * which in a pid namespace are anybody's */
 };
 /* Parses /proc/PID/stat (comm may hold spaces and parentheses):
  * 0 or -EINVAL. */

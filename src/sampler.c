@@ -284,7 +284,7 @@ static int open_process(struct sampler *s, const struct candidate *c, struct sam
 		close(pd);
 		return -1;
 	}
-	if (st->state == 'X' || c->pid == 2 || st->ppid == 2 ||
+	if (st->state == 'X' || st->kthread ||
 	    !selection_match(&s->sel, c->pid, c->uid, st->comm)) {
 		close(pd);
 		return -1;

@@ -33,11 +33,13 @@ HDR = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrns
 UNIX_HDR = "Num       RefCount Protocol Flags    Type St Inode Path\n"
 
 
-def stat_line(pid, comm, state="S", ppid=1, start=1000):
-    """A /proc/PID/stat line (bytes): comm may hold any byte but NUL."""
+def stat_line(pid, comm, state="S", ppid=1, start=1000, kthread=False):
+    """A /proc/PID/stat line (bytes): comm may hold any byte but NUL. A
+    kernel thread has PF_KTHREAD (0x00200000) in its flags (field 9)."""
     if isinstance(comm, str):
         comm = comm.encode()
-    middle = [ppid, pid, pid, 0, -1, 4194560] + [0] * 12  # fields 4..21
+    flags = 0x00208040 if kthread else 4194560
+    middle = [ppid, pid, pid, 0, -1, flags] + [0] * 12  # fields 4..21
     tail = " ".join(str(v) for v in middle) + " %d 100 0 0\n" % start  # 22 = start
     return b"%d (" % pid + comm + b") " + state.encode() + b" " + tail.encode()
 
@@ -60,9 +62,9 @@ def link(path, target):
 
 
 def proc(root, pid, comm, uid=0, soft="1024", ns=NS_HOST, state="S", ppid=1, start=1000, fds=None,
-         net=None):
+         net=None, kthread=False):
     d = os.path.join(root, str(pid))
-    write(d + "/stat", stat_line(pid, comm, state, ppid, start), "wb")
+    write(d + "/stat", stat_line(pid, comm, state, ppid, start, kthread), "wb")
     write(d + "/status", "Name:\tx\nUid:\t%d\t%d\t%d\t%d\n" % (uid, uid, uid, uid))
     if soft is not None:
         write(d + "/limits", limits(soft))
@@ -118,8 +120,8 @@ def build(root):
     write(root + "/410/limits", "Limit Soft Hard Units\nMax processes 1 1 processes\n")
     # Skipped: a zombie, a kernel thread, and non-pid entries.
     proc(root, 500, "zombie", state="Z", start=9000)
-    proc(root, 2, "kthreadd", ppid=0, start=1)
-    proc(root, 700, "kworker/0:1", ppid=2, start=2)
+    proc(root, 2, "kthreadd", ppid=0, start=1, kthread=True)
+    proc(root, 700, "kworker/0:1", ppid=2, start=2, kthread=True)
     write(root + "/self/stat", "not a pid dir\n")
     os.makedirs(root + "/sys", exist_ok=True)
 
