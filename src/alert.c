@@ -36,6 +36,11 @@ void source_text(struct buf *out, const struct source *s)
 		buf_addf(out, "files in %s", e);
 		free(e);
 		break;
+	case SRC_KIND:
+		e = text_escaped(s->name ? s->name : "?");
+		buf_addf(out, "%s (%s)", e, fd_type_name(s->type));
+		free(e);
+		break;
 	default:
 		break;
 	}
@@ -60,6 +65,11 @@ void source_json(struct buf *out, const struct source *s)
 	case SRC_FILE:
 		buf_adds(out, "{\"type\": \"file\", \"path\": ");
 		json_str(out, s->path);
+		buf_adds(out, "}");
+		break;
+	case SRC_KIND:
+		buf_addf(out, "{\"type\": \"%s\", \"kind\": ", fd_type_name(s->type));
+		json_str(out, s->name);
 		buf_adds(out, "}");
 		break;
 	default:

@@ -3,6 +3,7 @@ libfdwatch_a_SOURCES += \
 	src/util.c src/util.h \
 	src/escape.c src/escape.h \
 	src/sample.c src/sample.h \
+	src/kinds.c src/kinds.h \
 	src/procfs.c src/procfs.h \
 	src/socktab.c src/socktab.h \
 	src/sampler.c src/sampler.h src/sampler-int.h \
@@ -37,8 +38,8 @@ check_PROGRAMS += tests/helper-zoo
 
 # Unit tests of the core on fixture strings (cmocka, when configure found it).
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit-procfs tests/unit-escape tests/unit-util
-TESTS += tests/unit-procfs tests/unit-escape tests/unit-util
+check_PROGRAMS += tests/unit-procfs tests/unit-escape tests/unit-util tests/unit-kinds
+TESTS += tests/unit-procfs tests/unit-escape tests/unit-util tests/unit-kinds
 tests_unit_procfs_SOURCES = tests/unit-procfs.c
 tests_unit_procfs_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_procfs_LDADD = $(UNIT_LIBS)
@@ -48,6 +49,9 @@ tests_unit_escape_LDADD = $(UNIT_LIBS)
 tests_unit_util_SOURCES = tests/unit-util.c
 tests_unit_util_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_util_LDADD = $(UNIT_LIBS)
+tests_unit_kinds_SOURCES = tests/unit-kinds.c
+tests_unit_kinds_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_kinds_LDADD = $(UNIT_LIBS)
 endif
 
 # Integration tests of the sampler and report.

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "kinds.h"
 
 void metrics_value(struct buf *out, double v)
 {
@@ -62,6 +63,8 @@ static void scalar(struct buf *out, const char *name, const char *help, double v
 	buf_addc(out, '\n');
 }
 
+#define KINDS_EXPORTED 10
+
 static void render_fds(struct buf *out, const struct sample *s)
 {
 	family(out, "fdwatch_process_open_fds", "gauge",
@@ -95,6 +98,20 @@ static void render_fds(struct buf *out, const struct sample *s)
 			proc_series(out, "fdwatch_process_fds_by_type", p);
 			label(out, "type", fd_type_name(t), false);
 			end_series(out, (double)p->types[t]);
+		}
+	}
+	/* Kinds are bounded by the registry, and per process by KINDS_EXPORTED
+	 * (the largest); zero counts are not series. */
+	family(out, "fdwatch_process_fds_by_kind", "gauge",
+	       "Open file descriptors of the process by kind (regular, eventfd, inotify, tcp6, "
+	       "netlink-route, ...), the largest few.");
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct proc_sample *p = &s->procs[i];
+
+		for (size_t k = 0; p->classified && k < p->nkinds && k < KINDS_EXPORTED; k++) {
+			proc_series(out, "fdwatch_process_fds_by_kind", p);
+			label(out, "kind", kind_name(p->kinds[k].kind), false);
+			end_series(out, (double)p->kinds[k].count);
 		}
 	}
 }
@@ -167,7 +184,8 @@ static void render_sockets(struct buf *out, const struct sample *s, long top_k)
 }
 
 /* The labels of a growing source: its fd type, for sockets protocol,
- * direction, endpoint and state, for files the directory. */
+ * direction, endpoint and state, for files the directory, for the kinds
+ * without groups the kind. */
 static void source_labels(struct buf *out, const struct source *src)
 {
 	bool sock = src->kind == SRC_SOCKET, file = src->kind == SRC_FILE;
@@ -179,6 +197,7 @@ static void source_labels(struct buf *out, const struct source *src)
 	label(out, "endpoint", sock ? src->endpoint : NULL, false);
 	label(out, "state", sock ? src->state : NULL, false);
 	label(out, "dir", file ? src->path : NULL, false);
+	label(out, "kind", src->kind == SRC_KIND ? src->name : NULL, false);
 }
 
 static void render_growth(struct buf *out, const struct sample *s, const struct alert *gr)

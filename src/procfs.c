@@ -144,7 +144,15 @@ int procfs_parse_status_uid(const char *text, long *euid)
 	return 0;
 }
 
-static const char *const proto_names[P_NPROTOS] = { "tcp", "tcp6", "udp", "udp6", "unix" };
+static const char *const proto_names[P_NPROTOS] = {
+	"tcp", "tcp6", "udp", "udp6", "unix", "udplite", "udplite6", "raw", "raw6", "icmp",
+	"icmp6", "netlink", "packet",
+};
+
+bool sock_proto_v6(enum sock_proto p)
+{
+	return p == P_TCP6 || p == P_UDP6 || p == P_UDPLITE6 || p == P_RAW6 || p == P_ICMP6;
+}
 
 const char *sock_proto_name(enum sock_proto p)
 {
@@ -239,6 +247,38 @@ int procfs_parse_inet_line(const char *line, int family, struct sock_entry *e)
 	if (st == 0 || st > 12)
 		return -EINVAL;
 	e->state = (uint8_t)st;
+	e->inode = inode;
+	return 0;
+}
+
+int procfs_parse_netlink_line(const char *line, struct sock_entry *e)
+{
+	unsigned long inode;
+	unsigned proto;
+
+	memset(e, 0, sizeof(*e));
+	/* sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode */
+	if (sscanf(line, "%*x %u %*u %*x %*u %*u %*x %*u %*u %lu", &proto, &inode) != 2 ||
+	    proto > 0xffff)
+		return -EINVAL;
+	e->proto = P_NETLINK;
+	e->lport = (uint16_t)proto;
+	e->inode = inode;
+	return 0;
+}
+
+int procfs_parse_packet_line(const char *line, struct sock_entry *e)
+{
+	unsigned long inode;
+	int iface;
+
+	memset(e, 0, sizeof(*e));
+	/* sk RefCnt Type Proto Iface R Rmem User Inode */
+	if (sscanf(line, "%*x %*u %*u %*x %d %*u %*u %*u %lu", &iface, &inode) != 2 ||
+	    iface < 0 || iface > 0xffff)
+		return -EINVAL;
+	e->proto = P_PACKET;
+	e->lport = (uint16_t)iface;
 	e->inode = inode;
 	return 0;
 }

@@ -35,8 +35,13 @@ int procfs_parse_stat(const char *text, struct proc_stat *st);
 /* Finds the effective uid in /proc/PID/status: 0 or -EINVAL. */
 int procfs_parse_status_uid(const char *text, long *euid);
 
-/* Socket protocols we read tables for. */
-enum sock_proto { P_TCP, P_TCP6, P_UDP, P_UDP6, P_UNIX, P_NPROTOS };
+/* Socket protocols we read tables for: the three that sock_diag dumps too,
+ * and the rest from their /proc/net files only. */
+enum sock_proto {
+	P_TCP, P_TCP6, P_UDP, P_UDP6, P_UNIX,
+	P_UDPLITE, P_UDPLITE6, P_RAW, P_RAW6, P_ICMP, P_ICMP6, P_NETLINK, P_PACKET,
+	P_NPROTOS
+};
 /* "tcp", "tcp6", ... (static). */
 const char *sock_proto_name(enum sock_proto p);
 
@@ -46,7 +51,8 @@ struct sock_entry {
 	uint8_t proto;          /* enum sock_proto */
 	uint8_t state;          /* TCP state code, or unix St code */
 	bool listening;         /* unix: __SO_ACCEPTCON */
-	uint16_t lport, rport;
+	uint16_t lport, rport;  /* netlink: lport the protocol; packet: lport
+	                         * the interface index */
 	uint8_t laddr[16], raddr[16]; /* network byte order (4 used for IPv4) */
 	char *path;             /* unix: bound name ("@..." abstract), or NULL */
 	unsigned long peer;     /* unix: peer inode when known, else 0 */
@@ -55,6 +61,12 @@ struct sock_entry {
 /* Parses one data line of /proc/net/tcp or udp (family 4) or tcp6/udp6 (6).
  * 0, or -EINVAL for a header or malformed line. */
 int procfs_parse_inet_line(const char *line, int family, struct sock_entry *e);
+/* Parses one data line of /proc/net/netlink or /proc/net/packet.
+ * 0 or -EINVAL. */
+int procfs_parse_netlink_line(const char *line, struct sock_entry *e);
+int procfs_parse_packet_line(const char *line, struct sock_entry *e);
+/* Is the protocol one of IPv6? */
+bool sock_proto_v6(enum sock_proto p);
 /* Parses one data line of /proc/net/unix; e->path is allocated (caller frees)
  * or NULL. 0 or -EINVAL. */
 int procfs_parse_unix_line(const char *line, struct sock_entry *e);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "kinds.h"
 
 void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 {
@@ -41,6 +42,10 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 		buf_adds(out, ", \"types\": {");
 		for (int i = 0; i < FD_NTYPES; i++)
 			buf_addf(out, "%s\"%s\": %u", i ? ", " : "", fd_type_name(i), p->types[i]);
+		buf_adds(out, "}, \"kinds\": {");
+		for (size_t i = 0; i < p->nkinds; i++)
+			buf_addf(out, "%s\"%s\": %u", i ? ", " : "", kind_name(p->kinds[i].kind),
+				 p->kinds[i].count);
 		buf_adds(out, "}, \"sockets\": [");
 		for (size_t i = 0; i < p->nsocks; i++) {
 			const struct sock_group *g = &p->socks[i];
@@ -122,7 +127,37 @@ static bool get_count(json_object *o, unsigned *out)
 	return true;
 }
 
-/* Reads types, sockets and files; false (strict) on a malformed part. */
+/* Reads "kinds" (optional: older records have none); false (strict) on a
+ * malformed one. A kind this program does not know is added to the
+ * registry: a socket's when it is a netlink protocol, else an anon
+ * inode's (the kinds named by the kernel). */
+static bool parse_kinds(json_object *o, bool strict, struct proc_sample *ps)
+{
+	json_object *kinds;
+
+	if (!json_object_object_get_ex(o, "kinds", &kinds))
+		return true;
+	if (json_object_get_type(kinds) != json_type_object)
+		return !strict;
+	json_object_object_foreach(kinds, name, v) {
+		enum fd_type t = strncmp(name, "netlink-", 8) == 0 ? FD_SOCKET : FD_ANON;
+		int k = kind_intern(name, t);
+		long long c;
+
+		errno = 0;
+		c = json_object_get_type(v) == json_type_int ? json_object_get_int64(v) : -1;
+		if (k < 0 || errno || c < 0 || c > UINT32_MAX) {
+			if (strict)
+				return false;
+			continue;
+		}
+		kind_counts_add(&ps->kinds, &ps->nkinds, k, (unsigned)c);
+	}
+	return true;
+}
+
+/* Reads types, kinds, sockets and files; false (strict) on a malformed
+ * part. */
 static bool parse_groups(json_object *o, bool strict, struct proc_sample *ps)
 {
 	json_object *types, *socks, *files;
@@ -143,6 +178,8 @@ static bool parse_groups(json_object *o, bool strict, struct proc_sample *ps)
 		}
 	}
 	ps->classified = true;
+	if (!parse_kinds(o, strict, ps))
+		return false;
 	if (json_object_object_get_ex(o, "sockets", &socks)) {
 		size_t n;
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "kinds.h"
 
 /* How many socket and file groups to list under each process. */
 #define GROUPS_SHOWN 4
@@ -119,6 +120,33 @@ static void add_types(struct buf *out, const struct proc_sample *p)
 		buf_adds(out, "none");
 }
 
+/* Does p hold fds whose kind says more than their type: anon inodes,
+ * namespaces and the like, deleted files, memfds, unnamed paths? */
+static bool kinds_tell(const struct proc_sample *p)
+{
+	for (size_t i = 0; i < p->nkinds; i++) {
+		int k = p->kinds[i].kind;
+		enum fd_type t = kind_type(k);
+
+		if (t == FD_ANON || t == FD_OTHER || k == KIND_DELETED || k == KIND_MEMFD ||
+		    k == KIND_FILE_OTHER)
+			return true;
+	}
+	return false;
+}
+
+/* The first KINDS_SHOWN kinds of p, largest first. */
+#define KINDS_SHOWN 8
+static void add_kinds(struct buf *out, const struct proc_sample *p)
+{
+	buf_addf(out, "%9skinds  ", "");
+	for (size_t i = 0; i < p->nkinds && i < KINDS_SHOWN; i++)
+		buf_addf(out, "%s%s %u", i ? ", " : "", kind_name(p->kinds[i].kind), p->kinds[i].count);
+	if (p->nkinds > KINDS_SHOWN)
+		buf_addf(out, ", ... %zu more", p->nkinds - KINDS_SHOWN);
+	buf_addc(out, '\n');
+}
+
 void report_text(struct buf *out, const struct sample *last, const struct sample *first,
 		 bool color)
 {
@@ -203,6 +231,8 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 		}
 		add_types(out, p);
 		buf_addf(out, "%s\n", *hl ? off : "");
+		if (p->classified && kinds_tell(p))
+			add_kinds(out, p);
 		for (size_t k = 0; k < p->nsocks && k < GROUPS_SHOWN; k++) {
 			const struct sock_group *g = &p->socks[k];
 

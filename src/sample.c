@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "util.h"
 
 static const char *const type_names[FD_NTYPES] = {
@@ -56,9 +57,11 @@ void proc_sample_unclassify(struct proc_sample *p)
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i].dir);
 	free(p->files);
+	free(p->kinds);
 	p->socks = NULL;
 	p->files = NULL;
-	p->nsocks = p->nfiles = 0;
+	p->kinds = NULL;
+	p->nsocks = p->nfiles = p->nkinds = 0;
 	memset(p->types, 0, sizeof(p->types));
 	p->classified = false;
 }
@@ -83,6 +86,7 @@ void proc_sample_copy(struct proc_sample *dst, const struct proc_sample *src)
 		dst->socks[i].endpoint = xstrdup_null(src->socks[i].endpoint);
 		dst->socks[i].state = xstrdup_null(src->socks[i].state);
 	}
+	dst->kinds = src->nkinds ? xmemdup(src->kinds, src->nkinds * sizeof(*src->kinds)) : NULL;
 	dst->files = src->nfiles ? xcalloc(src->nfiles, sizeof(*dst->files)) : NULL;
 	for (size_t i = 0; i < src->nfiles; i++) {
 		dst->files[i].dir = xstrdup_null(src->files[i].dir);
@@ -243,6 +247,7 @@ void proc_sample_sort_groups(struct proc_sample *p)
 		qsort(p->socks, p->nsocks, sizeof(*p->socks), cmp_sock_group);
 	if (p->nfiles > 1)
 		qsort(p->files, p->nfiles, sizeof(*p->files), cmp_file_group);
+	kind_counts_sort(p->kinds, p->nkinds);
 }
 
 double proc_sample_use(const struct proc_sample *p)
@@ -259,6 +264,7 @@ void source_copy(struct source *dst, const struct source *src)
 	dst->endpoint = xstrdup_null(src->endpoint);
 	dst->state = xstrdup_null(src->state);
 	dst->path = xstrdup_null(src->path);
+	dst->name = xstrdup_null(src->name);
 }
 
 void source_clear(struct source *s)
@@ -267,6 +273,7 @@ void source_clear(struct source *s)
 	free(s->endpoint);
 	free(s->state);
 	free(s->path);
+	free(s->name);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -282,6 +289,8 @@ bool source_match(const struct source *a, const struct source *b)
 		       str_eq(a->endpoint, b->endpoint) && str_eq(a->state, b->state);
 	case SRC_FILE:
 		return str_eq(a->path, b->path);
+	case SRC_KIND:
+		return a->type == b->type && str_eq(a->name, b->name);
 	default:
 		return false;
 	}

@@ -41,6 +41,12 @@ struct sock_group {
 	unsigned count;
 };
 
+/* How many fds of one kind (kinds.h) a process holds. */
+struct kind_count {
+	unsigned char kind;
+	unsigned count;
+};
+
 /* Fds opened by path, grouped by the directory they live in, so that a
  * file leak can be attributed. */
 struct file_group {
@@ -49,12 +55,14 @@ struct file_group {
 };
 
 /* What a series of a process counts: all fds of one type, one socket
- * group, or the files of one directory (the man page's "source"). Strings
- * are owned. */
-enum source_kind { SRC_NONE, SRC_TYPE, SRC_SOCKET, SRC_FILE };
+ * group, the files of one directory, or the fds of one kind that has no
+ * groups (an anon inode's: inotify, eventfd; the man page's "source").
+ * Strings are owned. */
+enum source_kind { SRC_NONE, SRC_TYPE, SRC_SOCKET, SRC_FILE, SRC_KIND };
 struct source {
 	enum source_kind kind;
-	enum fd_type type;       /* SRC_TYPE */
+	enum fd_type type;       /* SRC_TYPE, SRC_KIND */
+	char *name;              /* SRC_KIND: the kind's name */
 	char *proto;             /* SRC_SOCKET */
 	enum sock_dir dir;
 	char *endpoint;          /* remote for out, local otherwise; may be NULL */
@@ -90,6 +98,8 @@ struct proc_sample {
 	bool classified;         /* types, socks, files are valid */
 	double classified_time;  /* wall time of that classification */
 	unsigned types[FD_NTYPES];
+	struct kind_count *kinds; /* largest first; they sum to the classified fds */
+	size_t nkinds;
 	struct sock_group *socks; /* largest first */
 	size_t nsocks;
 	struct file_group *files; /* largest first */

@@ -12,8 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "kinds.h"
 #include "procfs.h"
 #include "sampler-int.h"
 #include "util.h"
@@ -183,14 +187,161 @@ static struct fdc_ent *fdc_push(struct fdc_ent **v, size_t *n, size_t *cap)
 	return &(*v)[(*n)++];
 }
 
+/* What a mount's device number says its filesystem is: read from the
+ * mountinfo of the process whose fds are being read, and asked of the file
+ * itself (statfs) only for the kernel's internal mounts that no mountinfo
+ * lists (secretmem). Filesystem types are needed only for the kinds that
+ * a stat cannot tell (procfs, mqueue, secretmem). */
+struct fstype_ent {
+	dev_t dev;
+	char type[16];
+};
+
+/* Remembers dev as being of type name (truncated), replacing the oldest
+ * entry when full. */
+static void fstypes_add(struct fstypes *ft, dev_t dev, const char *name, size_t len)
+{
+	struct fstype_ent *e;
+
+	for (size_t i = 0; i < ft->n; i++)
+		if (ft->v[i].dev == dev)
+			return;
+	if (ft->n == FSTYPES_MAX) {
+		memmove(ft->v, ft->v + 1, (FSTYPES_MAX - 1) * sizeof(*ft->v));
+		ft->n--;
+	}
+	if (!ft->v)
+		ft->v = xcalloc(FSTYPES_MAX, sizeof(*ft->v));
+	e = &ft->v[ft->n++];
+	e->dev = dev;
+	if (len >= sizeof(e->type))
+		len = sizeof(e->type) - 1;
+	memcpy(e->type, name, len);
+	e->type[len] = '\0';
+}
+
+/* The type remembered for dev, or NULL. */
+static const char *fstypes_find(const struct fstypes *ft, dev_t dev)
+{
+	for (size_t i = 0; i < ft->n; i++)
+		if (ft->v[i].dev == dev)
+			return ft->v[i].type;
+	return NULL;
+}
+
+/* Adds every mount of the process at piddir ("36 35 98:0 / /mnt rw - ext4
+ * /dev/root rw"). */
+static void fstypes_read_mountinfo(struct fstypes *ft, int piddir)
+{
+	char *text, *line, *next;
+
+	if (read_file_at(piddir, "mountinfo", &text, NULL) < 0)
+		return;
+	for (line = text; line && *line; line = next) {
+		unsigned maj, min;
+		char *sep, *type, *end;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2)
+			continue;
+		type = sep + 3;
+		end = strchr(type, ' ');
+		fstypes_add(ft, makedev(maj, min), type, end ? (size_t)(end - type) : strlen(type));
+	}
+	free(text);
+}
+
+/* The filesystem type of what fd/NAME (in the fd directory dfd of the
+ * process at piddir) points to, on device dev; NULL unknown. */
+static const char *fstype_of(struct fstypes *ft, int piddir, int dfd, const char *name, dev_t dev)
+{
+	static const struct {
+		unsigned long magic;
+		const char *type;
+	} internal[] = {
+		{ 0x5345434dUL, "secretmem" }, { 0x9fa0UL, "proc" }, { 0x19800202UL, "mqueue" },
+	};
+	const char *t = fstypes_find(ft, dev);
+	char path[320];
+	struct statfs sf;
+
+	if (t)
+		return *t ? t : NULL;
+	fstypes_read_mountinfo(ft, piddir);
+	if ((t = fstypes_find(ft, dev)))
+		return *t ? t : NULL;
+	/* In no mountinfo: a kernel-internal mount, which never blocks. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dfd, name);
+	t = "";
+	if (statfs(path, &sf) == 0)
+		for (size_t i = 0; i < ARRAY_SIZE(internal); i++)
+			if ((unsigned long)sf.f_type == internal[i].magic)
+				t = internal[i].type;
+	fstypes_add(ft, dev, t, strlen(t));
+	return *t ? t : NULL;
+}
+
+/* The kind of the file that fd/NAME links to (link). The stat follows the
+ * link without opening it, and takes the attributes a network filesystem
+ * has cached rather than asking its server, so a hung mount cannot hang
+ * the sampler. Without ft (a fixture tree), from the link alone. */
+static int file_kind(struct fstypes *ft, int piddir, int dfd, const char *name, const char *link)
+{
+	struct statx sx;
+	struct stat st;
+
+	if (!ft || statx(dfd, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_NLINK, &sx) < 0)
+		return kind_of_file(link, NULL, NULL);
+	memset(&st, 0, sizeof(st));
+	st.st_mode = sx.stx_mode;
+	st.st_nlink = sx.stx_nlink;
+	return kind_of_file(link, &st,
+			    fstype_of(ft, piddir, dfd, name, makedev(sx.stx_dev_major, sx.stx_dev_minor)));
+}
+
+void fstypes_clear(struct fstypes *ft)
+{
+	free(ft->v);
+	ft->v = NULL;
+	ft->n = 0;
+}
+
+/* The kind of an fd that is neither a file nor a socket. */
+static int link_kind(enum fd_type t, const char *link)
+{
+	switch (t) {
+	case FD_PIPE:
+		return KIND_PIPE;
+	case FD_ANON:
+		return kind_of_anon(link);
+	default:
+		return kind_of_other(link);
+	}
+}
+
+/* Turns the per-kind tally of a classification into p's kinds. */
+static void take_kinds(struct proc_sample *p, const unsigned *tally)
+{
+	free(p->kinds);
+	p->kinds = NULL;
+	p->nkinds = 0;
+	for (int k = 0; k < KIND_MAX; k++)
+		if (tally[k])
+			kind_counts_add(&p->kinds, &p->nkinds, k, tally[k]);
+}
+
 int fds_classify(int piddir, struct proc_sample *p, struct pending *pend,
-		 struct fdcache *fc, double now, double max_age, struct fds_counts *cnt)
+		 struct fdcache *fc, struct fstypes *ft, double now, double max_age,
+		 struct fds_counts *cnt)
 {
 	DIR *d = opendirat(piddir, "fd", 0);
 	struct dirtab dirs = { 0 };
 	struct fdc_ent *nv = NULL;
 	size_t nn = 0, ncap = 0, pend0 = pend->n;
-	unsigned *remap = NULL;
+	unsigned *remap = NULL, tally[KIND_MAX];
 	const struct fdcache *old = fc && fc->n ? fc : NULL;
 	bool reread[FDC_SLICES];
 	struct dirent *de;
@@ -208,6 +359,7 @@ restart:
 	if (old)
 		remap = xcalloc(old->ndirs ? old->ndirs : 1, sizeof(*remap));
 	memset(p->types, 0, sizeof(p->types));
+	memset(tally, 0, sizeof(tally));
 	errno = 0;
 	while ((de = readdir(d))) {
 		char link[4096];
@@ -216,7 +368,7 @@ restart:
 		struct fdc_ent key, *ne;
 		enum fd_type t;
 		ssize_t r;
-		int fd;
+		int fd, kind;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -231,11 +383,12 @@ restart:
 			 * object in the same directory (see fdcache). */
 			t = (enum fd_type)e->type;
 			p->types[t]++;
+			tally[e->kind]++;
 			count++;
 			cnt->reused++;
 			ne = fdc_push(&nv, &nn, &ncap);
 			*ne = *e;
-			if (t == FD_FILE) {
+			if (t == FD_FILE && e->u.dir != FDC_NO_DIR) {
 				unsigned o = e->u.dir;
 
 				if (!remap[o])
@@ -247,6 +400,21 @@ restart:
 		}
 		cnt->read++;
 		r = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+		if (r < 0 && errno == ENAMETOOLONG) {
+			/* A path beyond PATH_MAX: an open file all the same,
+			 * counted though it cannot be named. */
+			p->types[FD_FILE]++;
+			tally[KIND_FILE_OTHER]++;
+			count++;
+			if (fd >= 0) {
+				ne = fdc_push(&nv, &nn, &ncap);
+				ne->fd = fd;
+				ne->type = FD_FILE;
+				ne->kind = KIND_FILE_OTHER;
+				ne->u.dir = FDC_NO_DIR;
+			}
+			continue;
+		}
 		if (r < 0) {
 			/* ENOENT: closed since readdir, not an fd now. */
 			if (errno != ENOENT)
@@ -257,10 +425,19 @@ restart:
 		t = procfs_classify_link(link, &inode);
 		p->types[t]++;
 		count++;
+		if (t == FD_FILE)
+			kind = file_kind(ft, piddir, dirfd(d), de->d_name, link);
+		else if (t == FD_SOCKET)
+			kind = KIND_SOCKET_OTHER; /* named when its table is asked */
+		else
+			kind = link_kind(t, link);
+		if (t != FD_SOCKET)
+			tally[kind]++;
 		ne = fd >= 0 ? fdc_push(&nv, &nn, &ncap) : NULL;
 		if (ne) {
 			ne->fd = fd;
 			ne->type = (unsigned char)t;
+			ne->kind = (unsigned char)kind;
 			ne->u.inode = 0;
 		}
 		if (t == FD_SOCKET) {
@@ -290,6 +467,7 @@ restart:
 	}
 	closedir(d);
 	dirtab_groups(&dirs, p);
+	take_kinds(p, tally);
 	if (fc && !denied) {
 		for (size_t i = 1; i < nn; i++)
 			if (nv[i - 1].fd >= nv[i].fd) {
@@ -316,6 +494,7 @@ restart:
 	if (denied && count == 0) {
 		/* Listing allowed, links not (some sandboxes): counts only. */
 		p->fds = listed;
+		proc_sample_unclassify(p);
 		return -denied;
 	}
 	p->fds = count;
@@ -401,11 +580,17 @@ long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
 		char link[4096], desc[256];
 		unsigned long inode;
 		const struct sock_entry *e;
+		const struct socktab *tab;
+		bool toolong = false;
 		ssize_t r;
 
 		if (de->d_name[0] == '.')
 			continue;
 		r = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+		if (r < 0 && errno == ENAMETOOLONG) {
+			toolong = true;
+			r = snprintf(link, sizeof(link), "(a path longer than PATH_MAX)");
+		}
 		if (r < 0)
 			continue;
 		link[r] = '\0';
@@ -414,10 +599,10 @@ long sampler_list_fds(struct sampler *s, int pid, unsigned long long start,
 			v = xreallocarray(v, cap, sizeof(*v));
 		}
 		v[n].fd = atoi(de->d_name);
-		v[n].type = procfs_classify_link(link, &inode);
-		e = v[n].type == FD_SOCKET ? nstables_entry(s, inode) : NULL;
+		v[n].type = toolong ? FD_FILE : procfs_classify_link(link, &inode);
+		e = v[n].type == FD_SOCKET ? nstables_entry(s, inode, &tab) : NULL;
 		if (e) {
-			socktab_describe(e, desc, sizeof(desc));
+			socktab_describe(tab, e, desc, sizeof(desc));
 			v[n].target = xstrdup(desc);
 		} else {
 			v[n].target = xstrdup(link);

@@ -28,19 +28,33 @@ struct kin {
 };
 
 /* The socket tables of one network namespace (TCP, UDP, unix: indexed by
- * enum sockdiag_table), each read at its own time. */
-#define NTABLES 3
+ * enum sockdiag_table; the rest at SOCKTAB_OTHER), each read at its own
+ * time. */
+#define NTABLES 4
 struct nstables {
 	unsigned long netns;
 	struct socktab *tab[NTABLES]; /* NULL until read */
 	double time[NTABLES];         /* time of the sample that read each */
 	unsigned long pass[NTABLES];  /* and its number (sampler.pass) */
+	unsigned long seq[NTABLES];   /* and when within it (sampler.seq) */
+	bool mptcp;                   /* MPTCP sockets exist here (as the TCP
+	                               * table was read): ask TCP sockets' names */
 	struct socktab *recent;       /* TCP sockets of known processes read since
 	                               * the TCP table, by their ports (fresher) */
 	struct socktab *absent;       /* sockets in no table (netlink, packet, ...) */
 	double absent_time;
 	unsigned long absent_pass;
 };
+
+/* The filesystem types of the devices seen, for the file kinds a stat
+ * cannot tell (sampler-fds.c). */
+#define FSTYPES_MAX 256
+struct fstype_ent;
+struct fstypes {
+	struct fstype_ent *v;
+	size_t n;
+};
+void fstypes_clear(struct fstypes *ft);
 
 struct sampler {
 	struct sampler_config cfg; /* cfg.sel is NULL: sel is the sampler's own */
@@ -54,6 +68,8 @@ struct sampler {
 	size_t nns, capns;
 	double now;              /* time of the sample being taken */
 	unsigned long pass;      /* its number, from 1: "read during it" */
+	unsigned long seq;       /* counts listings and table reads, to tell
+	                          * which came first */
 	double last_now;         /* time of the previous sample, 0 before */
 	double tick;             /* the interval between samples (average) */
 	struct kin *changed;     /* processes whose listed count changed in this
@@ -70,6 +86,7 @@ struct sampler {
 	int selfns;              /* our own netns, to come back to; -1 unknown */
 	unsigned long self_netns; /* its inode */
 	int nl_self;             /* diag socket in our netns, opened on first use */
+	struct fstypes fstypes;  /* filesystem types by device */
 	struct fdcache **fdc;     /* per process, by key: [0, nfdc_sorted) sorted,
 	                          * the rest added during this pass */
 	size_t nfdc, nfdc_sorted, capfdc;
@@ -115,13 +132,14 @@ int procs_live_thread_dir(int pd, int pid);
 
 /* The socket inodes of one process awaiting resolution at the end of a
  * pass (the arrays are owned). */
-#define KIND_UNASKED (-2)
+#define KIND_UNASKED 255
 struct pending {
 	size_t proc;             /* index in the sample */
 	unsigned long netns;
+	unsigned long seq;       /* when its fds were listed (sampler.seq) */
 	unsigned long *inodes;
 	int *fds;                /* the fd holding each inode */
-	signed char *kinds;      /* its table (enum sockdiag_table), -1 none,
+	unsigned char *kinds;    /* its kind as the socket names it, or
 	                          * KIND_UNASKED */
 	size_t n, cap;
 };
@@ -145,11 +163,13 @@ void pending_clear(struct pending *pd);
 struct fdc_ent {
 	int fd;
 	unsigned char type;      /* enum fd_type */
+	unsigned char kind;      /* kinds.h; not yet known for sockets */
 	union {
 		unsigned long inode; /* FD_SOCKET */
-		unsigned dir;        /* FD_FILE: index in dirs */
+		unsigned dir;        /* FD_FILE: index in dirs, or FDC_NO_DIR */
 	} u;
 };
+#define FDC_NO_DIR ((unsigned)-1)
 struct fdcache {
 	struct proc_key key;
 	unsigned long seen;      /* the pass (sampler.pass) that last saw it */
@@ -169,12 +189,14 @@ struct fds_counts {
 };
 
 /* sampler-fds.c: reads the fd links of the process at piddir into p's
- * types and file groups, and its socket inodes into pend. With fc, takes
- * what it can from fc (see struct fdcache; a slice is due when read
- * max_age seconds before now) and leaves this classification in it.
- * 0 or -errno. */
+ * types, kinds (but for its sockets) and file groups, and its socket
+ * inodes into pend. With fc, takes what it can from fc (see struct
+ * fdcache; a slice is due when read max_age seconds before now) and leaves
+ * this classification in it. ft (NULL for a fixture tree) tells file
+ * kinds by their filesystem. 0 or -errno. */
 int fds_classify(int piddir, struct proc_sample *p, struct pending *pend,
-		 struct fdcache *fc, double now, double max_age, struct fds_counts *cnt);
+		 struct fdcache *fc, struct fstypes *ft, double now, double max_age,
+		 struct fds_counts *cnt);
 /* Counts the entries of fd/ without reading the links; -errno on failure. */
 long fds_count(int piddir);
 /* The inode of the network namespace that the link at path (relative to
@@ -194,7 +216,9 @@ void nstables_load_for(struct sampler *s, int piddir, struct pending *pend, size
 /* Turns the socket inodes of pend into p's socket groups. True when some
  * TCP, UDP or unix socket was in no table read so far (made after it). */
 bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pending *pend);
-/* The row of a socket in any table read, or NULL (owned by s). */
-const struct sock_entry *nstables_entry(const struct sampler *s, unsigned long inode);
+/* The row of a socket in any table read, and that table in *tab, or NULL
+ * (owned by s). */
+const struct sock_entry *nstables_entry(const struct sampler *s, unsigned long inode,
+				       const struct socktab **tab);
 
 #endif

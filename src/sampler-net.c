@@ -15,6 +15,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "kinds.h"
 #include "sampler-int.h"
 #include "socktab-diag.h"
 #include "util.h"
@@ -94,22 +95,50 @@ static const struct sock_key *nstables_key(const struct sampler *s, const struct
 		    (key = socktab_key(ns->tab[k], inode)))
 			return key;
 	}
+	if (ns->absent && table_fresh_enough(s, ns->absent_time, ns->absent_pass))
+		return socktab_key(ns->absent, inode);
 	return NULL;
 }
 
 /* Does a usable table of ns hold the socket or know it to be absent? */
 static bool nstables_knows(const struct sampler *s, const struct nstables *ns, unsigned long inode)
 {
-	return nstables_key(s, ns, inode) ||
-	       (ns->absent && table_fresh_enough(s, ns->absent_time, ns->absent_pass) &&
-		socktab_knows(ns->absent, inode));
+	return nstables_key(s, ns, inode) != NULL;
+}
+
+/* The table that lists sockets of a kind (enum sockdiag_table or
+ * SOCKTAB_OTHER), or -1 when none does (vsock, XDP, SCTP, ...). */
+static int kind_table(int kind)
+{
+	switch (kind) {
+	case KIND_TCP:
+	case KIND_TCP6:
+	case KIND_MPTCP: /* its first subflow, under the same inode */
+		return SOCKDIAG_TCP;
+	case KIND_UDP:
+	case KIND_UDP6:
+		return SOCKDIAG_UDP;
+	case KIND_UNIX:
+		return SOCKDIAG_UNIX;
+	case KIND_UDPLITE:
+	case KIND_UDPLITE6:
+	case KIND_RAW:
+	case KIND_RAW6:
+	case KIND_ICMP:
+	case KIND_ICMP6:
+	case KIND_NETLINK:
+	case KIND_PACKET:
+		return SOCKTAB_OTHER;
+	default:
+		return -1;
+	}
 }
 
 
-/* Which table holds the socket at fd/N of the process at piddir: asked of
- * the socket itself (its "system.sockprotoname" attribute), one syscall.
- * enum sockdiag_table, -1 for a kind no table lists, or -errno. */
-static int socket_table(int piddir, int fd)
+/* The kind of the socket at fd/N of the process at piddir, as the socket
+ * itself names it (its "system.sockprotoname" attribute): one syscall.
+ * A kind (kinds.h), or -errno. */
+static int socket_kind(int piddir, int fd)
 {
 	char path[64], name[32];
 	ssize_t r;
@@ -119,13 +148,20 @@ static int socket_table(int piddir, int fd)
 	if (r < 0)
 		return -errno;
 	name[r] = '\0';
-	if (strncmp(name, "TCP", 3) == 0)
-		return SOCKDIAG_TCP;
-	if (strncmp(name, "UDP", 3) == 0 && strncmp(name, "UDPLITE", 7) != 0)
-		return SOCKDIAG_UDP;
-	if (strncmp(name, "UNIX", 4) == 0)
-		return SOCKDIAG_UNIX;
-	return -1;
+	return kind_of_protoname(name);
+}
+
+/* Asks the socket of pending entry i its kind, once; the kind, or -errno. */
+static int pending_kind(int piddir, struct pending *pend, size_t i)
+{
+	int k;
+
+	if (pend->kinds[i] != KIND_UNASKED)
+		return pend->kinds[i];
+	k = socket_kind(piddir, pend->fds[i]);
+	if (k >= 0)
+		pend->kinds[i] = (unsigned char)k;
+	return k;
 }
 
 /* The tables a process's sockets call for that this sample has not read.
@@ -140,23 +176,45 @@ static unsigned tables_needed(const struct sampler *s, int piddir, const struct 
 	for (int k = 0; k < NTABLES; k++)
 		if (ns->tab[k] && ns->pass[k] == s->pass)
 			fresh |= 1u << k;
-	if (fresh == SOCKTAB_ALL)
+	if ((fresh & SOCKTAB_ALL) == SOCKTAB_ALL)
 		return 0;
 	for (size_t i = 0; i < pend->n; i++) {
-		int k;
+		int k, tab;
 
 		if (nstables_knows(s, ns, pend->inodes[i]))
 			continue;
 		if (s->cfg.reclassify_age <= 0)
 			return SOCKTAB_ALL & ~fresh;
-		k = socket_table(piddir, pend->fds[i]);
-		pend->kinds[i] = (signed char)(k >= -1 ? k : KIND_UNASKED);
-		if (k >= 0)
-			need |= 1u << k;
-		else if (k != -1 && k != -ENOENT) /* cannot tell: read them all */
+		k = pending_kind(piddir, pend, i);
+		tab = k >= 0 ? kind_table(k) : -1;
+		if (tab >= 0 && tab != SOCKTAB_OTHER)
+			need |= 1u << tab;
+		else if (k < 0 && k != -ENOENT) /* cannot tell: read them all */
 			return SOCKTAB_ALL & ~fresh;
 	}
-	return need & ~fresh;
+	return need & SOCKTAB_ALL & ~fresh;
+}
+
+/* Does the network namespace of the process at piddir hold MPTCP sockets
+ * (the "sockets" column of net/protocols)? Their first subflow is in the
+ * TCP table under the socket's own inode; only the socket tells it apart. */
+static bool mptcp_in_use(int piddir)
+{
+	char *text, *line;
+	bool used = false;
+
+	if (read_file_at(piddir, "net/protocols", &text, NULL) < 0)
+		return false;
+	for (line = text; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char name[16];
+		long n;
+
+		if (sscanf(line, "%15s %*u %ld", name, &n) == 2 && strncmp(name, "MPTCP", 5) == 0 &&
+		    n > 0)
+			used = true;
+	}
+	free(text);
+	return used;
 }
 
 /* Reads the tables in `need` for the namespace of the process at piddir.
@@ -165,8 +223,8 @@ static unsigned tables_needed(const struct sampler *s, int piddir, const struct 
 static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsigned need,
 			size_t *skipped)
 {
-	bool fresh;
-	int nl = netlink_for(s, piddir, ns->netns, &fresh);
+	bool fresh = false;
+	int nl = need & SOCKTAB_ALL ? netlink_for(s, piddir, ns->netns, &fresh) : -1;
 	unsigned via_all = 0;
 
 	for (int k = 0; k < NTABLES; k++) {
@@ -176,21 +234,27 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 		if (!(need & (1u << k)))
 			continue;
 		t = socktab_new();
-		if (socktab_load(t, piddir, nl, 1u << k, skipped, &via) == 0)
+		if (ns->netns && ns->netns == s->self_netns)
+			socktab_name_interfaces(t);
+		if (socktab_load(t, piddir, k == SOCKTAB_OTHER ? -1 : nl, 1u << k, skipped, &via) == 0)
 			s->stats.tables_read++;
 		socktab_free(ns->tab[k]);
 		ns->tab[k] = t;
 		ns->time[k] = s->now;
 		ns->pass[k] = s->pass;
+		ns->seq[k] = ++s->seq;
 		if (k == SOCKDIAG_TCP) {
 			socktab_free(ns->recent);
 			ns->recent = NULL;
+			ns->mptcp = mptcp_in_use(piddir);
 		}
 		via_all |= via;
 	}
 	if (fresh)
 		close(nl);
-	if (via_all)
+	if (!(need & SOCKTAB_ALL))
+		; /* only the files of the other protocols */
+	else if (via_all)
 		s->stats.netns_netlink++;
 	else
 		s->stats.netns_procfs++;
@@ -289,7 +353,8 @@ static bool find_by_ports(struct sampler *s, int piddir, struct nstables *ns,
 	free(rows);
 	s->stats.tables_by_port++;
 	for (size_t i = 0; i < pend->n && all; i++)
-		if (pend->kinds[i] == SOCKDIAG_TCP && !socktab_entry(ns->recent, pend->inodes[i]) &&
+		if (pend->kinds[i] != KIND_UNASKED && kind_table(pend->kinds[i]) == SOCKDIAG_TCP &&
+		    !socktab_entry(ns->recent, pend->inodes[i]) &&
 		    !socktab_entry(ns->tab[SOCKDIAG_TCP], pend->inodes[i]))
 			all = false;
 	return all;
@@ -328,47 +393,52 @@ void nstables_prune(struct sampler *s)
 }
 
 
-/* Orders interned keys by address, for qsort. */
-static int cmp_keyptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(const void *const *)a, y = (uintptr_t)*(const void *const *)b;
+/* A socket of a process resolved: its group's key (NULL when no table
+ * read so far holds it) and its kind. */
+struct resolved {
+	const struct sock_key *key;
+	int kind;
+};
 
-	return x < y ? -1 : x > y;
+/* Orders resolved sockets by key address, then kind, for qsort. */
+static int cmp_resolved(const void *a, const void *b)
+{
+	const struct resolved *x = a, *y = b;
+	uintptr_t kx = (uintptr_t)x->key, ky = (uintptr_t)y->key;
+
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return (x->kind > y->kind) - (x->kind < y->kind);
 }
 
 /* Interned keys are equal exactly when their pointers are, so sorting the
- * pointers gathers each group (the man page's socket groups); inodes no
- * table holds are remembered as absent. */
+ * pointers gathers each group (the man page's socket groups). */
 bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pending *pend)
 {
-	const struct sock_key **keys = xcalloc(pend->n, sizeof(*keys));
+	struct resolved *v = xcalloc(pend->n ? pend->n : 1, sizeof(*v));
 	struct nstables *ns = nstables_get(s, pend->netns);
 	size_t ngroups = 0, cap = 1;
 	bool incomplete = false;
 
 	for (size_t i = 0; i < pend->n; i++) {
-		keys[i] = nstables_key(s, ns, pend->inodes[i]);
-		if (keys[i])
-			continue;
-		if (pend->kinds[i] != -1) {
-			/* A TCP, UDP or unix socket (or one not asked) that no
-			 * table read so far holds: made after its table was read.
-			 * Not remembered as absent, and the process is classified
-			 * again next time, with that table read again. */
-			incomplete = true;
+		int asked = pend->kinds[i] == KIND_UNASKED ? -1 : pend->kinds[i];
+
+		v[i].key = nstables_key(s, ns, pend->inodes[i]);
+		if (v[i].key) {
+			/* the table's kind, but MPTCP, which only the socket tells */
+			v[i].kind = asked == KIND_MPTCP ? KIND_MPTCP : v[i].key->kind;
 			continue;
 		}
-		if (!ns->absent || !table_fresh_enough(s, ns->absent_time, ns->absent_pass)) {
-			socktab_free(ns->absent);
-			ns->absent = socktab_new();
-			ns->absent_time = s->now;
-			ns->absent_pass = s->pass;
-		}
-		socktab_note_absent(ns->absent, pend->inodes[i]);
+		/* A socket made after its table was read (settle_unknown
+		 * named the rest): grouped by its kind alone for now, and
+		 * the process is classified again next time, with that table
+		 * read again. */
+		v[i].kind = asked >= 0 ? asked : KIND_SOCKET_OTHER;
+		incomplete = true;
 	}
-	qsort(keys, pend->n, sizeof(*keys), cmp_keyptr);
+	qsort(v, pend->n, sizeof(*v), cmp_resolved);
 	for (size_t i = 0; i < pend->n; i++)
-		ngroups += i == 0 || keys[i] != keys[i - 1];
+		ngroups += i == 0 || cmp_resolved(&v[i], &v[i - 1]) != 0;
 	/* sample.c grows socks by doubling: keep the capacity a power of two. */
 	while (cap < ngroups)
 		cap *= 2;
@@ -376,33 +446,38 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pen
 	p->nsocks = 0;
 	for (size_t i = 0, j; i < pend->n; i = j) {
 		struct sock_group *g = &p->socks[p->nsocks++];
+		const struct sock_key *key = v[i].key;
 
-		for (j = i + 1; j < pend->n && keys[j] == keys[i]; j++)
+		for (j = i + 1; j < pend->n && cmp_resolved(&v[j], &v[i]) == 0; j++)
 			;
 		g->count = (unsigned)(j - i);
-		if (keys[i]) {
-			g->proto = xstrdup(keys[i]->proto);
-			g->dir = keys[i]->dir;
-			g->endpoint = xstrdup_null(keys[i]->endpoint);
-			g->state = xstrdup_null(keys[i]->state);
-		} else { /* netlink, packet, unbound TCP, or a namespace we cannot read */
-			g->proto = xstrdup("other");
+		kind_counts_add(&p->kinds, &p->nkinds, v[i].kind, g->count);
+		if (key) {
+			g->proto = xstrdup(v[i].kind == KIND_MPTCP ? "mptcp" : key->proto);
+			g->dir = key->dir;
+			g->endpoint = xstrdup_null(key->endpoint);
+			g->state = xstrdup_null(key->state);
+		} else {
+			g->proto = xstrdup(kind_name(v[i].kind));
 			g->dir = SOCK_NONE;
 		}
 	}
-	free(keys);
+	free(v);
 	return incomplete;
 }
 
 
-const struct sock_entry *nstables_entry(const struct sampler *s, unsigned long inode)
+const struct sock_entry *nstables_entry(const struct sampler *s, unsigned long inode,
+				       const struct socktab **tab)
 {
 	for (size_t i = 0; i < s->nns; i++) {
 		for (int k = 0; k < NTABLES; k++) {
 			const struct sock_entry *e;
 
-			if (s->ns[i].tab[k] && (e = socktab_entry(s->ns[i].tab[k], inode)))
+			if (s->ns[i].tab[k] && (e = socktab_entry(s->ns[i].tab[k], inode))) {
+				*tab = s->ns[i].tab[k];
 				return e;
+			}
 		}
 	}
 	return NULL;
@@ -421,6 +496,48 @@ void nstables_free_all(struct sampler *s)
 	s->nns = s->capns = 0;
 }
 
+/* The sockets of pend that the tables still lack after loading: each
+ * asked its kind; the other protocols' table read if one of theirs is
+ * among them; and those whose table was read after the process's fds were
+ * listed, or that no table lists, remembered as absent under their kind
+ * (a TCP socket never bound, refused or shut down is CLOSE). The rest
+ * were made since their table was read. With MPTCP in use, the sockets the
+ * TCP table holds are asked too. */
+static void settle_unknown(struct sampler *s, int piddir, struct nstables *ns,
+			   struct pending *pend, size_t *skipped)
+{
+	bool other = false;
+
+	for (size_t i = 0; i < pend->n; i++) {
+		const struct sock_key *key = nstables_key(s, ns, pend->inodes[i]);
+		int k;
+
+		if (key && !(ns->mptcp && kind_table(key->kind) == SOCKDIAG_TCP))
+			continue;
+		k = pending_kind(piddir, pend, i);
+		other |= !key && k >= 0 && kind_table(k) == SOCKTAB_OTHER;
+	}
+	if (other && !(ns->tab[SOCKTAB_OTHER] && ns->seq[SOCKTAB_OTHER] > pend->seq))
+		load_tables(s, piddir, ns, 1u << SOCKTAB_OTHER, skipped);
+	for (size_t i = 0; i < pend->n; i++) {
+		int k = pend->kinds[i] == KIND_UNASKED ? -1 : pend->kinds[i];
+		int tab = k >= 0 ? kind_table(k) : -1;
+
+		if (nstables_knows(s, ns, pend->inodes[i]))
+			continue;
+		if (k >= 0 && tab >= 0 && !(ns->tab[tab] && ns->seq[tab] > pend->seq))
+			continue; /* new since its table was read */
+		if (!ns->absent || !table_fresh_enough(s, ns->absent_time, ns->absent_pass)) {
+			socktab_free(ns->absent);
+			ns->absent = socktab_new();
+			ns->absent_time = s->now;
+			ns->absent_pass = s->pass;
+		}
+		socktab_note_absent(ns->absent, pend->inodes[i], k >= 0 ? k : KIND_SOCKET_OTHER,
+				    tab == SOCKDIAG_TCP);
+	}
+}
+
 void nstables_load_for(struct sampler *s, int piddir, struct pending *pend, size_t *skipped)
 {
 	struct nstables *ns = nstables_get(s, pend->netns);
@@ -431,4 +548,5 @@ void nstables_load_for(struct sampler *s, int piddir, struct pending *pend, size
 	need = defer_tables(s, ns, need);
 	if (need)
 		load_tables(s, piddir, ns, need, skipped);
+	settle_unknown(s, piddir, ns, pend, skipped);
 }

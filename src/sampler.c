@@ -58,10 +58,10 @@ struct sampler *sampler_new(const struct sampler_config *cfg, int *err)
 	s->nl_self = -1;
 	s->per_fd = 2e-6; /* until measured: about one readlinkat */
 	s->use_netlink = s->real_proc && !cfg->no_netlink;
-	if (s->use_netlink) {
+	if (s->real_proc)
 		s->self_netns = fds_netns(s->rootfd, "self/ns/net");
+	if (s->use_netlink)
 		s->selfns = openat(s->rootfd, "self/ns/net", O_RDONLY | O_CLOEXEC);
-	}
 	*err = 0;
 	return s;
 }
@@ -81,6 +81,7 @@ void sampler_free(struct sampler *s)
 		free(s->fdc[i]);
 	}
 	free(s->fdc);
+	fstypes_clear(&s->fstypes);
 	selection_free(&s->sel);
 	if (s->nl_self >= 0)
 		close(s->nl_self);
@@ -145,6 +146,8 @@ static void copy_classification(struct proc_sample *p, const struct proc_sample 
 	p->nsocks = copy.nsocks;
 	p->files = copy.files;
 	p->nfiles = copy.nfiles;
+	p->kinds = copy.kinds;
+	p->nkinds = copy.nkinds;
 	p->classified = true;
 	p->classified_time = old->classified_time;
 	p->fds = count;
@@ -374,7 +377,9 @@ static int classify(struct sampler *s, int pd, struct proc_sample *p, struct sam
 	int err;
 
 	pend->proc = (size_t)(p - out->procs);
-	err = fds_classify(pd, p, pend, fc, out->time, s->cfg.reclassify_age, &cnt);
+	pend->seq = ++s->seq;
+	err = fds_classify(pd, p, pend, fc, s->real_proc ? &s->fstypes : NULL, out->time,
+			   s->cfg.reclassify_age, &cnt);
 	s->stats.classified++;
 	s->stats.links_read += cnt.read;
 	s->stats.links_reused += cnt.reused;

@@ -5,21 +5,25 @@
 #include "socktab.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "socktab-diag.h"
 #include "util.h"
 
 /* inode -> row; open addressing, capacity a power of two, load <= 1/2. */
 struct slot {
 	unsigned long inode; /* 0 = empty */
-	size_t row;          /* ABSENT: looked up after loading, in no table */
+	size_t row;          /* with ABSENT: in no table, the index of its key
+	                      * in absentkeys */
 };
 
-#define ABSENT ((size_t)-1)
+#define ABSENT ((size_t)1 << (sizeof(size_t) * 8 - 1))
 
 /* Binary form of a key, hashed to intern sock_keys. */
 struct keybin {
@@ -43,6 +47,8 @@ struct socktab {
 	size_t nslots, nabsent;
 	struct keyslot *keys;
 	size_t nkeys, capkeys;
+	bool ifnames;        /* the rows are of our own netns: name interfaces */
+	const struct sock_key **absentkeys;
 };
 
 /* Folds p[0..n) into the FNV-1a hash h. */
@@ -82,6 +88,7 @@ void socktab_free(struct socktab *t)
 		free(t->rows[i].path);
 	free(t->rows);
 	free(t->rowkeys);
+	free(t->absentkeys);
 	free(t->slots);
 	for (size_t i = 0; i < t->capkeys; i++) {
 		if (t->keys[i].key) {
@@ -188,7 +195,17 @@ static const char *state_name(const struct sock_entry *e)
 		return tcp_state_name(e->state);
 	case P_UDP:
 	case P_UDP6:
+	case P_UDPLITE:
+	case P_UDPLITE6:
+	case P_ICMP:
+	case P_ICMP6:
 		return e->rport ? "ESTABLISHED" : "UNCONN";
+	case P_RAW:
+	case P_RAW6:
+		return e->state == 1 ? "ESTABLISHED" : "UNCONN";
+	case P_NETLINK:
+	case P_PACKET:
+		return NULL;
 	default:
 		if (e->listening)
 			return "LISTEN";
@@ -197,54 +214,141 @@ static const char *state_name(const struct sock_entry *e)
 	}
 }
 
+/* Is the row's protocol one whose rows are grouped like UDP's? */
+static bool udp_like(uint8_t proto)
+{
+	return proto == P_UDP || proto == P_UDP6 || proto == P_UDPLITE || proto == P_UDPLITE6 ||
+	       proto == P_ICMP || proto == P_ICMP6;
+}
+
+/* The kind (kinds.h) of a row's socket. */
+static int row_kind(const struct sock_entry *e)
+{
+	static const int kinds_of[P_NPROTOS] = {
+		[P_TCP] = KIND_TCP, [P_TCP6] = KIND_TCP6, [P_UDP] = KIND_UDP,
+		[P_UDP6] = KIND_UDP6, [P_UNIX] = KIND_UNIX, [P_UDPLITE] = KIND_UDPLITE,
+		[P_UDPLITE6] = KIND_UDPLITE6, [P_RAW] = KIND_RAW, [P_RAW6] = KIND_RAW6,
+		[P_ICMP] = KIND_ICMP, [P_ICMP6] = KIND_ICMP6, [P_NETLINK] = KIND_NETLINK,
+		[P_PACKET] = KIND_PACKET,
+	};
+
+	if (e->proto == P_NETLINK)
+		return kind_of_netlink(e->lport);
+	return e->proto < P_NPROTOS ? kinds_of[e->proto] : KIND_SOCKET_OTHER;
+}
+
+/* The endpoint text of a netlink or packet row: the protocol's name, the
+ * interface's name (in our own namespace), or its number. */
+static void format_other(const struct socktab *t, const struct sock_entry *e, char *dst,
+			 size_t n)
+{
+	char ifname[IF_NAMESIZE];
+	const char *name;
+
+	if (e->proto == P_NETLINK) {
+		name = netlink_proto_name(e->lport);
+		if (name)
+			snprintf(dst, n, "%s", name);
+		else
+			snprintf(dst, n, "protocol %u", e->lport);
+	} else if (e->lport == 0) {
+		snprintf(dst, n, "any");
+	} else if (t->ifnames && if_indextoname(e->lport, ifname)) {
+		snprintf(dst, n, "%s", ifname);
+	} else {
+		snprintf(dst, n, "ifindex %u", e->lport);
+	}
+}
+
+/* Interns a key given its binary form, making it with make_key when new. */
+static const struct sock_key *intern_bin(struct socktab *t, struct keybin *kb,
+					 struct sock_key *(*make_key)(const struct socktab *,
+								      const struct keybin *,
+								      const void *),
+					 const void *arg)
+{
+	struct sock_key *key;
+	uint64_t h = keybin_hash(kb);
+	size_t i;
+
+	if (t->nkeys * 2 >= t->capkeys)
+		keys_grow(t);
+	for (i = h & (t->capkeys - 1); t->keys[i].key; i = (i + 1) & (t->capkeys - 1))
+		if (t->keys[i].hash == h && keybin_eq(&t->keys[i].bin, kb))
+			return t->keys[i].key;
+	key = make_key(t, kb, arg);
+	/* The interned binary key must not point into a row that may move. */
+	if (kb->path)
+		kb->path = key->endpoint;
+	t->keys[i].hash = h;
+	t->keys[i].key = key;
+	t->keys[i].bin = *kb;
+	t->nkeys++;
+	return key;
+}
+
+/* A row's key, new. */
+static struct sock_key *make_row_key(const struct socktab *t, const struct keybin *kb,
+				     const void *arg)
+{
+	const struct sock_entry *e = arg;
+	struct sock_key *key = xcalloc(1, sizeof(*key));
+	char ep[64];
+
+	key->proto = sock_proto_name(e->proto);
+	key->kind = row_kind(e);
+	key->dir = (enum sock_dir)kb->dir;
+	key->state = state_name(e);
+	if (e->proto == P_UNIX) {
+		key->endpoint = kb->path ? xstrdup(kb->path) : NULL;
+	} else if (e->proto == P_NETLINK || e->proto == P_PACKET) {
+		format_other(t, e, ep, sizeof(ep));
+		key->endpoint = xstrdup(ep);
+	} else {
+		sock_format_addr(ep, sizeof(ep), kb->v6, kb->addr, kb->port);
+		key->endpoint = xstrdup(ep);
+	}
+	return key;
+}
+
 /* Interns the key for a row given its direction and the peer path (unix). */
 static const struct sock_key *key_intern(struct socktab *t, const struct sock_entry *e,
 					 enum sock_dir dir, const char *peer_path)
 {
 	struct keybin kb;
-	struct sock_key *key;
-	uint64_t h;
-	size_t i;
 	bool by_remote = dir == SOCK_OUT;
 
 	memset(&kb, 0, sizeof(kb));
 	kb.proto = e->proto;
 	kb.dir = (uint8_t)dir;
 	kb.state = e->listening ? 0xff : e->state;
-	if (e->proto == P_UDP || e->proto == P_UDP6)
+	if (udp_like(e->proto))
 		kb.state = e->rport ? 1 : 7;
-	kb.v6 = e->proto == P_TCP6 || e->proto == P_UDP6;
+	kb.v6 = sock_proto_v6(e->proto);
 	if (e->proto == P_UNIX) {
 		kb.path = by_remote ? peer_path : e->path;
+	} else if (e->proto == P_NETLINK || e->proto == P_PACKET) {
+		kb.state = 0;
+		kb.port = e->lport;
 	} else {
 		kb.port = by_remote ? e->rport : e->lport;
 		memcpy(kb.addr, by_remote ? e->raddr : e->laddr, 16);
 	}
-	h = keybin_hash(&kb);
-	if (t->nkeys * 2 >= t->capkeys)
-		keys_grow(t);
-	for (i = h & (t->capkeys - 1); t->keys[i].key; i = (i + 1) & (t->capkeys - 1))
-		if (t->keys[i].hash == h && keybin_eq(&t->keys[i].bin, &kb))
-			return t->keys[i].key;
-	key = xcalloc(1, sizeof(*key));
-	key->proto = sock_proto_name(e->proto);
-	key->dir = dir;
-	key->state = state_name(e);
-	if (e->proto == P_UNIX) {
-		key->endpoint = kb.path ? xstrdup(kb.path) : NULL;
-	} else {
-		char ep[64];
+	return intern_bin(t, &kb, make_row_key, e);
+}
 
-		sock_format_addr(ep, sizeof(ep), kb.v6, kb.addr, kb.port);
-		key->endpoint = xstrdup(ep);
-	}
-	/* The interned binary key must not point into a row that may move. */
-	if (e->proto == P_UNIX)
-		kb.path = key->endpoint;
-	t->keys[i].hash = h;
-	t->keys[i].key = key;
-	t->keys[i].bin = kb;
-	t->nkeys++;
+/* The key of a socket in no table, new. */
+static struct sock_key *make_absent_key(const struct socktab *t, const struct keybin *kb,
+					const void *arg)
+{
+	struct sock_key *key = xcalloc(1, sizeof(*key));
+
+	(void)t;
+	(void)arg;
+	key->kind = kb->port;
+	key->proto = kind_name(kb->port);
+	key->dir = SOCK_NONE;
+	key->state = kb->state ? "CLOSE" : NULL;
 	return key;
 }
 
@@ -269,6 +373,29 @@ static bool is_accepted(const struct sock_entry *e, const struct sock_entry *lis
 			return true;
 	}
 	return false;
+}
+
+/* Is port in the range the kernel picks client ports from (the default
+ * of net.ipv4.ip_local_port_range; /proc/sys shows only our own
+ * namespace's)? */
+static bool ephemeral_port(uint16_t port)
+{
+	static unsigned lo, hi;
+
+	if (!hi) {
+		char *text;
+
+		lo = 32768;
+		hi = 60999;
+		if (read_file_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_local_port_range", &text, NULL) == 0) {
+			if (sscanf(text, "%u %u", &lo, &hi) != 2 || lo > hi || hi > 65535) {
+				lo = 32768;
+				hi = 60999;
+			}
+			free(text);
+		}
+	}
+	return port >= lo && port <= hi;
 }
 
 /* Orders listeners by port, then protocol, for qsort. */
@@ -312,14 +439,79 @@ static enum sock_dir inet_direction(const struct sock_entry *e,
 	const struct sock_entry *cand;
 	size_t ncand;
 
-	if (e->proto == P_UDP || e->proto == P_UDP6)
+	if (udp_like(e->proto))
 		return e->rport ? SOCK_OUT : SOCK_NONE;
+	if (e->proto == P_RAW || e->proto == P_RAW6)
+		return addr_is_any(e->raddr, e->proto == P_RAW6) ? SOCK_NONE : SOCK_OUT;
+	if (e->proto == P_NETLINK || e->proto == P_PACKET)
+		return SOCK_NONE;
 	if (e->state == 10)
 		return SOCK_LISTEN;
 	if (e->state == 7 || (!e->rport && addr_is_any(e->raddr, e->proto == P_TCP6)))
 		return SOCK_NONE;
 	cand = listeners_for(lis, nlis, e->lport, &ncand);
-	return is_accepted(e, cand, ncand) ? SOCK_IN : SOCK_OUT;
+	if (is_accepted(e, cand, ncand))
+		return SOCK_IN;
+	/* No listener now (it closed, or restarts): a connection from a
+	 * client's ephemeral port to a port outside that range is the
+	 * service side all the same. */
+	return !ephemeral_port(e->lport) && ephemeral_port(e->rport) ? SOCK_IN : SOCK_OUT;
+}
+
+/* Orders strings, for qsort and bsearch over arrays of them. */
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Is path among the (sorted) paths of the namespace's unix listeners? */
+static bool unix_listens(const char *const *lis, size_t nlis, const char *path)
+{
+	return nlis && bsearch(&path, lis, nlis, sizeof(*lis), cmp_strp);
+}
+
+/* Which way a unix socket points. An accepted socket carries its
+ * listener's path; a client that bound a path of its own before it
+ * connected carries that one, and points out to its peer's path. Without
+ * peers (the /proc tables), a connected socket with a listener's path is
+ * taken to be accepted, and one with another path is grouped by it. */
+static enum sock_dir unix_direction(const struct socktab *t, const struct sock_entry *e,
+				    const char *const *lis, size_t nlis, const char **peer_path)
+{
+	const struct slot *ps;
+	const struct sock_entry *peer;
+
+	*peer_path = NULL;
+	if (e->listening)
+		return SOCK_LISTEN;
+	if (e->state != 3)
+		return SOCK_NONE;
+	ps = e->peer ? slot_find(t, e->peer) : NULL;
+	peer = ps && !(ps->row & ABSENT) ? &t->rows[ps->row] : NULL;
+	if (e->path && (unix_listens(lis, nlis, e->path) || (peer && !peer->path)))
+		return SOCK_IN;
+	if (!peer || !peer->path)
+		return SOCK_NONE;
+	*peer_path = peer->path;
+	return SOCK_OUT;
+}
+
+/* The paths of the unix listeners among rows[base..n), sorted (caller
+ * frees). */
+static const char **unix_listeners(const struct sock_entry *rows, size_t base, size_t n,
+				   size_t *nlis)
+{
+	const char **v = NULL;
+
+	*nlis = 0;
+	for (size_t i = base; i < n; i++)
+		if (rows[i].proto == P_UNIX && rows[i].listening && rows[i].path) {
+			v = xreallocarray(v, *nlis + 1, sizeof(*v));
+			v[(*nlis)++] = rows[i].path;
+		}
+	if (*nlis > 1)
+		qsort(v, *nlis, sizeof(*v), cmp_strp);
+	return v;
 }
 
 /* socktab_add_netns; with adopt, an empty table takes the rows array
@@ -328,7 +520,8 @@ static enum sock_dir inet_direction(const struct sock_entry *e,
 static void add_rows(struct socktab *t, struct sock_entry *rows, size_t n, bool adopt)
 {
 	struct sock_entry *lis = NULL;
-	size_t nlis = 0, base = t->nrows;
+	size_t nlis = 0, base = t->nrows, nulis;
+	const char **ulis;
 
 	/* Listeners of this namespace, sorted by port for lookup. */
 	for (size_t i = 0; i < n; i++)
@@ -358,40 +551,29 @@ static void add_rows(struct socktab *t, struct sock_entry *rows, size_t n, bool 
 	for (size_t i = 0; i < n; i++) {
 		const struct slot *known = rows[i].inode ? slot_find(t, rows[i].inode) : NULL;
 
-		if (!rows[i].inode || (known && known->row != ABSENT)) {
+		if (!rows[i].inode || (known && !(known->row & ABSENT))) {
 			free(rows[i].path);
 			continue;
 		}
-		if (known)
-			t->nabsent--;
 		t->rows[t->nrows] = rows[i];
 		slots_insert(t->slots, t->nslots, rows[i].inode, t->nrows);
 		t->nrows++;
 	}
 	/* Second pass, once every row of the namespace is findable: unix peers. */
+	ulis = unix_listeners(t->rows, base, t->nrows, &nulis);
 	for (size_t r = base; r < t->nrows; r++) {
 		struct sock_entry *e = &t->rows[r];
 		const char *peer_path = NULL;
 		enum sock_dir dir;
 
 		if (e->proto == P_UNIX) {
-			if (e->listening) {
-				dir = SOCK_LISTEN;
-			} else if (e->state == 3 && e->path) {
-				dir = SOCK_IN;
-			} else if (e->state == 3 && e->peer) {
-				const struct slot *s = slot_find(t, e->peer);
-
-				peer_path = s ? t->rows[s->row].path : NULL;
-				dir = peer_path ? SOCK_OUT : SOCK_NONE;
-			} else {
-				dir = SOCK_NONE;
-			}
+			dir = unix_direction(t, e, ulis, nulis, &peer_path);
 		} else {
 			dir = inet_direction(e, lis, nlis);
 		}
 		t->rowkeys[r] = key_intern(t, e, dir, peer_path);
 	}
+	free(ulis);
 	free(lis);
 	if (adopt && t->rows != rows)
 		free(rows);
@@ -406,22 +588,34 @@ const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode)
 {
 	const struct slot *s = slot_find(t, inode);
 
-	return s && s->row != ABSENT ? t->rowkeys[s->row] : NULL;
+	if (!s)
+		return NULL;
+	return s->row & ABSENT ? t->absentkeys[s->row & ~ABSENT] : t->rowkeys[s->row];
 }
 
 const struct sock_entry *socktab_entry(const struct socktab *t, unsigned long inode)
 {
 	const struct slot *s = slot_find(t, inode);
 
-	return s && s->row != ABSENT ? &t->rows[s->row] : NULL;
+	return s && !(s->row & ABSENT) ? &t->rows[s->row] : NULL;
 }
 
-void socktab_note_absent(struct socktab *t, unsigned long inode)
+void socktab_note_absent(struct socktab *t, unsigned long inode, int kind, bool closed)
 {
+	struct keybin kb;
+
 	if (!inode || slot_find(t, inode))
 		return;
+	memset(&kb, 0, sizeof(kb));
+	kb.proto = 0xff;
+	kb.port = (uint16_t)kind;
+	kb.state = closed;
+	if ((t->nabsent & (t->nabsent - 1)) == 0)
+		t->absentkeys = xreallocarray(t->absentkeys, t->nabsent ? t->nabsent * 2 : 1,
+					      sizeof(*t->absentkeys));
+	t->absentkeys[t->nabsent] = intern_bin(t, &kb, make_absent_key, NULL);
 	slots_grow(t, t->nrows + t->nabsent + 1);
-	slots_insert(t->slots, t->nslots, inode, ABSENT);
+	slots_insert(t->slots, t->nslots, inode, ABSENT | t->nabsent);
 	t->nabsent++;
 }
 
@@ -449,8 +643,12 @@ void socktab_parse_procnet(char *text, enum sock_proto proto, struct sock_entry 
 			*next++ = '\0';
 		if (proto == P_UNIX)
 			r = procfs_parse_unix_line(line, &e);
+		else if (proto == P_NETLINK)
+			r = procfs_parse_netlink_line(line, &e);
+		else if (proto == P_PACKET)
+			r = procfs_parse_packet_line(line, &e);
 		else
-			r = procfs_parse_inet_line(line, proto == P_TCP6 || proto == P_UDP6 ? 6 : 4, &e);
+			r = procfs_parse_inet_line(line, sock_proto_v6(proto) ? 6 : 4, &e);
 		if (r < 0) {
 			(*skipped)++;
 			continue;
@@ -484,7 +682,9 @@ static int load_files(int piddir, const enum sock_proto *protos, size_t nprotos,
 		      struct sock_entry **rows, size_t *n, size_t *cap, size_t *skipped)
 {
 	static const char *const paths[P_NPROTOS] = {
-		"net/tcp", "net/tcp6", "net/udp", "net/udp6", "net/unix",
+		"net/tcp", "net/tcp6", "net/udp", "net/udp6", "net/unix", "net/udplite",
+		"net/udplite6", "net/raw", "net/raw6", "net/icmp", "net/icmp6", "net/netlink",
+		"net/packet",
 	};
 	int first_err = 0, nread = 0;
 
@@ -504,15 +704,18 @@ int socktab_load(struct socktab *t, int piddir, int nl, unsigned tables, size_t 
 		 unsigned *via_netlink)
 {
 	static const enum sock_proto tcp[] = { P_TCP, P_TCP6 }, udp[] = { P_UDP, P_UDP6 },
-				     unx[] = { P_UNIX };
+				     unx[] = { P_UNIX },
+				     other[] = { P_UDPLITE, P_UDPLITE6, P_RAW, P_RAW6, P_ICMP,
+						 P_ICMP6, P_NETLINK, P_PACKET };
 	static const struct {
-		enum sockdiag_table table;
+		int table; /* enum sockdiag_table, or SOCKTAB_OTHER (files only) */
 		const enum sock_proto *protos;
 		size_t nprotos;
 	} parts[] = {
 		{ SOCKDIAG_TCP, tcp, ARRAY_SIZE(tcp) },
 		{ SOCKDIAG_UDP, udp, ARRAY_SIZE(udp) },
 		{ SOCKDIAG_UNIX, unx, ARRAY_SIZE(unx) },
+		{ SOCKTAB_OTHER, other, ARRAY_SIZE(other) },
 	};
 	struct sock_entry *rows = NULL;
 	size_t n = 0, cap = 0;
@@ -525,7 +728,8 @@ int socktab_load(struct socktab *t, int piddir, int nl, unsigned tables, size_t 
 
 		if (!(tables & (1u << parts[i].table)))
 			continue;
-		if (nl >= 0 && sockdiag_dump(nl, parts[i].table, &rows, &n, &cap) == 0) {
+		if (nl >= 0 && parts[i].table != SOCKTAB_OTHER &&
+		    sockdiag_dump(nl, (enum sockdiag_table)parts[i].table, &rows, &n, &cap) == 0) {
 			nread++;
 			if (via_netlink)
 				*via_netlink |= 1u << parts[i].table;
@@ -550,12 +754,22 @@ int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped)
 	return socktab_load(t, piddir, -1, SOCKTAB_ALL, skipped, NULL);
 }
 
-void socktab_describe(const struct sock_entry *e, char *dst, size_t n)
+void socktab_name_interfaces(struct socktab *t)
 {
-	bool v6 = e->proto == P_TCP6 || e->proto == P_UDP6;
+	t->ifnames = true;
+}
+
+void socktab_describe(const struct socktab *t, const struct sock_entry *e, char *dst, size_t n)
+{
+	bool v6 = sock_proto_v6(e->proto);
 	char l[64], r[64];
 	const char *st;
 
+	if (e->proto == P_NETLINK || e->proto == P_PACKET) {
+		format_other(t, e, l, sizeof(l));
+		snprintf(dst, n, "%s %s", sock_proto_name(e->proto), l);
+		return;
+	}
 	if (e->proto == P_UNIX) {
 		snprintf(dst, n, "unix %s%s", e->path ? e->path : "(unnamed)",
 			 e->listening ? " (LISTEN)" : e->state == 3 ? " (CONNECTED)" : "");

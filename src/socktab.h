@@ -14,6 +14,7 @@
 /* A group key, interned: equal keys are the same pointer. */
 struct sock_key {
 	const char *proto;     /* static */
+	int kind;              /* kinds.h: tcp6, netlink-route, ... */
 	enum sock_dir dir;
 	char *endpoint;        /* owned; NULL when unnamed */
 	const char *state;     /* static; NULL when none */
@@ -30,7 +31,7 @@ void socktab_free(struct socktab *t);
  * entries' paths. Rows with inode 0 (TIME_WAIT) are ignored. */
 void socktab_add_netns(struct socktab *t, struct sock_entry *rows, size_t n);
 
-/* Parses the whole text of one /proc/net/{tcp,tcp6,udp,udp6,unix} file
+/* Parses the whole text of one /proc/net/{tcp,tcp6,udp,udp6,unix,...} file
  * (proto says which; the first line is its header) into rows, a growable
  * array of *n used and *cap allocated entries (caller frees it and each
  * row's path, or hands them to socktab_add_netns). text is split into
@@ -43,8 +44,12 @@ void socktab_parse_procnet(char *text, enum sock_proto proto, struct sock_entry 
  * *skipped counts lines that did not parse. 0, or -errno if none was read. */
 int socktab_load_procfs(struct socktab *t, int piddir, size_t *skipped);
 
-/* Every table: TCP, UDP and unix (bits 1 << enum sockdiag_table). */
+/* Every table sock_diag can dump: TCP, UDP and unix (bits 1 << enum
+ * sockdiag_table). */
 #define SOCKTAB_ALL 7u
+/* The rest, from /proc/net files only (UDP-Lite, raw, ping, netlink,
+ * packet): a fourth table, read when a socket of theirs is seen. */
+#define SOCKTAB_OTHER 3
 
 /* The same for the tables whose bits are set in `tables` (each table is
  * complete in itself: TCP directions need only TCP listeners, unix peers
@@ -61,16 +66,21 @@ const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode)
 /* The table row of a socket inode, or NULL. */
 const struct sock_entry *socktab_entry(const struct socktab *t, unsigned long inode);
 /* Remembers that a socket inode was in none of the tables loaded, so that
- * socktab_knows can tell "known to be absent" (a netlink or unbound socket)
- * from "new since the tables were read". */
-void socktab_note_absent(struct socktab *t, unsigned long inode);
+ * socktab_knows can tell "known to be absent" (a vsock, or a TCP socket
+ * never bound) from "new since the tables were read"; socktab_key gives it
+ * a key of its kind, with no endpoint, and state CLOSE when closed. */
+void socktab_note_absent(struct socktab *t, unsigned long inode, int kind, bool closed);
 /* Does the table hold this inode, or know it to be absent? */
 bool socktab_knows(const struct socktab *t, unsigned long inode);
 /* Number of sockets in the table. */
 size_t socktab_size(const struct socktab *t);
 
-/* Describes one socket as lsof would ("TCP 127.0.0.1:5->10.0.0.1:80
- * (ESTABLISHED)") into dst. */
-void socktab_describe(const struct sock_entry *e, char *dst, size_t n);
+/* The rows to be added are of our own network namespace: packet sockets
+ * are named by their interface's name, not its number. */
+void socktab_name_interfaces(struct socktab *t);
+
+/* Describes one socket (a row of t) as lsof would ("TCP
+ * 127.0.0.1:5->10.0.0.1:80 (ESTABLISHED)") into dst. */
+void socktab_describe(const struct socktab *t, const struct sock_entry *e, char *dst, size_t n);
 
 #endif

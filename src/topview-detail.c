@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "topview-int.h"
 
 /* A growable list of lines, rendered later into a window of the screen. */
@@ -203,7 +204,21 @@ static void doc_types(struct render *r, struct doc *d, const struct proc_sample 
 	} else {
 		tv_line_add(r, l, TV_A_DIM, "-", -1, false);
 	}
-	doc_line(d);
+}
+
+/* The count of each fd kind, largest first (what the types lump together:
+ * inotify, eventfd, deleted files, netlink protocols). */
+static void doc_kinds(struct render *r, struct doc *d, const struct proc_sample *p)
+{
+	struct tv_line *l;
+
+	if (!p->classified || !p->nkinds)
+		return;
+	l = doc_line(d);
+	tv_line_add(r, l, TV_A_TITLE, "Kinds  ", -1, false);
+	for (size_t i = 0; i < p->nkinds; i++)
+		tv_line_addf(r, l, TV_A_NORMAL, "%s %u   ", kind_name(p->kinds[i].kind),
+			     p->kinds[i].count);
 }
 
 /* The socket groups, each with its own growth. */
@@ -373,6 +388,8 @@ void tv_render_detail(struct topview *v, struct render *r)
 		body = 1;
 	doc_summary(r, &d, p, st, v->s->time);
 	doc_types(r, &d, p);
+	doc_kinds(r, &d, p);
+	doc_line(&d);
 	doc_sockets(r, &d, p, st);
 	doc_files(r, &d, p);
 	doc_history(r, &d, p, st);

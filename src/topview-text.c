@@ -10,6 +10,7 @@
 #include <wchar.h>
 
 #include "escape.h"
+#include "kinds.h"
 #include "topview-int.h"
 
 static const struct tv_glyphs utf8_glyphs = {
@@ -239,6 +240,11 @@ static void source_text(struct buf *b, const struct tv_glyphs *g, bool ascii,
 				n = p->socks[i].count;
 		group_text(b, g, ascii, src->proto ? src->proto : "?", src->dir, src->endpoint,
 			   src->state);
+	} else if (src->kind == SRC_KIND) {
+		for (size_t i = 0; i < p->nkinds; i++)
+			if (str_eq(kind_name(p->kinds[i].kind), src->name))
+				n = p->kinds[i].count;
+		tv_clean(b, src->name ? src->name : "?", ascii);
 	} else {
 		enum fd_type t = src->kind == SRC_FILE ? FD_FILE : src->type;
 

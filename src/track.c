@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "util.h"
 
 struct tsource {
@@ -209,7 +210,7 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 
 	/* Marks say which sources got a value this sample; the rest get 0
 	 * (the group is gone) or NAN (the sample was not classified). */
-	need = p->nsrc + FD_NTYPES + ps->nsocks + ps->nfiles + 1;
+	need = p->nsrc + FD_NTYPES + ps->nsocks + ps->nfiles + ps->nkinds + 1;
 	if (need > t->nmarks) {
 		free(t->marks);
 		t->nmarks = need * 2;
@@ -245,6 +246,21 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			id.kind = SRC_FILE;
 			id.path = ps->files[i].dir;
 			source_add(p, &id, (float)ps->files[i].count, now, marks);
+		}
+		/* Sockets and files have their groups; the anon inodes and
+		 * the rest have only their kind. */
+		for (size_t i = 0; i < ps->nkinds; i++) {
+			enum fd_type ty = kind_type(ps->kinds[i].kind);
+			char name[32];
+
+			if (ty != FD_ANON && ty != FD_OTHER)
+				continue;
+			snprintf(name, sizeof(name), "%s", kind_name(ps->kinds[i].kind));
+			memset(&id, 0, sizeof(id));
+			id.kind = SRC_KIND;
+			id.type = ty;
+			id.name = name;
+			source_add(p, &id, (float)ps->kinds[i].count, now, marks);
 		}
 	}
 	for (size_t i = 0; i < p->nsrc; i++)

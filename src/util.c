@@ -89,6 +89,11 @@ char *xstrdup(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
+void *xmemdup(const void *p, size_t n)
+{
+	return memcpy(xmalloc(n), p, n);
+}
+
 char *xstrdup_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;

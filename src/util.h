@@ -17,6 +17,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
+/* A copy of the n bytes at p (n > 0). */
+void *xmemdup(const void *p, size_t n);
 char *xstrndup(const char *s, size_t n);
 /* NULL-safe strings: equal when both are NULL or hold the same text; a copy
  * of s or NULL (caller frees); an order with NULL first. */

@@ -141,7 +141,7 @@ EXPECTED = {
               ("unix", "listen", "local", "/run/web.sock", "LISTEN", 1),
               ("unix", "in", "local", "/run/web.sock", "ESTABLISHED", 1),
               ("unix", "none", "local", None, "ESTABLISHED", 1),
-              ("other", "none", "local", None, None, 1)]),
+              ("socket-other", "none", "local", None, None, 1)]),
           "files": [("/var/log/web", 3), ("/dev", 1), ("/memfd:cache", 1)]},
     200: {"comm": "\x1b[2J\nEVIL\ufffd", "fds": 3, "limit": None, "start": 6000, "user": "nobody",
           "types": {"file": 1, "socket": 1, "pipe": 0, "anon": 1, "other": 0},

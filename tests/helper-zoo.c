@@ -646,14 +646,37 @@ static int make_tcp_unbound(struct want *w)
 	return 0;
 }
 
-/* A listener, a client connected to it and the accepted end; the listener
- * closed after accept when orphan. */
+/* A TCP socket of 127.0.0.1 bound to a service port: one below the
+ * kernel's ephemeral range (32768 and up by default), as servers use. */
+static int bound_service(struct want *w)
+{
+	struct sockaddr_in a;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (s < 0)
+		return failed(w, "socket");
+	keep(w, s);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (unsigned port = 20000; port < 21000; port++) {
+		a.sin_port = htons((uint16_t)port);
+		if (bind(s, (struct sockaddr *)&a, sizeof(a)) == 0)
+			return s;
+	}
+	return failed(w, "bind");
+}
+
+/* A listener, a client connected to it and the accepted end; when orphan,
+ * the listener is on a service port and closed after accept: the accepted
+ * end is still the service side. */
 static int tcp_trio(struct want *w, int family, const char *proto, int orphan)
 {
 	char ep[128];
 	int lis, c;
 
-	if ((lis = bound(w, family, SOCK_STREAM, 0, "socket")) < 0)
+	lis = orphan ? bound_service(w) : bound(w, family, SOCK_STREAM, 0, "socket");
+	if (lis < 0)
 		return -1;
 	if (listen(lis, 4) < 0 || local_ep(lis, ep, sizeof(ep)) < 0)
 		return failed(w, "listen");
@@ -749,18 +772,30 @@ static int make_raw6(struct want *w)
 	return raw(w, AF_INET6, "raw6", "[::]:253");
 }
 
-static int make_icmp(struct want *w)
+/* A ping socket (allowed by net.ipv4.ping_group_range, which a test sets
+ * inside a network namespace of its own). */
+static int ping(struct want *w, int family, int proto, const char *name)
 {
 	char ep[128];
 	int s;
 
-	if ((s = bound(w, AF_INET, SOCK_DGRAM, IPPROTO_ICMP, "socket")) < 0)
+	if ((s = bound(w, family, SOCK_DGRAM, proto, "socket")) < 0)
 		return -1;
 	if (local_ep(s, ep, sizeof(ep)) < 0)
 		return failed(w, "getsockname");
-	expect(w, "icmp", T_SOCKET, 1);
-	group(w, "icmp", "none", ep, NULL, 1);
+	expect(w, name, T_SOCKET, 1);
+	group(w, name, "none", ep, NULL, 1);
 	return 0;
+}
+
+static int make_icmp(struct want *w)
+{
+	return ping(w, AF_INET, IPPROTO_ICMP, "icmp");
+}
+
+static int make_icmp6(struct want *w)
+{
+	return ping(w, AF_INET6, IPPROTO_ICMPV6, "icmp6");
 }
 
 static int make_unix_pair(struct want *w)
@@ -1053,6 +1088,7 @@ static const struct zoo_kind zoo[] = {
 	{ "raw", make_raw },
 	{ "raw6", make_raw6 },
 	{ "icmp", make_icmp },
+	{ "icmp6", make_icmp6 },
 	{ "unix-pair", make_unix_pair },
 	{ "unix-listen", make_unix_listen },
 	{ "unix-bound-client", make_unix_bound_client },

@@ -106,7 +106,7 @@ if got:
     check(eta is not None and 0 < eta < 80, "--state: ETA under the 75 s left", eta)
     srcs = [l for (n, l) in got if n == "fdwatch_process_growth_source"]
     equal(srcs, [ll[:-1] + ',type="socket",proto="tcp",direction="out",endpoint="127.0.0.1:%d",'
-                 'state="CLOSE_WAIT",dir=""}' % leak.port],
+                 'state="CLOSE_WAIT",dir="",kind=""}' % leak.port],
           "--state: the growing source of the leaking process, none for the steady one")
     equal(got.get(("fdwatch_process_fd_growth_rate", lab)), 0.0, "--state: steady grows 0/s")
     check(("fdwatch_process_fd_limit_eta_seconds", lab) not in got, "--state: steady has no ETA")

@@ -210,7 +210,7 @@ if 100 in recs:
     g = recs[100]
     equal(g["fds"], 6, "the damaged process's fds are all counted")
     equal(sorted((s["proto"], s["direction"], s.get("local") or s.get("remote")) for s in g["sockets"]
-                 if s["proto"] != "other"),
+                 if s["proto"] != "socket-other"),
           [("tcp", "listen", "127.0.0.1:8080"), ("unix", "listen", "/run/ok.sock")],
           "the good table rows are used, the damaged ones are not")
 if 104 in recs:

@@ -148,7 +148,7 @@ static void test_render_growth(void **state)
 	assert_int_equal(count_lines(b.data, "fdwatch_process_alert_level{"), 2);
 	assert_int_equal(count_lines(b.data, "fdwatch_process_growth_source{"), 1);
 	assert_non_null(strstr(b.data, ",type=\"socket\",proto=\"tcp\",direction=\"out\","
-				       "endpoint=\"10.0.0.0:443\",state=\"CLOSE_WAIT\",dir=\"\"} 1\n"));
+				       "endpoint=\"10.0.0.0:443\",state=\"CLOSE_WAIT\",dir=\"\",kind=\"\"} 1\n"));
 	assert_non_null(strstr(b.data, "fdwatch_scrape_duration_seconds NaN\n"));
 	buf_free(&b);
 	sample_free(s);

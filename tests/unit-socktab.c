@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "kinds.h"
 #include "socktab-diag.h"
 #include "socktab.h"
 
@@ -343,6 +344,124 @@ static void test_unix_peer(void **state)
 	socktab_free(t);
 }
 
+/* A TCP connection whose listener has closed is still the service side
+ * when its local port is a service port and its remote one a client's;
+ * two client-range ports read as out. */
+static void test_orphan_accept(void **state)
+{
+	struct socktab *t = socktab_new();
+	struct sock_entry rows[] = {
+		inet_row(P_TCP, 1, 1, "127.0.0.1", 5432, "127.0.0.1", 45000),
+		inet_row(P_TCP, 1, 2, "127.0.0.1", 45000, "127.0.0.1", 5432),
+		inet_row(P_TCP, 8, 3, "10.0.0.1", 443, "10.0.0.9", 51000),
+		inet_row(P_TCP, 1, 4, "127.0.0.1", 40000, "127.0.0.1", 50000),
+	};
+
+	(void)state;
+	socktab_add_netns(t, rows, sizeof(rows) / sizeof(rows[0]));
+	assert_key(t, 1, "tcp", SOCK_IN, "127.0.0.1:5432", "ESTABLISHED");
+	assert_key(t, 2, "tcp", SOCK_OUT, "127.0.0.1:5432", "ESTABLISHED");
+	assert_key(t, 3, "tcp", SOCK_IN, "10.0.0.1:443", "CLOSE_WAIT");
+	assert_key(t, 4, "tcp", SOCK_OUT, "127.0.0.1:50000", "ESTABLISHED");
+	socktab_free(t);
+}
+
+/* A unix client that bound a path of its own before it connected points
+ * out to the server's path; without peers (the /proc tables) it is grouped
+ * by its own path, never taken for the accepted side. */
+static void test_unix_bound_client(void **state)
+{
+	for (int peers = 1; peers >= 0; peers--) {
+		struct socktab *t = socktab_new();
+		struct sock_entry rows[3];
+
+		(void)state;
+		memset(rows, 0, sizeof(rows));
+		for (int i = 0; i < 3; i++) {
+			rows[i].proto = P_UNIX;
+			rows[i].inode = 200 + (unsigned long)i;
+		}
+		rows[0].listening = true;
+		rows[0].state = 1;
+		rows[0].path = strdup("/run/s.sock");
+		rows[1].state = 3; /* accepted */
+		rows[1].path = strdup("/run/s.sock");
+		rows[1].peer = peers ? 202 : 0;
+		rows[2].state = 3; /* the client, bound to /run/c.sock */
+		rows[2].path = strdup("/run/c.sock");
+		rows[2].peer = peers ? 201 : 0;
+		socktab_add_netns(t, rows, 3);
+		assert_key(t, 201, "unix", SOCK_IN, "/run/s.sock", "ESTABLISHED");
+		if (peers)
+			assert_key(t, 202, "unix", SOCK_OUT, "/run/s.sock", "ESTABLISHED");
+		else
+			assert_key(t, 202, "unix", SOCK_NONE, "/run/c.sock", "ESTABLISHED");
+		socktab_free(t);
+	}
+}
+
+/* The protocols read from /proc/net files only: UDP-Lite and raw rows as
+ * UDP's, netlink by protocol name, packet by interface. */
+static void test_other_protocols(void **state)
+{
+	char udplite[] = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+			 "  1: 0100007F:1F90 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 301 2 0000000000000000 0\n";
+	char raw[] = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+		     "  1: 00000000:00FD 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 302 2 0000000000000000 0\n";
+	char netlink[] = "sk               Eth Pid        Groups   Rmem     Wmem     Dump  Locks    Drops    Inode\n"
+			 "0000000000000000 0   1234       00000000 0        0        0     2        0        303\n"
+			 "0000000000000000 4   1235       00000000 0        0        0     2        0        304\n"
+			 "0000000000000000 30  1236       00000000 0        0        0     2        0        305\n"
+			 "not a line\n";
+	char packet[] = "sk               RefCnt Type Proto  Iface R Rmem   User   Inode\n"
+			"0000000000000000 3      3    0003   0     1 0      0      306\n"
+			"0000000000000000 3      3    0003   7     1 0      0      307\n";
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0, skipped = 0;
+	struct socktab *t = socktab_new();
+
+	(void)state;
+	socktab_parse_procnet(udplite, P_UDPLITE, &rows, &n, &cap, &skipped);
+	socktab_parse_procnet(raw, P_RAW, &rows, &n, &cap, &skipped);
+	socktab_parse_procnet(netlink, P_NETLINK, &rows, &n, &cap, &skipped);
+	socktab_parse_procnet(packet, P_PACKET, &rows, &n, &cap, &skipped);
+	assert_int_equal(n, 7);
+	assert_int_equal(skipped, 1);
+	socktab_add_netns(t, rows, n);
+	free(rows);
+	assert_key(t, 301, "udplite", SOCK_NONE, "127.0.0.1:8080", "UNCONN");
+	assert_key(t, 302, "raw", SOCK_NONE, "0.0.0.0:253", "UNCONN");
+	assert_key(t, 303, "netlink", SOCK_NONE, "route", NULL);
+	assert_key(t, 304, "netlink", SOCK_NONE, "sock_diag", NULL);
+	assert_key(t, 305, "netlink", SOCK_NONE, "protocol 30", NULL);
+	assert_key(t, 306, "packet", SOCK_NONE, "any", NULL);
+	assert_key(t, 307, "packet", SOCK_NONE, "ifindex 7", NULL); /* not our namespace */
+	assert_string_equal(kind_name(socktab_key(t, 303)->kind), "netlink-route");
+	assert_string_equal(kind_name(socktab_key(t, 304)->kind), "netlink-sock_diag");
+	assert_int_equal(socktab_key(t, 305)->kind, KIND_NETLINK);
+	assert_int_equal(socktab_key(t, 301)->kind, KIND_UDPLITE);
+	socktab_free(t);
+}
+
+/* Sockets in no table: known to be absent, keyed by their kind alone. */
+static void test_absent(void **state)
+{
+	struct socktab *t = socktab_new();
+
+	(void)state;
+	socktab_note_absent(t, 401, KIND_TCP, true);
+	socktab_note_absent(t, 402, KIND_TCP, true);
+	socktab_note_absent(t, 403, KIND_VSOCK, false);
+	socktab_note_absent(t, 401, KIND_UDP, false); /* already known: kept */
+	assert_true(socktab_knows(t, 401));
+	assert_key(t, 401, "tcp", SOCK_NONE, NULL, "CLOSE");
+	assert_ptr_equal(socktab_key(t, 401), socktab_key(t, 402));
+	assert_key(t, 403, "vsock", SOCK_NONE, NULL, NULL);
+	assert_null(socktab_entry(t, 401));
+	assert_int_equal(socktab_size(t), 0);
+	socktab_free(t);
+}
+
 /* A whole /proc/net file as the sampler reads it: the header is skipped, a
  * damaged line is counted, the TIME_WAIT row (inode 0) parses but is not
  * kept, and directions come from the listener in the same text. */
@@ -433,6 +552,10 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_inet_directions),
 		cmocka_unit_test(test_unix_peer),
+		cmocka_unit_test(test_orphan_accept),
+		cmocka_unit_test(test_unix_bound_client),
+		cmocka_unit_test(test_other_protocols),
+		cmocka_unit_test(test_absent),
 		cmocka_unit_test(test_procnet_file),
 		cmocka_unit_test(test_sized_to_data),
 	};
