@@ -5,7 +5,7 @@
  *
  *   helper-fds [--tcp N] [--close-wait N] [--tcp6 N] [--udp N] [--udp6 N]
  *              [--unix N] [--pipe N] [--file N] [--eventfd N]
- *              [--leak tcp|file|pipe] [--rate PER_S] [--leak-max N]
+ *              [--leak tcp|file|pipe|eventfd|inotify] [--rate PER_S] [--leak-max N]
  *              [--pool N] [--churn PER_S] [--nofile N] [--name NAME]
  *              [--dir DIR] [--timeout S] [--connect PORT --connections N]
  *
@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -179,6 +180,10 @@ static int leak_one(const char *kind, unsigned k)
 			return -1;
 		return p[0];
 	}
+	if (strcmp(kind, "eventfd") == 0)
+		return eventfd(0, EFD_CLOEXEC);
+	if (strcmp(kind, "inotify") == 0)
+		return inotify_init1(IN_CLOEXEC);
 	errno = EINVAL;
 	return -1;
 }

@@ -561,6 +561,26 @@ if quiet and os.access(BENCH, os.X_OK):
 else:
     skip_part("no bench/fdwatch-bench here, or no socket of no table was made")
 
+# The text report spells out the kinds its types lump together.
+many = [w for w in made if w["kind"] == "many-kinds"]
+if many:
+    r = fdwatch("report", "-p", many[0]["pid"])
+    line = [l.strip() for l in r.stdout.splitlines() if l.strip().startswith("kinds ")]
+    check(len(line) == 1 and all("%s %d" % (k, n) in line[0] for k, n in many[0]["kinds"].items()),
+          "the text report shows the kinds of a process", r.stdout)
+else:
+    skip_part("many-kinds was not made: no text report check")
+
+# An anon inode that leaks is named by its kind in the alert, not as "anon".
+r = subprocess.run([fdtest.FDWATCH, "run", "--format", "json", "--", fdtest.HELPER, "--leak",
+                    "eventfd", "--rate", "40", "--nofile", "700", "--timeout", "10"],
+                   capture_output=True, text=True, timeout=120)
+summary = [json.loads(l) for l in r.stderr.splitlines() if l.startswith('{"summary"')]
+alert = (summary[0].get("alert") or {}) if summary else {}
+equal(r.returncode, 2, "run catches an eventfd leak")
+equal(alert.get("source"), {"type": "anon", "kind": "eventfd"},
+      "the alert's source is the kind that grows")
+
 rows = lsfd_rows(made)
 if rows is None:
     skip_part("lsfd is not installed or failed: no cross-check with it")

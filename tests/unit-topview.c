@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "escape.h"
+#include "kinds.h"
 #include "topview.h"
 
 /* A sample of three processes: a leaking client, a steady server, and an
@@ -50,6 +51,11 @@ static struct sample *make_sample(const char *leaker_comm)
 	p->types[FD_FILE] = 6;
 	p->types[FD_PIPE] = 2;
 	p->types[FD_ANON] = 4;
+	kind_counts_add(&p->kinds, &p->nkinds, KIND_TCP, 800);
+	kind_counts_add(&p->kinds, &p->nkinds, KIND_REGULAR, 6);
+	kind_counts_add(&p->kinds, &p->nkinds, kind_of_anon("anon_inode:inotify"), 3);
+	kind_counts_add(&p->kinds, &p->nkinds, KIND_PIPE, 2);
+	kind_counts_add(&p->kinds, &p->nkinds, kind_of_anon("anon_inode:[eventfd]"), 1);
 	proc_sample_add_socks(p, "tcp", SOCK_OUT, "127.0.0.1:8080", "CLOSE_WAIT", 640);
 	proc_sample_add_socks(p, "tcp", SOCK_OUT, "10.0.0.1:5432", "ESTABLISHED", 160);
 	p->files = calloc(2, sizeof(*p->files));
@@ -554,6 +560,7 @@ static void test_detail(void **state)
 	t = render(v, 120, 60);
 	assert_non_null(strstr(t, "CRITICAL"));
 	assert_non_null(strstr(t, "Types  file 6   socket 800   pipe 2   anon 4   other 0"));
+	assert_non_null(strstr(t, "Kinds  tcp 800   regular 6   inotify 3   pipe 2   eventfd 1"));
 	/* Socket groups with their own growth. */
 	{
 		char *row = line_of(t, line_with(t, "127.0.0.1:8080  "));
