@@ -22,7 +22,9 @@ BENCH = os.path.join(BUILDDIR, "..", "bench", "fdwatch-bench")
 # eventfds (taking those numbers) and N more files; "pipe N" opens N pipes.
 # It answers "done" and gives up after 120 s.
 HOLDER = r"""
-import os, socket, sys, time
+import ctypes, os, socket, sys, time
+def eventfd():  # os.eventfd is Python 3.10's; Debian 11 has 3.9
+    return os.eventfd(0) if hasattr(os, "eventfd") else ctypes.CDLL(None).eventfd(0, 0)
 a, b = sys.argv[1], sys.argv[2]
 held = [open(os.path.join(a if i % 3 else b, "f%d" % i), "w") for i in range(460)]
 pairs = [socket.socketpair() for i in range(20)]
@@ -39,7 +41,7 @@ for line in sys.stdin:
         for f in held[:int(w[1])]:
             f.close()
         del held[:int(w[1])]
-        extra += [os.eventfd(0) for i in range(int(w[1]))]
+        extra += [eventfd() for i in range(int(w[1]))]
         held += [open(os.path.join(b, "s%d" % (len(held) + i)), "w") for i in range(int(w[1]))]
     sys.stdout.write("done\n"); sys.stdout.flush()
 """
