@@ -78,20 +78,58 @@ void source_json(struct buf *out, const struct source *s)
 	}
 }
 
+/* What a resource alert counts, after its use of limit. */
+static const char *resource_unit(enum resource r)
+{
+	switch (r) {
+	case RES_FILES_MAX:
+		return "files open in the system (fs.file-max)";
+	case RES_INOTIFY_INSTANCES:
+		return "inotify instances (fs.inotify.max_user_instances)";
+	case RES_INOTIFY_WATCHES:
+		return "inotify watches (fs.inotify.max_user_watches)";
+	default:
+		return "fds";
+	}
+}
+
+/* Whose a resource alert is: "system:" or "user NAME (uid N):". */
+static void resource_owner(struct buf *out, const struct alert *a)
+{
+	char *user;
+
+	if (a->resource == RES_FILES_MAX) {
+		buf_adds(out, "system: ");
+		return;
+	}
+	user = text_escaped(a->user ? a->user : "?");
+	buf_addf(out, "user %s (uid %ld): ", user, a->uid);
+	free(user);
+}
+
 void alert_message(struct buf *out, const struct alert *a)
 {
 	char *comm = text_escaped(a->comm ? a->comm : "?");
 	char d[32];
 
-	buf_addf(out, "%s[%d] ", comm, a->pid);
-	free(comm);
+	if (a->resource == RES_NOFILE)
+		buf_addf(out, "%s[%d] ", comm, a->pid);
+	else
+		resource_owner(out, a);
 	if (a->fds >= 0)
 		buf_addf(out, "%ld", a->fds);
 	else
 		buf_adds(out, "?");
 	if (a->limit >= 0)
 		buf_addf(out, "/%ld", a->limit);
-	buf_adds(out, " fds");
+	buf_addf(out, " %s", resource_unit(a->resource));
+	if (a->resource != RES_NOFILE && a->limit > 0 && a->fds >= 0)
+		buf_addf(out, " (%.0f%%)", 100.0 * (double)a->fds / (double)a->limit);
+	if (a->resource != RES_NOFILE && a->resource != RES_FILES_MAX && a->pid > 0 &&
+	    a->level != LEVEL_OK)
+		buf_addf(out, ", most held by %s[%d] (%u instance%s)", comm, a->pid, a->held,
+			 a->held == 1 ? "" : "s");
+	free(comm);
 	if (a->level == LEVEL_OK) {
 		buf_addf(out, ", %s", a->why);
 		return;
@@ -112,9 +150,17 @@ void alert_json(struct buf *out, const struct alert *a)
 
 	buf_adds(out, "{\"time\": ");
 	buf_addf(out, "%.3f", a->time);
-	buf_addf(out, ", \"level\": \"%s\", \"pid\": %d, \"start\": %llu, \"comm\": ",
-		 alert_level_name(a->level), a->pid, a->start);
-	json_str(out, a->comm);
+	buf_addf(out, ", \"level\": \"%s\", \"resource\": \"%s\"", alert_level_name(a->level),
+		 resource_name(a->resource));
+	if (a->resource == RES_INOTIFY_INSTANCES || a->resource == RES_INOTIFY_WATCHES) {
+		buf_addf(out, ", \"uid\": %ld, \"user\": ", a->uid);
+		json_str(out, a->user);
+	}
+	if (a->pid > 0)
+		buf_addf(out, ", \"pid\": %d, \"start\": %llu, \"comm\": ", a->pid, a->start);
+	else
+		buf_adds(out, ", \"pid\": null, \"start\": null, \"comm\": ");
+	json_str(out, a->pid > 0 ? a->comm : NULL);
 	buf_adds(out, ", \"fds\": ");
 	json_num(out, a->fds >= 0 ? (double)a->fds : NAN);
 	buf_adds(out, ", \"limit\": ");

@@ -44,6 +44,8 @@ static int write_records(struct log_ctx *c, const struct sample *s)
 {
 	for (size_t i = 0; i < s->nprocs; i++)
 		record_sample_json(&c->recbuf, s, &s->procs[i]);
+	if (s->sys.valid)
+		record_system_json(&c->recbuf, s);
 	return output_flush(c->rec, &c->recbuf, c->o->output);
 }
 

@@ -31,7 +31,7 @@ int cmd_metrics(struct options *o)
 {
 	struct metrics_input in;
 	struct verdict_history h = { NULL, 0 };
-	struct alert *verdicts = NULL;
+	struct alert *verdicts = NULL, *limits = NULL;
 	struct sampler *sm = sampler_open(o, 0);
 	struct sample *s;
 	struct buf out;
@@ -55,6 +55,8 @@ int cmd_metrics(struct options *o)
 			/* One sample is no history: no verdict yet. */
 			verdicts = verdict_each(h.tr, s, 2);
 			in.verdicts = verdicts;
+			in.nlimits = tracker_resources(h.tr, &limits);
+			in.limits = limits;
 		}
 	}
 	buf_init(&out);
@@ -65,6 +67,7 @@ int cmd_metrics(struct options *o)
 	buf_free(&out);
 	if (verdicts)
 		alerts_free(verdicts, s->nprocs);
+	alerts_free(limits, in.nlimits);
 	if (h.tr)
 		verdict_history_free(&h);
 	sample_free(s);

@@ -32,6 +32,8 @@ static int on_tick(struct loop *l, void *ctx)
 	}
 	for (size_t i = 0; i < s->nprocs; i++)
 		record_sample_json(&c->out, s, &s->procs[i]);
+	if (s->sys.valid)
+		record_system_json(&c->out, s);
 	sample_free(s);
 	if (output_flush(c->f, &c->out, c->o->output ? c->o->output : "the records") < 0) {
 		c->status = 1;

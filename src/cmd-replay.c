@@ -23,6 +23,7 @@ struct rec {
 	double time;
 	size_t order;
 	struct proc_sample ps;
+	struct sys_sample *sys;  /* a system record's, else NULL */
 };
 
 struct recs {
@@ -62,6 +63,21 @@ static int read_records(struct recs *r, const char *path)
 		rc = &r->v[r->n];
 		memset(rc, 0, sizeof(*rc));
 		why = record_parse_line(line, (size_t)len, false, &rc->time, &rc->ps);
+		if (why == record_is_system) {
+			/* The system's limits, judged as a live log would. */
+			proc_sample_clear(&rc->ps);
+			rc->sys = xcalloc(1, sizeof(*rc->sys));
+			why = record_parse_system(line, (size_t)len, &rc->time, rc->sys);
+			if (why) {
+				sys_sample_clear(rc->sys);
+				free(rc->sys);
+				rc->sys = NULL;
+				damaged(r, path, lineno, why);
+				continue;
+			}
+			rc->order = r->n++;
+			continue;
+		}
 		if (why) {
 			proc_sample_clear(&rc->ps);
 			damaged(r, path, lineno, why);
@@ -75,6 +91,19 @@ static int read_records(struct recs *r, const char *path)
 	if (f != stdin)
 		fclose(f);
 	return err;
+}
+
+/* Frees the records of r (r->n stays, for the summary). */
+static void recs_free(struct recs *r)
+{
+	for (size_t k = 0; k < r->n; k++) {
+		proc_sample_clear(&r->v[k].ps);
+		if (r->v[k].sys)
+			sys_sample_clear(r->v[k].sys);
+		free(r->v[k].sys);
+	}
+	free(r->v);
+	r->v = NULL;
 }
 
 static int rec_cmp(const void *a, const void *b)
@@ -115,13 +144,17 @@ static struct ending *endings(const struct recs *r, size_t *n)
 	struct ending *e = xcalloc(r->n + 1, sizeof(*e));
 	size_t k = 0;
 
+	size_t m = 0;
+
 	for (size_t i = 0; i < r->n; i++) {
-		e[i].key.pid = r->v[i].ps.pid;
-		e[i].key.start = r->v[i].ps.start;
-		e[i].last = r->v[i].time;
+		if (r->v[i].sys)
+			continue;
+		e[m].key.pid = r->v[i].ps.pid;
+		e[m].key.start = r->v[i].ps.start;
+		e[m++].last = r->v[i].time;
 	}
-	qsort(e, r->n, sizeof(*e), key_cmp);
-	for (size_t i = 0; i < r->n; i++) {
+	qsort(e, m, sizeof(*e), key_cmp);
+	for (size_t i = 0; i < m; i++) {
 		if (k && proc_key_eq(&e[k - 1].key, &e[i].key)) {
 			if (e[i].last > e[k - 1].last)
 				e[k - 1].last = e[i].last;
@@ -158,9 +191,7 @@ int cmd_replay(struct options *o)
 		int err = read_records(&r, o->args[i]);
 
 		if (err < 0) {
-			for (size_t k = 0; k < r.n; k++)
-				proc_sample_clear(&r.v[k].ps);
-			free(r.v);
+			recs_free(&r);
 			return usage_error(CMD_REPLAY, "cannot read '%s': %s", o->args[i],
 					   strerror(-err));
 		}
@@ -192,8 +223,14 @@ int cmd_replay(struct options *o)
 		}
 		s.nprocs = 0;
 		s.time = t;
-		for (; j < r.n && !isgreater(r.v[j].time, t); j++)
-			s.procs[s.nprocs++] = r.v[j].ps; /* shallow: r owns them */
+		memset(&s.sys, 0, sizeof(s.sys));
+		for (; j < r.n && !isgreater(r.v[j].time, t); j++) {
+			/* shallow: r owns them */
+			if (r.v[j].sys)
+				s.sys = *r.v[j].sys;
+			else
+				s.procs[s.nprocs++] = r.v[j].ps;
+		}
 		tracker_feed(tr, &s, false);
 		print_events(tr, o, &out);
 		if (out.len > 65536 && output_flush(stdout, &out, "the alerts") < 0) {
@@ -208,9 +245,7 @@ int cmd_replay(struct options *o)
 	buf_free(&out);
 	tracker_free(tr);
 	free(end);
-	for (size_t k = 0; k < r.n; k++)
-		proc_sample_clear(&r.v[k].ps);
-	free(r.v);
+	recs_free(&r);
 	if (status == 0 && r.n == 0 && r.damaged) {
 		warnx_("no usable record in the input");
 		status = 1;

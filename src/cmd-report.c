@@ -63,6 +63,8 @@ int cmd_report(struct options *o)
 	if (o->format == FORMAT_JSON) {
 		for (size_t i = 0; i < last->nprocs; i++)
 			record_sample_json(&out, last, &last->procs[i]);
+		if (last->sys.valid && (last->nprocs || !o->sel.npids))
+			record_system_json(&out, last);
 	} else if (status == 0) {
 		report_text(&out, last, c.last ? c.first : NULL, options_use_color(o, STDOUT_FILENO));
 	}

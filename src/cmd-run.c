@@ -91,6 +91,9 @@ static int on_tick(struct loop *l, void *ctx)
 	sample_free(s);
 	nev = tracker_take_events(c->tr, &ev);
 	for (size_t i = 0; i < nev; i++) {
+		/* run judges its command's processes, not the machine's limits */
+		if (ev[i].resource != RES_NOFILE)
+			continue;
 		alert_write(&c->buf, &ev[i], c->o->format);
 		runsum_add_alert(&c->sum, &ev[i]);
 	}

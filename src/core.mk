@@ -8,7 +8,7 @@ libfdwatch_a_SOURCES += \
 	src/socktab.c src/socktab.h \
 	src/sampler.c src/sampler.h src/sampler-int.h \
 	src/sampler-procs.c src/sampler-fds.c src/sampler-net.c \
-	src/sampler-tree.c \
+	src/sampler-tree.c src/sampler-sys.c \
 	src/sampler-select.c src/sampler-select.h \
 	src/options.c src/options.h \
 	src/loop.c src/loop.h \
@@ -55,8 +55,8 @@ tests_unit_kinds_LDADD = $(UNIT_LIBS)
 endif
 
 # Integration tests of the sampler and report.
-TESTS += tests/truth-pidns.py
-EXTRA_DIST += tests/truth-pidns.py
+TESTS += tests/truth-pidns.py tests/limits-system.py
+EXTRA_DIST += tests/truth-pidns.py tests/limits-system.py
 TESTS += tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py
 EXTRA_DIST += tests/unit.h tests/lib/fdtest.py tests/core-fixture.py tests/core-real.py tests/core-netns.py tests/core-vanish.py tests/core-usage.sh tests/core-growth.py
 TESTS += tests/truth-kinds.py

@@ -124,6 +124,15 @@ int kind_of_anon(const char *link)
 	return k >= 0 && kind_type(k) == FD_ANON ? k : KIND_ANON_OTHER;
 }
 
+int kind_inotify(void)
+{
+	static int k = -1;
+
+	if (k < 0)
+		k = kind_of_anon("anon_inode:inotify");
+	return k;
+}
+
 int kind_of_other(const char *link)
 {
 	static const char *const ns[] = {

@@ -65,6 +65,10 @@ int kind_of_protoname(const char *name);
 int kind_of_netlink(unsigned proto);
 const char *netlink_proto_name(unsigned proto);
 
+/* The kind of inotify instances (an anon inode's name, but one the limits
+ * of the system record count). */
+int kind_inotify(void);
+
 /* Per-process counts of kinds: adds n fds of kind k to the sparse list
  * (*v, *nv). */
 void kind_counts_add(struct kind_count **v, size_t *nv, int k, unsigned n);

@@ -244,11 +244,72 @@ static void render_growth(struct buf *out, const struct sample *s, const struct 
 	}
 }
 
+/* Each user's inotify use and the limits (node_exporter's node_filefd_*
+ * cover the system's file table), and with a history the alert level of
+ * each limit. */
+static void render_limits(struct buf *out, const struct metrics_input *in)
+{
+	const struct sys_sample *y = &in->s->sys;
+
+	if (!y->valid)
+		return;
+	family(out, "fdwatch_user_inotify_instances", "gauge",
+	       "inotify instances of the user, counted from the fds of its processes (an upper "
+	       "bound when several processes hold them).");
+	for (size_t i = 0; i < y->ninotify; i++) {
+		char uid[24];
+
+		snprintf(uid, sizeof(uid), "%ld", y->inotify[i].uid);
+		buf_adds(out, "fdwatch_user_inotify_instances{");
+		label(out, "uid", uid, true);
+		label(out, "user", y->inotify[i].user, false);
+		end_series(out, (double)y->inotify[i].instances);
+	}
+	family(out, "fdwatch_user_inotify_watches", "gauge",
+	       "inotify watches of the user, from the fdinfo of its instances.");
+	for (size_t i = 0; i < y->ninotify; i++) {
+		char uid[24];
+
+		if (y->inotify[i].watches < 0)
+			continue;
+		snprintf(uid, sizeof(uid), "%ld", y->inotify[i].uid);
+		buf_adds(out, "fdwatch_user_inotify_watches{");
+		label(out, "uid", uid, true);
+		label(out, "user", y->inotify[i].user, false);
+		end_series(out, (double)y->inotify[i].watches);
+	}
+	if (y->max_instances > 0)
+		scalar(out, "fdwatch_inotify_max_user_instances",
+		       "fs.inotify.max_user_instances, the inotify instances a user may hold.",
+		       (double)y->max_instances);
+	if (y->max_watches > 0)
+		scalar(out, "fdwatch_inotify_max_user_watches",
+		       "fs.inotify.max_user_watches, the inotify watches a user may hold.",
+		       (double)y->max_watches);
+	if (!in->verdicts)
+		return;
+	family(out, "fdwatch_limit_alert_level", "gauge",
+	       "Alert level of a limit beyond the process (0 ok, 1 warning, 2 critical): "
+	       "files-max, inotify-instances or inotify-watches of a user.");
+	for (size_t i = 0; i < in->nlimits; i++) {
+		const struct alert *a = &in->limits[i];
+		char uid[24];
+
+		snprintf(uid, sizeof(uid), "%ld", a->uid);
+		buf_adds(out, "fdwatch_limit_alert_level{");
+		label(out, "resource", resource_name(a->resource), true);
+		label(out, "uid", a->uid >= 0 ? uid : NULL, false);
+		label(out, "user", a->user, false);
+		end_series(out, a->level == LEVEL_CRITICAL ? 2 : a->level == LEVEL_WARNING ? 1 : 0);
+	}
+}
+
 void metrics_render(struct buf *out, const struct metrics_input *in)
 {
 	const struct sample *s = in->s;
 
 	render_fds(out, s);
+	render_limits(out, in);
 	render_sockets(out, s, in->top_k);
 	if (in->verdicts)
 		render_growth(out, s, in->verdicts);

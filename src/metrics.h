@@ -17,6 +17,10 @@ struct metrics_input {
 	 * the tracker's word on each process (tracker_alert); pid 0 where
 	 * there is no verdict yet (too little history). */
 	const struct alert *verdicts;
+	/* With verdicts: the tracker's word on the system limits
+	 * (tracker_resources). */
+	const struct alert *limits;
+	size_t nlimits;
 	double scrape_seconds;  /* time the sample took; NAN unknown */
 	long top_k;             /* socket series per process (>= 1) */
 };

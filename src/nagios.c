@@ -49,6 +49,28 @@ static void add_alert(struct buf *out, const struct alert *a)
 	buf_free(&msg);
 }
 
+/* One perfdata value of a limit: used;warn;crit;0;max, the thresholds at
+ * the saturation levels. */
+static void limit_perfdata(struct buf *out, const char *label, long used, long max)
+{
+	if (used < 0)
+		return;
+	buf_addf(out, " %s=%ld", label, used);
+	if (max > 0)
+		buf_addf(out, ";%ld;%ld;0;%ld", max * 80 / 100, max * 95 / 100, max);
+}
+
+/* The system's file table, and the tightest user's inotify use. */
+static void system_perfdata(struct buf *out, const struct sys_sample *y)
+{
+	limit_perfdata(out, "system_files", y->files, y->files_max);
+	if (y->ninotify) {
+		limit_perfdata(out, "inotify_instances", (long)y->inotify[0].instances,
+			       y->max_instances);
+		limit_perfdata(out, "inotify_watches", y->inotify[0].watches, y->max_watches);
+	}
+}
+
 static void perfdata(struct buf *out, const struct nagios_input *in)
 {
 	const struct sample *s = in->s;
@@ -68,6 +90,8 @@ static void perfdata(struct buf *out, const struct nagios_input *in)
 		 s->total_fds);
 	if (max_use >= 0)
 		buf_addf(out, " max_fd_use=%.1f%%;;;0;100", max_use);
+	if (s->sys.valid)
+		system_perfdata(out, &s->sys);
 	buf_addc(out, '\n');
 }
 
@@ -78,7 +102,15 @@ static void summary(struct buf *out, const struct nagios_input *in)
 	char span[32];
 
 	if (in->nalerts) {
-		buf_addf(out, "%zu of %zu process%s: ", in->nalerts, s->nprocs, es);
+		size_t nres = 0;
+
+		for (size_t i = 0; i < in->nalerts; i++)
+			nres += in->alerts[i].resource != RES_NOFILE;
+		if (nres < in->nalerts)
+			buf_addf(out, "%zu of %zu process%s%s", in->nalerts - nres, s->nprocs, es,
+				 nres ? ", " : ": ");
+		if (nres)
+			buf_addf(out, "%zu system limit%s: ", nres, nres == 1 ? "" : "s");
 		for (size_t i = 0; i < in->nalerts && i < NAGIOS_FIRST_LINE_MAX; i++) {
 			if (i)
 				buf_adds(out, "; ");

@@ -75,6 +75,47 @@ void record_sample_json(struct buf *out, const struct sample *s, const struct pr
 	record_proc_json(out, s->time, p);
 }
 
+/* Appends ", \"key\": v", null when v < 0. */
+static void add_count(struct buf *out, const char *key, long v)
+{
+	if (v >= 0)
+		buf_addf(out, ", \"%s\": %ld", key, v);
+	else
+		buf_addf(out, ", \"%s\": null", key);
+}
+
+const char record_is_system[] = "a system record";
+
+void record_system_json(struct buf *out, const struct sample *s)
+{
+	const struct sys_sample *y = &s->sys;
+
+	buf_addf(out, "{\"time\": %.3f, \"system\": {\"files\": ", s->time);
+	if (y->files >= 0)
+		buf_addf(out, "%ld", y->files);
+	else
+		buf_adds(out, "null");
+	add_count(out, "files_max", y->files_max);
+	add_count(out, "nr_open", y->nr_open);
+	buf_adds(out, ", \"inotify\": [");
+	for (size_t i = 0; i < y->ninotify; i++) {
+		const struct inotify_use *u = &y->inotify[i];
+
+		buf_addf(out, "%s{\"uid\": %ld, \"user\": ", i ? ", " : "", u->uid);
+		json_str(out, u->user);
+		buf_addf(out, ", \"instances\": %u", u->instances);
+		add_count(out, "max_instances", y->max_instances);
+		add_count(out, "watches", u->watches);
+		add_count(out, "max_watches", y->max_watches);
+		buf_addf(out, ", \"upper_bound\": %s, \"partial\": %s, \"pid\": %d, \"start\": %llu, "
+			      "\"comm\": ", u->shared ? "true" : "false", u->partial ? "true" : "false",
+			 u->top_pid, u->top_start);
+		json_str(out, u->top_comm);
+		buf_addf(out, ", \"pid_instances\": %u}", u->top_instances);
+	}
+	buf_adds(out, "]}}\n");
+}
+
 /* Field readers. Each returns false when the field is there with the wrong
  * type or out of range; an absent field (or null) sets *present false. */
 static bool get_int(json_object *o, const char *key, long long min, long long max,
@@ -246,6 +287,8 @@ static const char *parse_record(json_object *o, bool strict, double *t, struct p
 	*t = json_object_get_double(v);
 	if (!isfinite(*t))
 		return "\"time\" is not finite";
+	if (json_object_object_get_ex(o, "system", &v) && !json_object_object_get_ex(o, "pid", &v))
+		return record_is_system;
 	if (!get_int(o, "pid", 1, INT_MAX, &n, &have) || !have)
 		return "no valid \"pid\"";
 	ps->pid = (int)n;
@@ -284,6 +327,72 @@ static const char *parse_record(json_object *o, bool strict, double *t, struct p
 	if (!parse_groups(o, strict, ps))
 		return "malformed \"types\", \"sockets\" or \"files\"";
 	return NULL;
+}
+
+/* A count field of a system record: true and *v (-1 for null or absent),
+ * false when it is there and not a count. */
+static bool sys_count(json_object *o, const char *key, long *v)
+{
+	long long n;
+	bool have;
+
+	*v = -1;
+	if (!get_int(o, key, 0, LONG_MAX, &n, &have))
+		return false;
+	if (have)
+		*v = (long)n;
+	return true;
+}
+
+const char *record_parse_system(const char *line, size_t len, double *t, struct sys_sample *y)
+{
+	json_object *o = len <= INT_MAX ? json_tokener_parse(line) : NULL, *v, *sys, *arr;
+	const char *why = NULL;
+
+	(void)len;
+	if (!o || !json_object_object_get_ex(o, "system", &sys) ||
+	    json_object_get_type(sys) != json_type_object) {
+		json_object_put(o);
+		return "not a system record";
+	}
+	if (!json_object_object_get_ex(o, "time", &v) ||
+	    (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int) ||
+	    !isfinite(*t = json_object_get_double(v)))
+		why = "no \"time\" number";
+	else if (!sys_count(sys, "files", &y->files) || !sys_count(sys, "files_max", &y->files_max) ||
+		 !sys_count(sys, "nr_open", &y->nr_open))
+		why = "malformed \"files\"";
+	y->valid = !why;
+	if (!why && json_object_object_get_ex(sys, "inotify", &arr) &&
+	    json_object_get_type(arr) == json_type_array) {
+		size_t n = json_object_array_length(arr);
+
+		for (size_t i = 0; i < n && !why; i++) {
+			json_object *u = json_object_array_get_idx(arr, i);
+			struct inotify_use *e;
+			long uid, inst, watches, pid;
+
+			if (!u || !sys_count(u, "uid", &uid) || uid < 0 ||
+			    !sys_count(u, "instances", &inst) || inst < 0 || inst > UINT32_MAX ||
+			    !sys_count(u, "watches", &watches) || !sys_count(u, "pid", &pid) ||
+			    pid > INT_MAX || !sys_count(u, "max_instances", &y->max_instances) ||
+			    !sys_count(u, "max_watches", &y->max_watches)) {
+				why = "malformed \"inotify\"";
+				break;
+			}
+			y->inotify = xreallocarray(y->inotify, y->ninotify + 1, sizeof(*y->inotify));
+			e = &y->inotify[y->ninotify++];
+			memset(e, 0, sizeof(*e));
+			e->uid = uid;
+			e->instances = (unsigned)inst;
+			e->watches = watches;
+			e->top_pid = pid > 0 ? (int)pid : 0;
+			e->user = xstrdup_null(get_str(u, "user"));
+			e->top_comm = xstrdup_null(get_str(u, "comm"));
+		}
+	}
+	json_object_put(o);
+	return why;
 }
 
 const char *record_parse_line(const char *line, size_t len, bool strict, double *t,

@@ -17,6 +17,18 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p);
 /* Appends the record of p, a process of sample s. */
 void record_sample_json(struct buf *out, const struct sample *s, const struct proc_sample *p);
 
+/* Appends the system record of s (its sys part, which must be valid) as
+ * one line. */
+void record_system_json(struct buf *out, const struct sample *s);
+
+/* What record_parse_line returns for a system record: not a process's, to
+ * be read with record_parse_system. */
+extern const char record_is_system[];
+
+/* Parses a system record into *t and y (zeroed by the caller, cleared with
+ * sys_sample_clear). NULL, or why it is not a usable one (static text). */
+const char *record_parse_system(const char *line, size_t len, double *t, struct sys_sample *y);
+
 /* Parses one line (len bytes; surrounding white space allowed) into *t and
  * ps, which the caller zeroes and later clears with proc_sample_clear. Only
  * time, pid and fds are required. Lenient parsing skips socket and file

@@ -120,6 +120,50 @@ static void add_types(struct buf *out, const struct proc_sample *p)
 		buf_adds(out, "none");
 }
 
+/* The tightest inotify users shown. */
+#define INOTIFY_SHOWN 3
+
+/* used of limit and its share, or "used" alone when the limit is unknown. */
+static void add_of(struct buf *out, long used, long limit)
+{
+	double u = sys_use(used, limit);
+
+	if (used < 0)
+		buf_adds(out, "?");
+	else if (u < 0)
+		buf_addf(out, "%ld", used);
+	else
+		buf_addf(out, "%ld of %ld (%.1f%%)", used, limit, u);
+}
+
+/* The system's limits: its file table and the tightest inotify users
+ * (what the man page's system record says). */
+static void add_system(struct buf *out, const struct sys_sample *y, bool color)
+{
+	const char *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+
+	buf_addf(out, "%sSystem%s  files ", bold, off);
+	add_of(out, y->files, y->files_max);
+	if (y->nr_open >= 0)
+		buf_addf(out, "   ulimit -n at most %ld (fs.nr_open)", y->nr_open);
+	buf_addc(out, '\n');
+	for (size_t i = 0; i < y->ninotify && i < INOTIFY_SHOWN; i++) {
+		const struct inotify_use *u = &y->inotify[i];
+
+		buf_adds(out, "inotify ");
+		add_escaped(out, u->user ? u->user : "?");
+		buf_addf(out, " (uid %ld): instances %s", u->uid, u->shared ? "at most " : "");
+		add_of(out, (long)u->instances, y->max_instances);
+		buf_adds(out, ", watches ");
+		add_of(out, u->watches, y->max_watches);
+		buf_addf(out, "; most in %d ", u->top_pid);
+		add_escaped(out, u->top_comm ? u->top_comm : "?");
+		buf_addf(out, " (%u)%s\n", u->top_instances, u->partial ? "; some processes unreadable" : "");
+	}
+	if (y->ninotify > INOTIFY_SHOWN)
+		buf_addf(out, "inotify: %zu more users\n", y->ninotify - INOTIFY_SHOWN);
+}
+
 /* Does p hold fds whose kind says more than their type: anon inodes,
  * namespaces and the like, deleted files, memfds, unnamed paths? */
 static bool kinds_tell(const struct proc_sample *p)
@@ -192,6 +236,8 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 	if (last->nskipped_lines)
 		buf_addf(out, "%zu lines of /proc did not parse and were skipped\n",
 			 last->nskipped_lines);
+	if (last->sys.valid)
+		add_system(out, &last->sys, color);
 	buf_addf(out, "\n%s%-8s %-10s %-16s %7s %7s %6s %8s %7s  %s%s\n", bold, "PID", "USER",
 		 "COMMAND", "FDS", "LIMIT", "USE%", "RATE/s", "ETA", "TYPES", off);
 

@@ -94,6 +94,34 @@ void proc_sample_copy(struct proc_sample *dst, const struct proc_sample *src)
 	}
 }
 
+void sys_sample_clear(struct sys_sample *y)
+{
+	for (size_t i = 0; i < y->ninotify; i++) {
+		free(y->inotify[i].user);
+		free(y->inotify[i].top_comm);
+	}
+	free(y->inotify);
+	memset(y, 0, sizeof(*y));
+}
+
+void sys_sample_copy(struct sys_sample *dst, const struct sys_sample *src)
+{
+	*dst = *src;
+	dst->inotify = src->ninotify ? xmemdup(src->inotify, src->ninotify * sizeof(*src->inotify))
+				     : NULL;
+	for (size_t i = 0; i < src->ninotify; i++) {
+		dst->inotify[i].user = xstrdup_null(src->inotify[i].user);
+		dst->inotify[i].top_comm = xstrdup_null(src->inotify[i].top_comm);
+	}
+}
+
+double sys_use(long used, long limit)
+{
+	if (used < 0 || limit <= 0)
+		return -1;
+	return 100.0 * (double)used / (double)limit;
+}
+
 void sample_free(struct sample *s)
 {
 	if (!s)
@@ -101,6 +129,7 @@ void sample_free(struct sample *s)
 	for (size_t i = 0; i < s->nprocs; i++)
 		proc_sample_clear(&s->procs[i]);
 	free(s->procs);
+	sys_sample_clear(&s->sys);
 	free(s);
 }
 
@@ -118,6 +147,7 @@ struct proc_sample *sample_add_proc(struct sample *s)
 	p->uid = -1;
 	p->fds = -1;
 	p->limit = -1;
+	p->inotify_watches = -1;
 	return p;
 }
 

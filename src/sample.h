@@ -100,10 +100,39 @@ struct proc_sample {
 	unsigned types[FD_NTYPES];
 	struct kind_count *kinds; /* largest first; they sum to the classified fds */
 	size_t nkinds;
+	long inotify_watches;    /* watches of its inotify instances; -1 unknown */
 	struct sock_group *socks; /* largest first */
 	size_t nsocks;
 	struct file_group *files; /* largest first */
 	size_t nfiles;
+};
+
+/* One user's inotify instances and watches (a system record's "inotify"),
+ * counted from the fds of the processes sampled. */
+struct inotify_use {
+	long uid;
+	char *user;
+	unsigned instances;
+	long watches;            /* -1 unknown (an fdinfo not readable) */
+	bool shared;             /* held by several processes: one instance
+	                          * inherited or passed may count twice, so
+	                          * instances is an upper bound */
+	bool partial;            /* some process of the user was not readable */
+	int top_pid;             /* the process holding most instances */
+	unsigned long long top_start;
+	char *top_comm;
+	unsigned top_instances;
+};
+
+/* The limits beyond a process's own (the man page's system record). */
+struct sys_sample {
+	bool valid;              /* read for this sample */
+	long files, files_max;   /* /proc/sys/fs/file-nr, file-max; -1 unknown */
+	long nr_open;            /* fs.nr_open, the ceiling of ulimit -n */
+	long max_instances;      /* fs.inotify.max_user_instances; -1 unknown */
+	long max_watches;        /* fs.inotify.max_user_watches */
+	struct inotify_use *inotify; /* tightest first */
+	size_t ninotify;
 };
 
 struct sample {
@@ -118,7 +147,16 @@ struct sample {
 	size_t nvanished;        /* processes that exited during the scan */
 	size_t nskipped_lines;   /* /proc lines that did not parse */
 	unsigned long long total_fds;
+	struct sys_sample sys;
 };
+
+/* Releases what a system part owns and empties it. */
+void sys_sample_clear(struct sys_sample *y);
+/* Deep-copies src into dst. */
+void sys_sample_copy(struct sys_sample *dst, const struct sys_sample *src);
+/* used/limit of one user's inotify instances or watches as a percentage,
+ * or -1 when unknown. */
+double sys_use(long used, long limit);
 
 /* Allocates an empty sample (caller frees with sample_free). */
 struct sample *sample_new(void);

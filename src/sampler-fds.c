@@ -322,6 +322,23 @@ static int link_kind(enum fd_type t, const char *link)
 	}
 }
 
+/* How many watches the inotify instance at fd/NAME has: the "inotify wd:"
+ * lines of its fdinfo. -1 when that cannot be read. */
+static long inotify_watches(int piddir, const char *name)
+{
+	char path[300], *text, *line;
+	long n = 0;
+
+	snprintf(path, sizeof(path), "fdinfo/%s", name);
+	if (read_file_at(piddir, path, &text, NULL) < 0)
+		return -1;
+	for (line = text; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (strncmp(line, "inotify wd:", 11) == 0)
+			n++;
+	free(text);
+	return n;
+}
+
 /* Turns the per-kind tally of a classification into p's kinds. */
 static void take_kinds(struct proc_sample *p, const unsigned *tally)
 {
@@ -345,13 +362,13 @@ int fds_classify(int piddir, struct proc_sample *p, struct pending *pend,
 	const struct fdcache *old = fc && fc->n ? fc : NULL;
 	bool reread[FDC_SLICES];
 	struct dirent *de;
-	long count, listed;
-	int denied;
+	long count, listed, watches;
+	int denied, inotify = kind_inotify();
 
 	if (!d)
 		return -errno;
 restart:
-	count = listed = 0;
+	count = listed = watches = 0;
 	denied = 0;
 	for (unsigned j = 0; j < FDC_SLICES; j++)
 		reread[j] = !old || j == fc->nclass % FDC_SLICES ||
@@ -388,6 +405,8 @@ restart:
 			cnt->reused++;
 			ne = fdc_push(&nv, &nn, &ncap);
 			*ne = *e;
+			if (e->kind == inotify && watches >= 0)
+				watches = e->u.dir == FDC_NO_DIR ? -1 : watches + e->u.dir;
 			if (t == FD_FILE && e->u.dir != FDC_NO_DIR) {
 				unsigned o = e->u.dir;
 
@@ -439,6 +458,15 @@ restart:
 			ne->type = (unsigned char)t;
 			ne->kind = (unsigned char)kind;
 			ne->u.inode = 0;
+		}
+		if (kind == inotify) {
+			/* Its watches, read with the link: at most once per
+			 * slice's turn (see fdcache). */
+			long w = inotify_watches(piddir, de->d_name);
+
+			if (ne)
+				ne->u.dir = w < 0 ? FDC_NO_DIR : (unsigned)w;
+			watches = w < 0 || watches < 0 ? -1 : watches + w;
 		}
 		if (t == FD_SOCKET) {
 			pending_add(pend, inode, atoi(de->d_name));
@@ -498,6 +526,7 @@ restart:
 		return -denied;
 	}
 	p->fds = count;
+	p->inotify_watches = tally[inotify] ? watches : 0;
 	p->classified = true;
 	return 0;
 }

@@ -8,6 +8,7 @@
  *   procs-libprocps.c that library as procps-ng 3.3 has it (libprocps)
  *   sampler-fds.c     what each fd is (links, types, file groups)
  *   sampler-net.c     the socket tables of each network namespace
+ *   sampler-sys.c     the system's limits: file table, inotify per user
  *   sampler-tree.c    the descendants of a process
  *   sampler-select.c  which processes are wanted */
 #ifndef FDWATCH_SAMPLER_INT_H
@@ -166,7 +167,8 @@ struct fdc_ent {
 	unsigned char kind;      /* kinds.h; not yet known for sockets */
 	union {
 		unsigned long inode; /* FD_SOCKET */
-		unsigned dir;        /* FD_FILE: index in dirs, or FDC_NO_DIR */
+		unsigned dir;        /* FD_FILE: index in dirs, or FDC_NO_DIR;
+		                      * inotify: its watches, FDC_NO_DIR unknown */
 	} u;
 };
 #define FDC_NO_DIR ((unsigned)-1)
@@ -202,6 +204,9 @@ long fds_count(int piddir);
 /* The inode of the network namespace that the link at path (relative to
  * dirfd: "ns/net" in a process's directory) names; 0 unknown. */
 unsigned long fds_netns(int dirfd, const char *path);
+
+/* sampler-sys.c: fills out->sys from /proc/sys and the fds out holds. */
+void sys_read(struct sampler *s, struct sample *out);
 
 /* sampler-net.c: the tables of a namespace, found or added (owned by s). */
 struct nstables *nstables_get(struct sampler *s, unsigned long netns);

@@ -148,6 +148,7 @@ static void copy_classification(struct proc_sample *p, const struct proc_sample 
 	p->nfiles = copy.nfiles;
 	p->kinds = copy.kinds;
 	p->nkinds = copy.nkinds;
+	p->inotify_watches = copy.inotify_watches;
 	p->classified = true;
 	p->classified_time = old->classified_time;
 	p->fds = count;
@@ -553,6 +554,7 @@ static void keep_previous(struct sampler *s, const struct sample *out)
 		return;
 	s->prev = sample_new();
 	*s->prev = *out;
+	memset(&s->prev->sys, 0, sizeof(s->prev->sys)); /* not needed there */
 	s->prev->procs = xcalloc(out->nprocs ? out->nprocs : 1, sizeof(*out->procs));
 	for (size_t i = 0; i < out->nprocs; i++)
 		proc_sample_copy(&s->prev->procs[i], &out->procs[i]);
@@ -594,6 +596,7 @@ struct sample *sampler_take(struct sampler *s)
 	for (size_t i = 0; i < out->nprocs; i++)
 		proc_sample_sort_groups(&out->procs[i]);
 	sample_finish(out);
+	sys_read(s, out);
 	keep_previous(s, out);
 	return out;
 }

@@ -219,6 +219,16 @@ static void doc_kinds(struct render *r, struct doc *d, const struct proc_sample 
 	for (size_t i = 0; i < p->nkinds; i++)
 		tv_line_addf(r, l, TV_A_NORMAL, "%s %u   ", kind_name(p->kinds[i].kind),
 			     p->kinds[i].count);
+	for (size_t i = 0; i < p->nkinds; i++) {
+		if (p->kinds[i].kind != kind_inotify())
+			continue;
+		l = doc_line(d);
+		tv_line_add(r, l, TV_A_TITLE, "Inotify  ", -1, false);
+		tv_line_addf(r, l, TV_A_NORMAL, "%u instances", p->kinds[i].count);
+		if (p->inotify_watches >= 0)
+			tv_line_addf(r, l, TV_A_NORMAL, ", %ld watches", p->inotify_watches);
+		tv_line_add(r, l, TV_A_DIM, "   (limits per user: fs.inotify.max_user_*)", -1, false);
+	}
 }
 
 /* The socket groups, each with its own growth. */

@@ -155,6 +155,36 @@ void topview_message(struct topview *v, const char *msg)
 
 /* ---- the frame ------------------------------------------------------ */
 
+/* The attribute of a limit used to u percent: critical and warning from
+ * the levels at which the tracker calls a limit saturated. */
+static enum tv_attr limit_attr(double u)
+{
+	return u >= 95 ? TV_A_CRITICAL : u >= 80 ? TV_A_WARNING : TV_A_NORMAL;
+}
+
+/* The system's files and the tightest user's inotify use, on the header's
+ * title line. */
+static void header_limits(struct render *r, struct tv_line *l, const struct sys_sample *y)
+{
+	double u = sys_use(y->files, y->files_max);
+
+	if (y->files >= 0 && u >= 0)
+		tv_line_addf(r, l, limit_attr(u), "   Files: %ld of %ld", y->files, y->files_max);
+	if (y->ninotify) {
+		const struct inotify_use *in = &y->inotify[0];
+		double ui = sys_use((long)in->instances, y->max_instances);
+		double uw = sys_use(in->watches, y->max_watches);
+
+		tv_line_add(r, l, TV_A_NORMAL, "  inotify ", -1, false);
+		tv_line_add_clean(r, l, TV_A_NORMAL, in->user ? in->user : "?", -1, false);
+		tv_line_addf(r, l, limit_attr(ui), " %u", in->instances);
+		if (y->max_instances > 0)
+			tv_line_addf(r, l, limit_attr(ui), "/%ld", y->max_instances);
+		if (in->watches >= 0)
+			tv_line_addf(r, l, limit_attr(uw), " (%ld watches)", in->watches);
+	}
+}
+
 /* Host, time and interval; the counts of processes, fds and alerts. */
 void tv_render_header(struct topview *v, struct render *r, int *row)
 {
@@ -186,6 +216,8 @@ void tv_render_header(struct topview *v, struct render *r, int *row)
 	tv_line_addf(r, l, TV_A_NORMAL, " - %s - every %s", when, ivl);
 	if (v->paused)
 		tv_line_add(r, l, TV_A_WARNING, "  PAUSED", -1, false);
+	if (s && s->sys.valid)
+		header_limits(r, l, &s->sys);
 
 	l = tv_line_at(r, (*row)++);
 	if (!s) {

@@ -32,6 +32,13 @@ struct tproc {
 	double held;             /* last time the verdict supported that level */
 	double alert_span;       /* window span behind the level */
 	unsigned gen;
+	enum resource resource;  /* RES_NOFILE for a process; else the key is
+	                          * (-resource, uid) */
+	long uid;                /* inotify resources: their user, else -1 */
+	char *user;
+	int holder;              /* the process holding most of it, 0 none */
+	unsigned long long holder_start;
+	unsigned holder_count;   /* and how much */
 };
 
 struct tracker {
@@ -44,6 +51,11 @@ struct tracker {
 	unsigned *marks;         /* scratch for tproc_update */
 	size_t nmarks;
 };
+
+/* The use (percent of the limit) at which a resource beyond the process
+ * is critical or a warning whatever its growth. */
+#define SATURATION_CRIT 95.0
+#define SATURATION_WARN 80.0
 
 /* Samples of slack before a lower level is announced, at the least. */
 #define HOLD_SAMPLES 5
@@ -68,7 +80,17 @@ static void tproc_free(struct tproc *p)
 	}
 	free(p->src);
 	free(p->comm);
+	free(p->user);
 	free(p);
+}
+
+const char *resource_name(enum resource r)
+{
+	static const char *const names[] = {
+		"nofile", "files-max", "inotify-instances", "inotify-watches",
+	};
+
+	return (unsigned)r < ARRAY_SIZE(names) ? names[r] : "nofile";
 }
 
 void tracker_free(struct tracker *t)
@@ -86,6 +108,7 @@ void tracker_free(struct tracker *t)
 void alert_clear(struct alert *a)
 {
 	free(a->comm);
+	free(a->user);
 	source_clear(&a->src);
 	memset(a, 0, sizeof(*a));
 }
@@ -343,8 +366,12 @@ static void tproc_alert(const struct tproc *p, double now, enum alert_level leve
 	memset(a, 0, sizeof(*a));
 	a->time = now;
 	a->level = level;
-	a->pid = p->key.pid;
-	a->start = p->key.start;
+	a->resource = p->resource;
+	a->uid = p->resource == RES_NOFILE ? -1 : p->uid;
+	a->user = xstrdup_null(p->user);
+	a->pid = p->resource == RES_NOFILE ? p->key.pid : p->holder;
+	a->start = p->resource == RES_NOFILE ? p->key.start : p->holder_start;
+	a->held = p->holder_count;
 	a->comm = xstrdup_null(p->comm);
 	a->fds = p->fds;
 	a->limit = p->limit;
@@ -393,6 +420,17 @@ static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 	detect_series(&p->total, (double)p->fds, p->limit >= 0 ? (double)p->limit : NAN,
 		      &t->params, &p->v, &p->memo);
 	raw = p->v.level;
+	if (p->resource != RES_NOFILE && p->limit > 0) {
+		/* A resource near its limit fails everybody at once, growing
+		 * or not: critical from SATURATION_CRIT percent, warning from
+		 * SATURATION_WARN. */
+		double use = 100.0 * (double)p->fds / (double)p->limit;
+
+		if (use >= SATURATION_CRIT)
+			raw = LEVEL_CRITICAL;
+		else if (use >= SATURATION_WARN && raw < LEVEL_WARNING)
+			raw = LEVEL_WARNING;
+	}
 	if (raw >= p->level) {
 		p->held = now;
 		if (raw != LEVEL_OK)
@@ -443,11 +481,87 @@ static void proc_remove(struct tracker *t, size_t i, double now)
 
 	if (p->level != LEVEL_OK) {
 		p->level = LEVEL_OK;
-		event_push(t, p, now, LEVEL_OK, "exited");
+		event_push(t, p, now, LEVEL_OK, p->resource == RES_NOFILE ? "exited" : "released");
 	}
 	tproc_free(p);
 	memmove(&t->procs[i], &t->procs[i + 1], (t->nprocs - i - 1) * sizeof(*t->procs));
 	t->nprocs--;
+}
+
+/* Feeds one measurement of a resource (its use of limit at time now,
+ * held mostly by holder) and judges it. */
+static void feed_resource(struct tracker *t, enum resource r, long uid, const char *user,
+			  long used, long limit, const struct inotify_use *holder, double now)
+{
+	struct proc_sample key;
+	struct tproc *p;
+
+	if (used < 0 || limit <= 0)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.pid = -(int)r;
+	key.start = uid >= 0 ? (unsigned long long)uid : 0;
+	p = proc_get(t, &key);
+	p->gen = t->gen;
+	p->resource = r;
+	p->uid = uid;
+	if (!str_eq(p->user, user)) {
+		free(p->user);
+		p->user = xstrdup_null(user);
+	}
+	p->holder = holder ? holder->top_pid : 0;
+	p->holder_start = holder ? holder->top_start : 0;
+	p->holder_count = holder ? holder->top_instances : 0;
+	if (!str_eq(p->comm, holder ? holder->top_comm : NULL)) {
+		free(p->comm);
+		p->comm = xstrdup_null(holder ? holder->top_comm : NULL);
+	}
+	if (!(now > p->last_t) && !isnan(p->last_t))
+		return;
+	if (!isnan(p->last_t)) {
+		double gap = now - p->last_t;
+
+		p->interval = p->interval > 0 ? 0.8 * p->interval + 0.2 * gap : gap;
+	}
+	if (isnan(p->first_t))
+		p->first_t = now;
+	p->last_t = now;
+	p->fds = used;
+	p->limit = limit;
+	hseries_add(&p->total, now, (float)used);
+	tproc_judge(t, p, now);
+}
+
+/* The system's file table and every user's inotify use of sample s. */
+static void feed_system(struct tracker *t, const struct sample *s)
+{
+	const struct sys_sample *y = &s->sys;
+
+	feed_resource(t, RES_FILES_MAX, -1, NULL, y->files, y->files_max, NULL, s->time);
+	for (size_t i = 0; i < y->ninotify; i++) {
+		const struct inotify_use *u = &y->inotify[i];
+
+		feed_resource(t, RES_INOTIFY_INSTANCES, u->uid, u->user, (long)u->instances,
+			      y->max_instances, u, s->time);
+		feed_resource(t, RES_INOTIFY_WATCHES, u->uid, u->user, u->watches, y->max_watches, u,
+			      s->time);
+	}
+}
+
+size_t tracker_resources(const struct tracker *t, struct alert **out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < t->nprocs; i++) {
+		const struct tproc *p = t->procs[i];
+
+		if (p->resource == RES_NOFILE)
+			continue;
+		*out = xreallocarray(*out, n + 1, sizeof(**out));
+		tproc_alert(p, p->last_t, p->level, "growing", true, &(*out)[n++]);
+	}
+	return n;
 }
 
 void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
@@ -479,6 +593,8 @@ void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 		tproc_update(t, p, s->time, ps);
 		tproc_judge(t, p, s->time);
 	}
+	if (s->sys.valid)
+		feed_system(t, s);
 	if (!sweep)
 		return;
 	for (size_t i = t->nprocs; i-- > 0;) {
@@ -486,6 +602,10 @@ void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 
 		if (p->gen == t->gen)
 			continue;
+		if (p->resource != RES_NOFILE) {
+			proc_remove(t, i, s->time); /* no longer measured */
+			continue;
+		}
 		/* Present but unreadable this time is not gone. */
 		if (sample_find(s, p->key.pid, p->key.start))
 			continue;

@@ -16,11 +16,24 @@
  * smallest is forgotten. */
 #define TRACK_MAX_GROUPS 24
 
+/* What runs out (an alert record's "resource"): the process's own
+ * RLIMIT_NOFILE, the system's file table, or one user's inotify instances
+ * or watches. */
+enum resource { RES_NOFILE, RES_FILES_MAX, RES_INOTIFY_INSTANCES, RES_INOTIFY_WATCHES };
+/* "nofile", "files-max", "inotify-instances", "inotify-watches" (static). */
+const char *resource_name(enum resource r);
+
 /* One alert (the man page's alert record): an event when the level
- * changes, or the tracker's word on a process now. Strings are owned. */
+ * changes, or the tracker's word on a process now. Strings are owned. For
+ * a resource beyond the process, fds and limit are its use and limit, pid
+ * and comm the process holding most of it (pid 0: none, the system's). */
 struct alert {
 	double time;
 	enum alert_level level;
+	enum resource resource;
+	long uid;                /* the user of an inotify resource, else -1 */
+	char *user;              /* and that user's name */
+	unsigned held;           /* what the process pid holds of it */
 	int pid;
 	unsigned long long start;
 	char *comm;
@@ -60,6 +73,11 @@ size_t tracker_samples(const struct tracker *t, const struct proc_key *k);
  * the next feed. */
 const struct hseries *tracker_history(const struct tracker *t, const struct proc_key *k,
 				      const struct source *src);
+/* The tracker's word on every resource beyond the processes it follows
+ * (the system's file table, each user's inotify use), tightest first, in
+ * *out (caller frees with alerts_free); returns how many. */
+size_t tracker_resources(const struct tracker *t, struct alert **out);
+
 /* Bytes of memory the tracker holds for its processes; their count in
  * *nprocs. */
 size_t tracker_bytes(const struct tracker *t, size_t *nprocs);

@@ -25,6 +25,11 @@ int verdict_from_state(const struct options *o, const struct sample *s,
 		return err;
 	h->tr = tracker_new(&o->detect);
 	state_each_sample(st, feed, h->tr);
+	/* The history keeps processes only: the system's limits of s are
+	 * judged from s (its processes are the history's newest, not fed
+	 * twice). */
+	if (s->sys.valid)
+		tracker_feed(h->tr, s, false);
 	h->oldest = state_oldest(st);
 	state_close(st);
 	return 0;
@@ -78,6 +83,22 @@ size_t verdict_alerting(const struct tracker *tr, const struct sample *s, struct
 		if (a[i].level == LEVEL_CRITICAL)
 			(*ncrit)++;
 		a[n++] = a[i];
+	}
+	{
+		struct alert *r;
+		size_t nr = tracker_resources(tr, &r);
+
+		for (size_t i = 0; i < nr; i++) {
+			if (r[i].level == LEVEL_OK) {
+				alert_clear(&r[i]);
+				continue;
+			}
+			if (r[i].level == LEVEL_CRITICAL)
+				(*ncrit)++;
+			a = xreallocarray(a, n + 1, sizeof(*a));
+			a[n++] = r[i];
+		}
+		free(r);
 	}
 	qsort(a, n, sizeof(*a), cmp_urgency);
 	*out = a;

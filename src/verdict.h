@@ -31,9 +31,10 @@ void verdict_history_free(struct verdict_history *h);
  * frees with alerts_free(a, s->nprocs). */
 struct alert *verdict_each(const struct tracker *tr, const struct sample *s, size_t min_samples);
 
-/* The processes of s the tracker holds at warning or critical, as alerts
- * in *out, most urgent first (critical, then the nearest limit, then pid).
- * Caller frees with alerts_free. Returns how many; *ncrit of them critical. */
+/* The processes of s and the system limits the tracker holds at warning
+ * or critical, as alerts in *out, most urgent first (critical, then the
+ * nearest limit, then pid). Caller frees with alerts_free. Returns how
+ * many; *ncrit of them critical. */
 size_t verdict_alerting(const struct tracker *tr, const struct sample *s, struct alert **out,
 			size_t *ncrit);
 

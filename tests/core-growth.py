@@ -3,7 +3,7 @@
 process's growth over them; the growing process comes first, with a
 positive rate and a time to its limit; a steady one shows no growth."""
 
-from fdtest import check, done, equal, fdwatch, start_helper
+from fdtest import check, done, equal, fdwatch, json_lines, start_helper
 
 leak = start_helper("--name", "leaky-client", "--leak", "tcp", "--rate", 20, "--nofile", 4000)
 steady = start_helper("--name", "steady-pool", "--pool", 30, "--churn", 20)
@@ -28,5 +28,6 @@ check("CLOSE_WAIT" in r.stdout and "127.0.0.1:%d" % leak.port in r.stdout,
 
 r = fdwatch("report", "--duration", 1, "-d", 0.5, "--format", "json", "-p", leak.pid)
 equal(r.returncode, 0, "report --duration exits 0")
-equal(len(r.stdout.splitlines()), 1, "json: one record for the last sample")
+equal(len(json_lines(r.stdout)), 1, "json: one record for the last sample")
+equal(len(r.stdout.splitlines()), 2, "and the system record after it")
 done()

@@ -77,6 +77,19 @@ static struct sample *make_sample(const char *leaker_comm)
 		proc_sample_sort_groups(&s->procs[i]);
 	sample_finish(s);
 	s->time = 1764000000;
+	/* The system's limits: a user at 122 of 128 inotify instances. */
+	s->sys.valid = true;
+	s->sys.files = 4549;
+	s->sys.files_max = 2466165;
+	s->sys.nr_open = 1048576;
+	s->sys.max_instances = 128;
+	s->sys.max_watches = 8192;
+	s->sys.inotify = calloc(1, sizeof(*s->sys.inotify));
+	s->sys.ninotify = 1;
+	s->sys.inotify[0].uid = 1000;
+	s->sys.inotify[0].user = xstrdup("app");
+	s->sys.inotify[0].instances = 122;
+	s->sys.inotify[0].watches = 300;
 	return s;
 }
 
@@ -225,6 +238,12 @@ static void test_wide_layout(void **state)
 		free(row);
 	}
 	assert_non_null(strstr(t, "Processes: 3 shown of 3 (1 not readable)"));
+	{
+		char *row = line_of(t, line_with(t, "testhost"));
+
+		assert_non_null(strstr(row, "Files: 4549 of 2466165  inotify app 122/128 (300 watches)"));
+		free(row);
+	}
 	assert_non_null(strstr(t, "1 critical, 0 warning"));
 	assert_non_null(strstr(t, "testhost"));
 	free(hdr);

@@ -187,8 +187,12 @@ def fdwatch(*args, env=None, timeout=60, input=None):
                           env=env, timeout=timeout, input=input)
 
 
-def json_lines(text):
-    return [json.loads(l) for l in text.splitlines() if l.strip()]
+def json_lines(text, system=False):
+    """The JSON Lines records of text; the system records (the limits beyond
+    the process, one per sample) only with system."""
+    recs = [json.loads(l) for l in text.splitlines() if l.strip()]
+    return recs if system else [r for r in recs if not (isinstance(r, dict) and "system" in r
+                                                         and "pid" not in r)]
 
 
 def report(pid, *extra, env=None):
