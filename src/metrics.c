@@ -244,6 +244,18 @@ static void render_growth(struct buf *out, const struct sample *s, const struct 
 	}
 }
 
+/* One series of a user's inotify use: name{uid="..",user=".."} v. */
+static void user_series(struct buf *out, const char *name, const struct inotify_use *u, double v)
+{
+	char uid[24];
+
+	snprintf(uid, sizeof(uid), "%ld", u->uid);
+	buf_addf(out, "%s{", name);
+	label(out, "uid", uid, true);
+	label(out, "user", u->user, false);
+	end_series(out, v);
+}
+
 /* Each user's inotify use and the limits (node_exporter's node_filefd_*
  * cover the system's file table), and with a history the alert level of
  * each limit. */
@@ -256,28 +268,15 @@ static void render_limits(struct buf *out, const struct metrics_input *in)
 	family(out, "fdwatch_user_inotify_instances", "gauge",
 	       "inotify instances of the user, counted from the fds of its processes (an upper "
 	       "bound when several processes hold them).");
-	for (size_t i = 0; i < y->ninotify; i++) {
-		char uid[24];
-
-		snprintf(uid, sizeof(uid), "%ld", y->inotify[i].uid);
-		buf_adds(out, "fdwatch_user_inotify_instances{");
-		label(out, "uid", uid, true);
-		label(out, "user", y->inotify[i].user, false);
-		end_series(out, (double)y->inotify[i].instances);
-	}
+	for (size_t i = 0; i < y->ninotify; i++)
+		user_series(out, "fdwatch_user_inotify_instances", &y->inotify[i],
+			    (double)y->inotify[i].instances);
 	family(out, "fdwatch_user_inotify_watches", "gauge",
 	       "inotify watches of the user, from the fdinfo of its instances.");
-	for (size_t i = 0; i < y->ninotify; i++) {
-		char uid[24];
-
-		if (y->inotify[i].watches < 0)
-			continue;
-		snprintf(uid, sizeof(uid), "%ld", y->inotify[i].uid);
-		buf_adds(out, "fdwatch_user_inotify_watches{");
-		label(out, "uid", uid, true);
-		label(out, "user", y->inotify[i].user, false);
-		end_series(out, (double)y->inotify[i].watches);
-	}
+	for (size_t i = 0; i < y->ninotify; i++)
+		if (y->inotify[i].watches >= 0)
+			user_series(out, "fdwatch_user_inotify_watches", &y->inotify[i],
+				    (double)y->inotify[i].watches);
 	if (y->max_instances > 0)
 		scalar(out, "fdwatch_inotify_max_user_instances",
 		       "fs.inotify.max_user_instances, the inotify instances a user may hold.",
