@@ -127,8 +127,9 @@ void alert_message(struct buf *out, const struct alert *a)
 		buf_addf(out, " (%.0f%%)", 100.0 * (double)a->fds / (double)a->limit);
 	if (a->resource != RES_NOFILE && a->resource != RES_FILES_MAX && a->pid > 0 &&
 	    a->level != LEVEL_OK)
-		buf_addf(out, ", most held by %s[%d] (%u instance%s)", comm, a->pid, a->held,
-			 a->held == 1 ? "" : "s");
+		buf_addf(out, ", most held by %s[%d] (%u %s%s)", comm, a->pid, a->held,
+			 a->resource == RES_INOTIFY_WATCHES ? "watch" : "instance",
+			 a->held == 1 ? "" : a->resource == RES_INOTIFY_WATCHES ? "es" : "s");
 	free(comm);
 	if (a->level == LEVEL_OK) {
 		buf_addf(out, ", %s", a->why);

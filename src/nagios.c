@@ -57,7 +57,8 @@ static void limit_perfdata(struct buf *out, const char *label, long used, long m
 		return;
 	buf_addf(out, " %s=%ld", label, used);
 	if (max > 0)
-		buf_addf(out, ";%ld;%ld;0;%ld", max * 80 / 100, max * 95 / 100, max);
+		buf_addf(out, ";%ld;%ld;0;%ld", max / 100 * 80 + max % 100 * 80 / 100,
+			 max / 100 * 95 + max % 100 * 95 / 100, max); /* file-max may be LONG_MAX */
 }
 
 /* The system's file table, and the tightest user's inotify use. */

@@ -274,11 +274,10 @@ int procfs_parse_packet_line(const char *line, struct sock_entry *e)
 
 	memset(e, 0, sizeof(*e));
 	/* sk RefCnt Type Proto Iface R Rmem User Inode */
-	if (sscanf(line, "%*x %*u %*u %*x %d %*u %*u %*u %lu", &iface, &inode) != 2 ||
-	    iface < 0 || iface > 0xffff)
+	if (sscanf(line, "%*x %*u %*u %*x %d %*u %*u %*u %lu", &iface, &inode) != 2 || iface < 0)
 		return -EINVAL;
 	e->proto = P_PACKET;
-	e->lport = (uint16_t)iface;
+	memcpy(e->laddr, &iface, sizeof(iface)); /* interface numbers pass 65535 */
 	e->inode = inode;
 	return 0;
 }

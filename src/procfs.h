@@ -51,8 +51,8 @@ struct sock_entry {
 	uint8_t proto;          /* enum sock_proto */
 	uint8_t state;          /* TCP state code, or unix St code */
 	bool listening;         /* unix: __SO_ACCEPTCON */
-	uint16_t lport, rport;  /* netlink: lport the protocol; packet: lport
-	                         * the interface index */
+	uint16_t lport, rport;  /* netlink: lport the protocol */
+	                        /* packet: the interface index, an int in laddr */
 	uint8_t laddr[16], raddr[16]; /* network byte order (4 used for IPv4) */
 	char *path;             /* unix: bound name ("@..." abstract), or NULL */
 	unsigned long peer;     /* unix: peer inode when known, else 0 */

@@ -111,7 +111,10 @@ void record_system_json(struct buf *out, const struct sample *s)
 			      "\"comm\": ", u->shared ? "true" : "false", u->partial ? "true" : "false",
 			 u->top_pid, u->top_start);
 		json_str(out, u->top_comm);
-		buf_addf(out, ", \"pid_instances\": %u}", u->top_instances);
+		buf_addf(out, ", \"pid_instances\": %u, \"watches_pid\": %d, \"watches_start\": %llu, "
+			      "\"watches_comm\": ", u->top_instances, u->wtop_pid, u->wtop_start);
+		json_str(out, u->wtop_comm);
+		buf_addf(out, ", \"pid_watches\": %u}", u->wtop_watches);
 	}
 	buf_adds(out, "]}}\n");
 }
@@ -329,6 +332,15 @@ static const char *parse_record(json_object *o, bool strict, double *t, struct p
 	return NULL;
 }
 
+/* A boolean field: true only when it is there and true. */
+static bool get_flag(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) &&
+	       json_object_get_type(v) == json_type_boolean && json_object_get_boolean(v);
+}
+
 /* A count field of a system record: true and *v (-1 for null or absent),
  * false when it is there and not a count. */
 static bool sys_count(json_object *o, const char *key, long *v)
@@ -370,12 +382,17 @@ const char *record_parse_system(const char *line, size_t len, double *t, struct 
 		for (size_t i = 0; i < n && !why; i++) {
 			json_object *u = json_object_array_get_idx(arr, i);
 			struct inotify_use *e;
-			long uid, inst, watches, pid;
+			long uid, inst, watches, pid, start, held, wpid, wstart, wheld;
 
 			if (!u || !sys_count(u, "uid", &uid) || uid < 0 ||
 			    !sys_count(u, "instances", &inst) || inst < 0 || inst > UINT32_MAX ||
 			    !sys_count(u, "watches", &watches) || !sys_count(u, "pid", &pid) ||
-			    pid > INT_MAX || !sys_count(u, "max_instances", &y->max_instances) ||
+			    pid > INT_MAX || !sys_count(u, "start", &start) ||
+			    !sys_count(u, "pid_instances", &held) || held > UINT32_MAX ||
+			    !sys_count(u, "watches_pid", &wpid) || wpid > INT_MAX ||
+			    !sys_count(u, "watches_start", &wstart) ||
+			    !sys_count(u, "pid_watches", &wheld) || wheld > UINT32_MAX ||
+			    !sys_count(u, "max_instances", &y->max_instances) ||
 			    !sys_count(u, "max_watches", &y->max_watches)) {
 				why = "malformed \"inotify\"";
 				break;
@@ -387,8 +404,16 @@ const char *record_parse_system(const char *line, size_t len, double *t, struct 
 			e->instances = (unsigned)inst;
 			e->watches = watches;
 			e->top_pid = pid > 0 ? (int)pid : 0;
+			e->top_start = start > 0 ? (unsigned long long)start : 0;
+			e->top_instances = held > 0 ? (unsigned)held : 0;
+			e->wtop_pid = wpid > 0 ? (int)wpid : 0;
+			e->wtop_start = wstart > 0 ? (unsigned long long)wstart : 0;
+			e->wtop_watches = wheld > 0 ? (unsigned)wheld : 0;
+			e->shared = get_flag(u, "upper_bound");
+			e->partial = get_flag(u, "partial");
 			e->user = xstrdup_null(get_str(u, "user"));
 			e->top_comm = xstrdup_null(get_str(u, "comm"));
+			e->wtop_comm = xstrdup_null(get_str(u, "watches_comm"));
 		}
 	}
 	json_object_put(o);

@@ -99,6 +99,7 @@ void sys_sample_clear(struct sys_sample *y)
 	for (size_t i = 0; i < y->ninotify; i++) {
 		free(y->inotify[i].user);
 		free(y->inotify[i].top_comm);
+		free(y->inotify[i].wtop_comm);
 	}
 	free(y->inotify);
 	memset(y, 0, sizeof(*y));
@@ -112,6 +113,7 @@ void sys_sample_copy(struct sys_sample *dst, const struct sys_sample *src)
 	for (size_t i = 0; i < src->ninotify; i++) {
 		dst->inotify[i].user = xstrdup_null(src->inotify[i].user);
 		dst->inotify[i].top_comm = xstrdup_null(src->inotify[i].top_comm);
+		dst->inotify[i].wtop_comm = xstrdup_null(src->inotify[i].wtop_comm);
 	}
 }
 

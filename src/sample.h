@@ -122,6 +122,10 @@ struct inotify_use {
 	unsigned long long top_start;
 	char *top_comm;
 	unsigned top_instances;
+	int wtop_pid;            /* the process holding most watches */
+	unsigned long long wtop_start;
+	char *wtop_comm;
+	unsigned wtop_watches;
 };
 
 /* The limits beyond a process's own (the man page's system record). */

@@ -187,123 +187,218 @@ static struct fdc_ent *fdc_push(struct fdc_ent **v, size_t *n, size_t *cap)
 	return &(*v)[(*n)++];
 }
 
-/* What a mount's device number says its filesystem is: read from the
- * mountinfo of the process whose fds are being read, and asked of the file
- * itself (statfs) only for the kernel's internal mounts that no mountinfo
- * lists (secretmem). Filesystem types are needed only for the kinds that
- * a stat cannot tell (procfs, mqueue, secretmem). */
-struct fstype_ent {
+/* The mounts of one mount namespace, read from the mountinfo of a process
+ * in it once per pass: each device's filesystem type, for the kinds that a
+ * stat cannot tell (procfs, mqueue), and the mount points of network and
+ * FUSE filesystems, whose files are never stat'ed: following a link into
+ * them can wait on their server, and a hung server would hang the
+ * sampler. */
+struct mnt_dev {
 	dev_t dev;
 	char type[16];
 };
+struct mnt_ns {
+	unsigned long ino;       /* the namespace (ns/mnt) */
+	unsigned long pass;      /* the pass (fstypes.pass) that read it */
+	struct mnt_dev *devs;
+	size_t ndevs;
+	char **remote;           /* mount points of network and FUSE mounts */
+	size_t nremote;
+};
 
-/* Remembers dev as being of type name (truncated), replacing the oldest
- * entry when full. */
-static void fstypes_add(struct fstypes *ft, dev_t dev, const char *name, size_t len)
+/* Is a filesystem of this type one whose files may wait on a server? */
+static bool fstype_remote(const char *type)
 {
-	struct fstype_ent *e;
+	static const char *const remote[] = {
+		"nfs", "nfs4", "cifs", "smb3", "smbfs", "ceph", "9p", "afs", "glusterfs", "lustre",
+		"gpfs", "ocfs2", "gfs2", "fuse", "fuseblk", "ncpfs", "coda", "orangefs", "beegfs",
+		"virtiofs",
+	};
 
-	for (size_t i = 0; i < ft->n; i++)
-		if (ft->v[i].dev == dev)
-			return;
-	if (ft->n == FSTYPES_MAX) {
-		memmove(ft->v, ft->v + 1, (FSTYPES_MAX - 1) * sizeof(*ft->v));
-		ft->n--;
+	if (strncmp(type, "fuse.", 5) == 0)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(remote); i++)
+		if (strcmp(type, remote[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Undoes mountinfo's octal escapes ("\040" for a space) in place. */
+static void unescape_octal(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
 	}
-	if (!ft->v)
-		ft->v = xcalloc(FSTYPES_MAX, sizeof(*ft->v));
-	e = &ft->v[ft->n++];
-	e->dev = dev;
-	if (len >= sizeof(e->type))
-		len = sizeof(e->type) - 1;
-	memcpy(e->type, name, len);
-	e->type[len] = '\0';
+	*o = '\0';
 }
 
-/* The type remembered for dev, or NULL. */
-static const char *fstypes_find(const struct fstypes *ft, dev_t dev)
+/* Empties m (not its namespace). */
+static void mnt_ns_clear(struct mnt_ns *m)
 {
-	for (size_t i = 0; i < ft->n; i++)
-		if (ft->v[i].dev == dev)
-			return ft->v[i].type;
-	return NULL;
+	for (size_t i = 0; i < m->nremote; i++)
+		free(m->remote[i]);
+	free(m->remote);
+	free(m->devs);
+	m->remote = NULL;
+	m->devs = NULL;
+	m->nremote = m->ndevs = 0;
 }
 
-/* Adds every mount of the process at piddir ("36 35 98:0 / /mnt rw - ext4
- * /dev/root rw"). */
-static void fstypes_read_mountinfo(struct fstypes *ft, int piddir)
+/* Reads the mountinfo of the process at piddir into m ("36 35 98:0 /
+ * /mnt rw - ext4 /dev/root rw"). */
+static void mnt_ns_read(struct mnt_ns *m, int piddir)
 {
 	char *text, *line, *next;
 
+	mnt_ns_clear(m);
 	if (read_file_at(piddir, "mountinfo", &text, NULL) < 0)
 		return;
 	for (line = text; line && *line; line = next) {
+		char point[4096], *sep, *type, *end;
 		unsigned maj, min;
-		char *sep, *type, *end;
+		struct mnt_dev *d;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
 		sep = strstr(line, " - ");
-		if (!sep || sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2)
+		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, point) != 3)
 			continue;
 		type = sep + 3;
 		end = strchr(type, ' ');
-		fstypes_add(ft, makedev(maj, min), type, end ? (size_t)(end - type) : strlen(type));
+		if (end)
+			*end = '\0';
+		if ((m->ndevs & (m->ndevs - 1)) == 0)
+			m->devs = xreallocarray(m->devs, m->ndevs ? m->ndevs * 2 : 1, sizeof(*m->devs));
+		d = &m->devs[m->ndevs++];
+		d->dev = makedev(maj, min);
+		snprintf(d->type, sizeof(d->type), "%s", type);
+		if (fstype_remote(type)) {
+			unescape_octal(point);
+			m->remote = xreallocarray(m->remote, m->nremote + 1, sizeof(*m->remote));
+			m->remote[m->nremote++] = xstrdup(point);
+		}
 	}
 	free(text);
 }
 
-/* The filesystem type of what fd/NAME (in the fd directory dfd of the
- * process at piddir) points to, on device dev; NULL unknown. */
-static const char *fstype_of(struct fstypes *ft, int piddir, int dfd, const char *name, dev_t dev)
+/* The mounts of the namespace of the process at piddir, read in this pass
+ * (owned by ft), or NULL when its namespace cannot be told. */
+static struct mnt_ns *mounts_of(struct fstypes *ft, int piddir)
+{
+	char link[64];
+	unsigned long ino;
+	ssize_t r = readlinkat(piddir, "ns/mnt", link, sizeof(link) - 1);
+	struct mnt_ns *m = NULL;
+
+	if (r <= 0)
+		return NULL;
+	link[r] = '\0';
+	if (sscanf(link, "mnt:[%lu]", &ino) != 1)
+		return NULL;
+	for (size_t i = 0; i < ft->n && !m; i++)
+		if (ft->v[i].ino == ino)
+			m = &ft->v[i];
+	if (!m) {
+		if (ft->n == FSTYPES_MAX) { /* that many namespaces: start over */
+			fstypes_clear(ft);
+		}
+		if ((ft->n & (ft->n - 1)) == 0)
+			ft->v = xreallocarray(ft->v, ft->n ? ft->n * 2 : 1, sizeof(*ft->v));
+		m = &ft->v[ft->n++];
+		memset(m, 0, sizeof(*m));
+		m->ino = ino;
+	}
+	if (m->pass != ft->pass || !m->pass) {
+		mnt_ns_read(m, piddir);
+		m->pass = ft->pass;
+	}
+	return m;
+}
+
+/* Is path on one of m's network or FUSE mounts? */
+static bool on_remote(const struct mnt_ns *m, const char *path)
+{
+	for (size_t i = 0; i < m->nremote; i++) {
+		size_t n = strlen(m->remote[i]);
+
+		if (n == 1 || (strncmp(path, m->remote[i], n) == 0 && (path[n] == '/' || !path[n])))
+			return true;
+	}
+	return false;
+}
+
+/* The filesystem type of device dev in m, or NULL. A device no mountinfo
+ * lists is one of the kernel's internal mounts when the file sits at its
+ * root ("/secretmem (deleted)", a message queue's "/NAME" without
+ * /dev/mqueue mounted): only such a file is asked (statfs), and only
+ * once per device and pass, so a detached network mount is never. */
+static const char *fstype_of(struct mnt_ns *m, dev_t dev, int dfd, const char *name,
+			     const char *link)
 {
 	static const struct {
 		unsigned long magic;
 		const char *type;
 	} internal[] = {
-		{ 0x5345434dUL, "secretmem" }, { 0x9fa0UL, "proc" }, { 0x19800202UL, "mqueue" },
+		{ 0x5345434dUL, "secretmem" }, { 0x19800202UL, "mqueue" },
 	};
-	const char *t = fstypes_find(ft, dev);
 	char path[320];
 	struct statfs sf;
+	struct mnt_dev *d;
 
-	if (t)
-		return *t ? t : NULL;
-	fstypes_read_mountinfo(ft, piddir);
-	if ((t = fstypes_find(ft, dev)))
-		return *t ? t : NULL;
-	/* In no mountinfo: a kernel-internal mount, which never blocks. */
+	for (size_t i = 0; i < m->ndevs; i++)
+		if (m->devs[i].dev == dev)
+			return m->devs[i].type[0] ? m->devs[i].type : NULL;
+	if (strchr(link + 1, '/'))
+		return NULL;
+	if ((m->ndevs & (m->ndevs - 1)) == 0)
+		m->devs = xreallocarray(m->devs, m->ndevs ? m->ndevs * 2 : 1, sizeof(*m->devs));
+	d = &m->devs[m->ndevs++];
+	d->dev = dev;
+	d->type[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dfd, name);
-	t = "";
 	if (statfs(path, &sf) == 0)
 		for (size_t i = 0; i < ARRAY_SIZE(internal); i++)
 			if ((unsigned long)sf.f_type == internal[i].magic)
-				t = internal[i].type;
-	fstypes_add(ft, dev, t, strlen(t));
-	return *t ? t : NULL;
+				snprintf(d->type, sizeof(d->type), "%s", internal[i].type);
+	return d->type[0] ? d->type : NULL;
 }
 
 /* The kind of the file that fd/NAME links to (link). The stat follows the
- * link without opening it, and takes the attributes a network filesystem
- * has cached rather than asking its server, so a hung mount cannot hang
- * the sampler. Without ft (a fixture tree), from the link alone. */
+ * link without opening it, and never into a network or FUSE mount (its
+ * files are file-other). Without ft (a fixture tree), from the link
+ * alone. */
 static int file_kind(struct fstypes *ft, int piddir, int dfd, const char *name, const char *link)
 {
+	struct mnt_ns *m = ft ? mounts_of(ft, piddir) : NULL;
 	struct statx sx;
 	struct stat st;
 
-	if (!ft || statx(dfd, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_NLINK, &sx) < 0)
+	if (!m || on_remote(m, link) ||
+	    statx(dfd, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_NLINK, &sx) < 0)
 		return kind_of_file(link, NULL, NULL);
 	memset(&st, 0, sizeof(st));
 	st.st_mode = sx.stx_mode;
 	st.st_nlink = sx.stx_nlink;
 	return kind_of_file(link, &st,
-			    fstype_of(ft, piddir, dfd, name, makedev(sx.stx_dev_major, sx.stx_dev_minor)));
+			    S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)
+				    ? fstype_of(m, makedev(sx.stx_dev_major, sx.stx_dev_minor), dfd,
+						name, link)
+				    : NULL);
 }
 
 void fstypes_clear(struct fstypes *ft)
 {
+	for (size_t i = 0; i < ft->n; i++)
+		mnt_ns_clear(&ft->v[i]);
 	free(ft->v);
 	ft->v = NULL;
 	ft->n = 0;

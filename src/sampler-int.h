@@ -47,13 +47,15 @@ struct nstables {
 	unsigned long absent_pass;
 };
 
-/* The filesystem types of the devices seen, for the file kinds a stat
- * cannot tell (sampler-fds.c). */
-#define FSTYPES_MAX 256
-struct fstype_ent;
+/* The mounts of each mount namespace, read once per pass, for the file
+ * kinds a stat cannot tell and the mounts never to stat into
+ * (sampler-fds.c). */
+#define FSTYPES_MAX 64
+struct mnt_ns;
 struct fstypes {
-	struct fstype_ent *v;
+	struct mnt_ns *v;
 	size_t n;
+	unsigned long pass;      /* the sampler's pass */
 };
 void fstypes_clear(struct fstypes *ft);
 

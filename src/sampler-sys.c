@@ -104,15 +104,8 @@ void sys_read(struct sampler *s, struct sample *out)
 		struct inotify_use *u;
 		unsigned n;
 
-		if (p->uid < 0)
+		if (p->uid < 0 || !p->classified)
 			continue;
-		if (!p->classified) {
-			/* Its instances are not seen: the user's count may be short. */
-			for (size_t k = 0; k < y->ninotify; k++)
-				if (y->inotify[k].uid == p->uid)
-					y->inotify[k].partial = true;
-			continue;
-		}
 		n = kind_count(p, inotify);
 		if (!n)
 			continue;
@@ -127,7 +120,20 @@ void sys_read(struct sampler *s, struct sample *out)
 			u->top_comm = xstrdup_null(p->comm);
 			u->top_instances = n;
 		}
+		if (p->inotify_watches > (long)u->wtop_watches || !u->wtop_pid) {
+			free(u->wtop_comm);
+			u->wtop_pid = p->pid;
+			u->wtop_start = p->start;
+			u->wtop_comm = xstrdup_null(p->comm);
+			u->wtop_watches = p->inotify_watches > 0 ? (unsigned)p->inotify_watches : 0;
+		}
 	}
+	/* A process not read hides its instances: its user's count may be
+	 * short. */
+	for (size_t i = 0; i < out->nprocs; i++)
+		for (size_t k = 0; !out->procs[i].classified && k < y->ninotify; k++)
+			if (y->inotify[k].uid == out->procs[i].uid)
+				y->inotify[k].partial = true;
 	cmp_max_i = y->max_instances;
 	cmp_max_w = y->max_watches;
 	if (y->ninotify > 1)

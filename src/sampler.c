@@ -527,6 +527,7 @@ static void begin_sample(struct sampler *s, struct sample *out)
 	out->mono = clock_mono();
 	s->now = out->time;
 	s->pass++;
+	s->fstypes.pass = s->pass;
 	nstables_prune(s);
 	if (s->cfg.reclassify_age > 0) {
 		double most = REFRESH_BUDGET * s->cfg.reclassify_age;

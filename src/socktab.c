@@ -244,19 +244,21 @@ static void format_other(const struct socktab *t, const struct sock_entry *e, ch
 {
 	char ifname[IF_NAMESIZE];
 	const char *name;
+	int iface;
 
+	memcpy(&iface, e->laddr, sizeof(iface));
 	if (e->proto == P_NETLINK) {
 		name = netlink_proto_name(e->lport);
 		if (name)
 			snprintf(dst, n, "%s", name);
 		else
 			snprintf(dst, n, "protocol %u", e->lport);
-	} else if (e->lport == 0) {
+	} else if (iface == 0) {
 		snprintf(dst, n, "any");
-	} else if (t->ifnames && if_indextoname(e->lport, ifname)) {
+	} else if (t->ifnames && if_indextoname((unsigned)iface, ifname)) {
 		snprintf(dst, n, "%s", ifname);
 	} else {
-		snprintf(dst, n, "ifindex %u", e->lport);
+		snprintf(dst, n, "ifindex %d", iface);
 	}
 }
 
@@ -330,6 +332,7 @@ static const struct sock_key *key_intern(struct socktab *t, const struct sock_en
 	} else if (e->proto == P_NETLINK || e->proto == P_PACKET) {
 		kb.state = 0;
 		kb.port = e->lport;
+		memcpy(kb.addr, e->laddr, 16);
 	} else {
 		kb.port = by_remote ? e->rport : e->lport;
 		memcpy(kb.addr, by_remote ? e->raddr : e->laddr, 16);

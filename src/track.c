@@ -491,16 +491,25 @@ static void proc_remove(struct tracker *t, size_t i, double now)
 /* Feeds one measurement of a resource (its use of limit at time now,
  * held mostly by holder) and judges it. */
 static void feed_resource(struct tracker *t, enum resource r, long uid, const char *user,
-			  long used, long limit, const struct inotify_use *holder, double now)
+			  long used, long limit, const struct inotify_use *holder, int by_watches,
+			  double now)
 {
 	struct proc_sample key;
 	struct tproc *p;
 
-	if (used < 0 || limit <= 0)
-		return;
 	memset(&key, 0, sizeof(key));
 	key.pid = -(int)r;
 	key.start = uid >= 0 ? (unsigned long long)uid : 0;
+	if (used < 0 || limit <= 0) {
+		/* Unknown this time (an fdinfo closed while read): kept,
+		 * with no new point. */
+		bool found;
+		size_t i = proc_index(t, &(struct proc_key){ key.pid, key.start }, &found);
+
+		if (found)
+			t->procs[i]->gen = t->gen;
+		return;
+	}
 	p = proc_get(t, &key);
 	p->gen = t->gen;
 	p->resource = r;
@@ -509,12 +518,16 @@ static void feed_resource(struct tracker *t, enum resource r, long uid, const ch
 		free(p->user);
 		p->user = xstrdup_null(user);
 	}
-	p->holder = holder ? holder->top_pid : 0;
-	p->holder_start = holder ? holder->top_start : 0;
-	p->holder_count = holder ? holder->top_instances : 0;
-	if (!str_eq(p->comm, holder ? holder->top_comm : NULL)) {
-		free(p->comm);
-		p->comm = xstrdup_null(holder ? holder->top_comm : NULL);
+	p->holder = !holder ? 0 : by_watches ? holder->wtop_pid : holder->top_pid;
+	p->holder_start = !holder ? 0 : by_watches ? holder->wtop_start : holder->top_start;
+	p->holder_count = !holder ? 0 : by_watches ? holder->wtop_watches : holder->top_instances;
+	{
+		const char *comm = !holder ? NULL : by_watches ? holder->wtop_comm : holder->top_comm;
+
+		if (!str_eq(p->comm, comm)) {
+			free(p->comm);
+			p->comm = xstrdup_null(comm);
+		}
 	}
 	if (!(now > p->last_t) && !isnan(p->last_t))
 		return;
@@ -532,20 +545,25 @@ static void feed_resource(struct tracker *t, enum resource r, long uid, const ch
 	tproc_judge(t, p, now);
 }
 
-/* The system's file table and every user's inotify use of sample s. */
+/* The system's file table and every user's inotify use of sample s; a
+ * system part is the whole picture, so a limit it no longer shows (a user
+ * who holds no instance now) is released. */
 static void feed_system(struct tracker *t, const struct sample *s)
 {
 	const struct sys_sample *y = &s->sys;
 
-	feed_resource(t, RES_FILES_MAX, -1, NULL, y->files, y->files_max, NULL, s->time);
+	feed_resource(t, RES_FILES_MAX, -1, NULL, y->files, y->files_max, NULL, 0, s->time);
 	for (size_t i = 0; i < y->ninotify; i++) {
 		const struct inotify_use *u = &y->inotify[i];
 
 		feed_resource(t, RES_INOTIFY_INSTANCES, u->uid, u->user, (long)u->instances,
-			      y->max_instances, u, s->time);
+			      y->max_instances, u, 0, s->time);
 		feed_resource(t, RES_INOTIFY_WATCHES, u->uid, u->user, u->watches, y->max_watches, u,
-			      s->time);
+			      1, s->time);
 	}
+	for (size_t i = t->nprocs; i-- > 0;)
+		if (t->procs[i]->resource != RES_NOFILE && t->procs[i]->gen != t->gen)
+			proc_remove(t, i, s->time);
 }
 
 size_t tracker_resources(const struct tracker *t, struct alert **out)

@@ -179,6 +179,13 @@ lg = fdwatch("log", "--proc", root, "-n", "2", "-d", "0.1", "--format", "json")
 al = [a for a in json_lines(lg.stdout) if a.get("resource") == "files-max"]
 check(al and al[0]["level"] == "critical" and al[0]["pid"] is None,
       "log: a files-max alert, with no pid (the system's)", lg.stdout)
+# systemd sets fs.file-max to LONG_MAX: the thresholds must not overflow.
+big = (1 << 63) - 1
+write(root + "/sys/fs/file-nr", "2400000\t0\t%d\n" % big)
+c = fdwatch("check", "--proc", root, "--state", os.path.join(root, "big.state"))
+check("system_files=2400000;%d;%d;0;%d" % (big * 80 // 100, big * 95 // 100, big) in c.stdout,
+      "perfdata thresholds of a file-max of LONG_MAX", c.stdout)
+write(root + "/sys/fs/file-nr", "2400000\t0\t2466165\n")
 trace = os.path.join(root, "trace.jsonl")
 lg = fdwatch("log", "--proc", root, "-n", "2", "-d", "0.1", "--format", "json", "-o", trace)
 with open(trace) as f:
