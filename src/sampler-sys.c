@@ -37,6 +37,15 @@ static long read_number(int rootfd, const char *path, long *third)
 	return a < 0 ? -1 : a;
 }
 
+/* The lower of two limits, either -1 unknown: inside a user namespace
+ * /proc/sys/user/ holds that namespace's own, which may be lower. */
+static long tighter(long a, long b)
+{
+	if (a < 0 || b < 0)
+		return a < 0 ? b : a;
+	return a < b ? a : b;
+}
+
 /* The entry of uid in y, added when new. */
 static struct inotify_use *user_get(struct sys_sample *y, const struct proc_sample *p)
 {
@@ -97,8 +106,10 @@ void sys_read(struct sampler *s, struct sample *out)
 	if (y->files_max < 0)
 		y->files_max = read_number(s->rootfd, "sys/fs/file-max", NULL);
 	y->nr_open = read_number(s->rootfd, "sys/fs/nr_open", NULL);
-	y->max_instances = read_number(s->rootfd, "sys/fs/inotify/max_user_instances", NULL);
-	y->max_watches = read_number(s->rootfd, "sys/fs/inotify/max_user_watches", NULL);
+	y->max_instances = tighter(read_number(s->rootfd, "sys/fs/inotify/max_user_instances", NULL),
+				   read_number(s->rootfd, "sys/user/max_inotify_instances", NULL));
+	y->max_watches = tighter(read_number(s->rootfd, "sys/fs/inotify/max_user_watches", NULL),
+				 read_number(s->rootfd, "sys/user/max_inotify_watches", NULL));
 	for (size_t i = 0; i < out->nprocs; i++) {
 		const struct proc_sample *p = &out->procs[i];
 		struct inotify_use *u;
