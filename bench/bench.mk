@@ -20,8 +20,8 @@ tests_unit_socktab_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_socktab_LDADD = $(UNIT_LIBS)
 endif
 
-TESTS += tests/perf-paths.py tests/perf-reuse.py tests/perf-fallback.py tests/perf-links.py
-EXTRA_DIST += tests/perf-paths.py tests/perf-reuse.py tests/perf-fallback.py tests/perf-links.py bench/bench.sh bench/growing.sh
+TESTS += tests/perf-paths.py tests/perf-reuse.py tests/perf-fallback.py tests/perf-links.py tests/perf-carry.py
+EXTRA_DIST += tests/perf-paths.py tests/perf-reuse.py tests/perf-fallback.py tests/perf-links.py tests/perf-carry.py bench/bench.sh bench/growing.sh
 
 # `make bench`: fdwatch against lsof, ss -tanp, lsfd and the floor walker
 # (not part of check; BENCH_ARGS="--quick" for a short run).

@@ -485,6 +485,8 @@ restart:
 		if (de->d_name[0] == '.')
 			continue;
 		listed++;
+		if (denied && count == 0)
+			continue; /* no link of this process may be read: count them */
 		fd = fd_number(de->d_name);
 		key.fd = fd;
 		if (old && fd >= 0 && !reread[(unsigned)fd % FDC_SLICES])

@@ -220,9 +220,14 @@ void nstables_free_all(struct sampler *s);
  * piddir hold the sockets in pend, reading what is missing; lines that did
  * not parse are added to *skipped. */
 void nstables_load_for(struct sampler *s, int piddir, struct pending *pend, size_t *skipped);
-/* Turns the socket inodes of pend into p's socket groups. True when some
- * TCP, UDP or unix socket was in no table read so far (made after it). */
-bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pending *pend);
+/* Turns the socket inodes of pend into p's socket groups, and leaves in
+ * pend->kinds the kind each was taken for. True when some TCP, UDP or
+ * unix socket was in no table read so far (made after it). */
+bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *pend);
+/* Is a socket of this kind (inode, in network namespace netns) gone from
+ * its table, read during this sample? False when that table was not read
+ * in it, or lists no such kind. */
+bool nstables_lost(const struct sampler *s, unsigned long netns, int kind, unsigned long inode);
 /* The row of a socket in any table read, and that table in *tab, or NULL
  * (owned by s). */
 const struct sock_entry *nstables_entry(const struct sampler *s, unsigned long inode,

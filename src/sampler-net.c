@@ -413,7 +413,7 @@ static int cmp_resolved(const void *a, const void *b)
 
 /* Interned keys are equal exactly when their pointers are, so sorting the
  * pointers gathers each group (the man page's socket groups). */
-bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pending *pend)
+bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *pend)
 {
 	struct resolved *v = xcalloc(pend->n ? pend->n : 1, sizeof(*v));
 	struct nstables *ns = nstables_get(s, pend->netns);
@@ -436,6 +436,8 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pen
 		v[i].kind = asked >= 0 ? asked : KIND_SOCKET_OTHER;
 		incomplete = true;
 	}
+	for (size_t i = 0; i < pend->n; i++) /* what each fd was taken for */
+		pend->kinds[i] = (unsigned char)v[i].kind;
 	qsort(v, pend->n, sizeof(*v), cmp_resolved);
 	for (size_t i = 0; i < pend->n; i++)
 		ngroups += i == 0 || cmp_resolved(&v[i], &v[i - 1]) != 0;
@@ -466,6 +468,23 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, const struct pen
 	return incomplete;
 }
 
+
+bool nstables_lost(const struct sampler *s, unsigned long netns, int kind, unsigned long inode)
+{
+	int k = kind_table(kind);
+
+	for (size_t i = 0; i < s->nns; i++) {
+		const struct nstables *ns = &s->ns[i];
+
+		if (ns->netns != netns)
+			continue;
+		if (k < 0 || k == SOCKTAB_OTHER || !ns->tab[k] || ns->pass[k] != s->pass)
+			return false;
+		return !socktab_entry(ns->tab[k], inode) &&
+		       !(k == SOCKDIAG_TCP && ns->recent && socktab_entry(ns->recent, inode));
+	}
+	return false;
+}
 
 const struct sock_entry *nstables_entry(const struct sampler *s, unsigned long inode,
 				       const struct socktab **tab)

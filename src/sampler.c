@@ -222,7 +222,9 @@ static void note_listed(struct sampler *s, struct proc_sample *p)
 /* Without st_size, gives p the count of its last listing instead of
  * listing fd/ again, when that count held across two listings, is younger
  * than count_bound, and nothing cheap to see says it moved: the process's
- * stat state is the same and its sockets were all known. */
+ * stat state is the same and its sockets were all known. Its limit,
+ * network namespace and, for a process whose links may not be read, that
+ * error are carried with the count, as old as it. */
 static bool carry_count(struct sampler *s, struct proc_sample *p)
 {
 	const struct proc_sample *old;
@@ -230,8 +232,8 @@ static bool carry_count(struct sampler *s, struct proc_sample *p)
 	if (!s->prev || !isgreater(s->tick, 0.0))
 		return false;
 	old = sample_find(s->prev, p->pid, p->start);
-	if (!old || old->fds <= 0 || old->fd_err || old->fds_held < 1 ||
-	    old->state != p->state || was_incomplete(s, p))
+	if (!old || old->fds <= 0 || old->fds_held < 1 || old->state != p->state ||
+	    was_incomplete(s, p))
 		return false;
 	if (!isless(s->now - old->fds_time + s->tick / 2, count_bound(s)))
 		return false;
@@ -239,6 +241,9 @@ static bool carry_count(struct sampler *s, struct proc_sample *p)
 	p->fds_time = old->fds_time;
 	p->fds_held = old->fds_held;
 	p->fds_carried = true;
+	p->limit = old->limit;
+	p->netns = old->netns;
+	p->fd_err = old->fd_err;
 	s->stats.carried++;
 	return true;
 }
@@ -300,6 +305,14 @@ static int open_process(struct sampler *s, const struct candidate *c, struct sam
 		return td; /* identity (pid, start, comm) stays the leader's */
 	}
 	return pd;
+}
+
+/* Orders cached fds by number, for bsearch. */
+static int cmp_fdc_fd(const void *a, const void *b)
+{
+	const struct fdc_ent *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
 /* Orders fd caches by process key, for qsort and bsearch. */
@@ -414,6 +427,7 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 	enum read_result res;
 	struct stat sb;
 	long fast = -1, limit;
+	bool carried;
 	char *text;
 	int pd = open_process(s, c, out, &st, &res), err;
 
@@ -430,23 +444,32 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 	p->fds_time = out->time;
 	p->uid = c->uid;
 	p->user = c->user ? xstrdup(c->user) : procs_user_name(c->uid);
-	p->netns = fds_netns(pd, "ns/net");
-	if (read_file_at(pd, "limits", &text, NULL) == 0) {
-		if (procfs_parse_limits(text, &limit) == 0)
-			p->limit = limit;
-		else
-			out->nskipped_lines++;
-		free(text);
-	}
 	/* The kernel (>= 6.2) reports the open-fd count as the size of fd/,
 	 * even to users who may not list it; 0 means "not supported". */
 	if (!s->cfg.no_stsize && fstatat(pd, "fd", &sb, 0) == 0 && sb.st_size > 0)
 		fast = (long)sb.st_size;
+	carried = s->cfg.reclassify_age > 0 && fast < 0 && carry_count(s, p);
+	if (!carried) {
+		p->netns = fds_netns(pd, "ns/net");
+		if (read_file_at(pd, "limits", &text, NULL) == 0) {
+			if (procfs_parse_limits(text, &limit) == 0)
+				p->limit = limit;
+			else
+				out->nskipped_lines++;
+			free(text);
+		}
+	}
+	if (carried && p->fd_err) {
+		/* Counts only, carried: its links stay unreadable until the
+		 * count is listed again. */
+		close(pd);
+		return READ_OK;
+	}
 
 	if (s->cfg.reclassify_age > 0) {
 		long count = fast;
 
-		if (count < 0 && carry_count(s, p)) {
+		if (carried) {
 			count = p->fds;
 		} else if (count < 0 && s->prev && sample_find(s->prev, p->pid, p->start)) {
 			/* (a process new to the sampler is classified below,
@@ -472,13 +495,45 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 	return READ_OK;
 }
 
+/* Has a socket that p's last classification found closed since: gone
+ * from its table, read again during this sample for another process? A
+ * count carried past that is stale (a new socket shows only in a
+ * listing). */
+static bool sockets_moved(struct sampler *s, const struct proc_sample *p)
+{
+	const struct fdcache *fc = s->cfg.reclassify_age > 0 ? fdcache_find(s, p) : NULL;
+
+	for (size_t i = 0; fc && i < fc->n; i++)
+		if (fc->v[i].type == FD_SOCKET && fc->v[i].u.inode &&
+		    nstables_lost(s, p->netns, fc->v[i].kind, fc->v[i].u.inode))
+			return true;
+	return false;
+}
+
+/* Leaves in p's fd cache the kind each of its sockets was taken for, so
+ * that sockets_moved knows which table to look in. */
+static void fdcache_note_sockets(struct sampler *s, const struct proc_sample *p,
+				 const struct pending *pe)
+{
+	struct fdcache *fc = s->cfg.reclassify_age > 0 ? fdcache_find(s, p) : NULL;
+
+	for (size_t i = 0; fc && fc->n && i < pe->n; i++) {
+		struct fdc_ent key = { .fd = pe->fds[i] }, *e;
+
+		e = bsearch(&key, fc->v, fc->n, sizeof(*fc->v), cmp_fdc_fd);
+		if (e && e->type == FD_SOCKET && e->u.inode == pe->inodes[i])
+			e->kind = pe->kinds[i];
+	}
+}
+
 /* Lists again, within this sample, the processes whose count was carried
- * but whose neighbour's count changed, and classifies those whose count
- * moved (their sockets into the next free slots of pend). */
+ * but whose neighbour's count changed or one of whose sockets closed, and
+ * classifies those whose count moved (their sockets into the next free
+ * slots of pend). */
 static void relist_neighbours(struct sampler *s, struct sample *out, struct pending *pend,
 			      size_t *npend)
 {
-	for (size_t i = 0; i < out->nprocs && s->nchanged; i++) {
+	for (size_t i = 0; i < out->nprocs; i++) {
 		struct proc_sample *p = &out->procs[i];
 		struct pending *pe = &pend[*npend];
 		struct proc_stat st;
@@ -486,7 +541,7 @@ static void relist_neighbours(struct sampler *s, struct sample *out, struct pend
 		long count;
 		int pd, bad;
 
-		if (!p->fds_carried || !neighbour_changed(s, p))
+		if (!p->fds_carried || !(neighbour_changed(s, p) || sockets_moved(s, p)))
 			continue;
 		snprintf(name, sizeof(name), "%d", p->pid);
 		pd = openat(s->rootfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -588,6 +643,7 @@ struct sample *sampler_take(struct sampler *s)
 
 		if (nstables_resolve(s, p, &pend[i]) && s->cfg.reclassify_age > 0)
 			mark_incomplete(s, p);
+		fdcache_note_sockets(s, p, &pend[i]);
 		pending_clear(&pend[i]);
 	}
 	swap_incomplete(s);
