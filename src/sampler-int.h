@@ -228,6 +228,9 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *
  * its table, read during this sample? False when that table was not read
  * in it, or lists no such kind. */
 bool nstables_lost(const struct sampler *s, unsigned long netns, int kind, unsigned long inode);
+/* Was a TCP, UDP or unix table of network namespace netns read during
+ * this sample? */
+bool nstables_read_now(const struct sampler *s, unsigned long netns);
 /* The row of a socket in any table read, and that table in *tab, or NULL
  * (owned by s). */
 const struct sock_entry *nstables_entry(const struct sampler *s, unsigned long inode,

@@ -469,6 +469,15 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *
 }
 
 
+bool nstables_read_now(const struct sampler *s, unsigned long netns)
+{
+	for (size_t i = 0; i < s->nns; i++)
+		for (int k = 0; k < NTABLES && s->ns[i].netns == netns; k++)
+			if (s->ns[i].tab[k] && s->ns[i].pass[k] == s->pass && k != SOCKTAB_OTHER)
+				return true;
+	return false;
+}
+
 bool nstables_lost(const struct sampler *s, unsigned long netns, int kind, unsigned long inode)
 {
 	int k = kind_table(kind);

@@ -503,7 +503,9 @@ static bool sockets_moved(struct sampler *s, const struct proc_sample *p)
 {
 	const struct fdcache *fc = s->cfg.reclassify_age > 0 ? fdcache_find(s, p) : NULL;
 
-	for (size_t i = 0; fc && i < fc->n; i++)
+	if (!fc || !nstables_read_now(s, p->netns))
+		return false; /* nothing read since: nothing to tell */
+	for (size_t i = 0; i < fc->n; i++)
 		if (fc->v[i].type == FD_SOCKET && fc->v[i].u.inode &&
 		    nstables_lost(s, p->netns, fc->v[i].kind, fc->v[i].u.inode))
 			return true;
