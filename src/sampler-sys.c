@@ -71,20 +71,21 @@ static unsigned kind_count(const struct proc_sample *p, int k)
 	return 0;
 }
 
-/* Orders users by their tighter use (instances or watches of the limits),
- * then uid, for qsort; the limits are the same for every user. */
-static long cmp_max_i, cmp_max_w;
-static double tightest(const struct inotify_use *u)
+/* The tighter of a user's two uses of the limits of y, in percent. */
+static double tightest(const struct inotify_use *u, const struct sys_sample *y)
 {
-	double a = sys_use((long)u->instances, cmp_max_i), b = sys_use(u->watches, cmp_max_w);
+	double a = sys_use((long)u->instances, y->max_instances);
+	double b = sys_use(u->watches, y->max_watches);
 
 	return a > b ? a : b;
 }
 
-static int cmp_use(const void *a, const void *b)
+/* Orders users by their tighter use, then uid, for qsort_r (ctx: the
+ * system part, whose limits are every user's). */
+static int cmp_use(const void *a, const void *b, void *ctx)
 {
 	const struct inotify_use *x = a, *y = b;
-	double tx = tightest(x), ty = tightest(y);
+	double tx = tightest(x, ctx), ty = tightest(y, ctx);
 
 	if (isgreater(tx, ty))
 		return -1;
@@ -145,8 +146,6 @@ void sys_read(struct sampler *s, struct sample *out)
 		for (size_t k = 0; !out->procs[i].classified && k < y->ninotify; k++)
 			if (y->inotify[k].uid == out->procs[i].uid)
 				y->inotify[k].partial = true;
-	cmp_max_i = y->max_instances;
-	cmp_max_w = y->max_watches;
 	if (y->ninotify > 1)
-		qsort(y->inotify, y->ninotify, sizeof(*y->inotify), cmp_use);
+		qsort_r(y->inotify, y->ninotify, sizeof(*y->inotify), cmp_use, y);
 }

@@ -208,13 +208,10 @@ static void source_add(struct tproc *p, const struct source *id, float v, double
 }
 
 /* Feeds one process sample into p's series. */
-static void tproc_update(struct tracker *t, struct tproc *p, double now,
-			 const struct proc_sample *ps)
+/* Adds one count (of limit) at time now to p's total, with the time
+ * between its samples. */
+static void add_point(struct tproc *p, double now, long count, long limit)
 {
-	unsigned *marks;
-	struct source id;
-	size_t need;
-
 	if (!isnan(p->last_t) && now > p->last_t) {
 		double gap = now - p->last_t;
 
@@ -223,13 +220,23 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 	if (isnan(p->first_t))
 		p->first_t = now;
 	p->last_t = now;
-	p->fds = ps->fds;
-	p->limit = ps->limit;
+	p->fds = count;
+	p->limit = limit;
+	hseries_add(&p->total, now, (float)count);
+}
+
+static void tproc_update(struct tracker *t, struct tproc *p, double now,
+			 const struct proc_sample *ps)
+{
+	unsigned *marks;
+	struct source id;
+	size_t need;
+
+	add_point(p, now, ps->fds, ps->limit);
 	if (ps->comm && !str_eq(ps->comm, p->comm)) {
 		free(p->comm);
 		p->comm = xstrdup(ps->comm);
 	}
-	hseries_add(&p->total, now, (float)ps->fds);
 
 	/* Marks say which sources got a value this sample; the rest get 0
 	 * (the group is gone) or NAN (the sample was not classified). */
@@ -531,17 +538,7 @@ static void feed_resource(struct tracker *t, enum resource r, long uid, const ch
 	}
 	if (!(now > p->last_t) && !isnan(p->last_t))
 		return;
-	if (!isnan(p->last_t)) {
-		double gap = now - p->last_t;
-
-		p->interval = p->interval > 0 ? 0.8 * p->interval + 0.2 * gap : gap;
-	}
-	if (isnan(p->first_t))
-		p->first_t = now;
-	p->last_t = now;
-	p->fds = used;
-	p->limit = limit;
-	hseries_add(&p->total, now, (float)used);
+	add_point(p, now, used, limit);
 	tproc_judge(t, p, now);
 }
 
