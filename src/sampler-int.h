@@ -88,6 +88,7 @@ struct sampler {
 	bool setns_denied;       /* switching namespaces failed once: do not retry */
 	int selfns;              /* our own netns, to come back to; -1 unknown */
 	unsigned long self_netns; /* its inode */
+	unsigned client_lo, client_hi; /* net.ipv4.ip_local_port_range (socktab.h) */
 	int nl_self;             /* diag socket in our netns, opened on first use */
 	struct fstypes fstypes;  /* filesystem types by device */
 	struct fdcache **fdc;     /* per process, by key: [0, nfdc_sorted) sorted,

@@ -234,6 +234,7 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 		if (!(need & (1u << k)))
 			continue;
 		t = socktab_new();
+		socktab_set_client_ports(t, s->client_lo, s->client_hi);
 		if (ns->netns && ns->netns == s->self_netns)
 			socktab_name_interfaces(t);
 		if (socktab_load(t, piddir, k == SOCKTAB_OTHER ? -1 : nl, 1u << k, skipped, &via) == 0)
@@ -347,8 +348,10 @@ static bool find_by_ports(struct sampler *s, int piddir, struct nstables *ns,
 	}
 	if (fresh)
 		close(nl);
-	if (!ns->recent)
+	if (!ns->recent) {
 		ns->recent = socktab_new();
+		socktab_set_client_ports(ns->recent, s->client_lo, s->client_hi);
+	}
 	socktab_add_netns(ns->recent, rows, n); /* takes the rows' paths (none for TCP) */
 	free(rows);
 	s->stats.tables_by_port++;

@@ -31,6 +31,24 @@
  * the age. */
 #define REFRESH_BUDGET 0.01
 
+/* The client port range of the proc root's namespace (ours, for the real
+ * /proc; a fixture tree may give its own), once: it changes rarely, and
+ * only the direction of connections without a listener depends on it. */
+static void read_client_ports(struct sampler *s)
+{
+	char *text;
+
+	s->client_lo = SOCKTAB_CLIENT_LO;
+	s->client_hi = SOCKTAB_CLIENT_HI;
+	if (read_file_at(s->rootfd, "sys/net/ipv4/ip_local_port_range", &text, NULL) < 0)
+		return;
+	if (sscanf(text, "%u %u", &s->client_lo, &s->client_hi) != 2) {
+		s->client_lo = SOCKTAB_CLIENT_LO;
+		s->client_hi = SOCKTAB_CLIENT_HI;
+	}
+	free(text);
+}
+
 struct sampler *sampler_new(const struct sampler_config *cfg, int *err)
 {
 	struct sampler *s = xcalloc(1, sizeof(*s));
@@ -57,6 +75,7 @@ struct sampler *sampler_new(const struct sampler_config *cfg, int *err)
 	s->selfns = -1;
 	s->nl_self = -1;
 	s->per_fd = 2e-6; /* until measured: about one readlinkat */
+	read_client_ports(s);
 	s->use_netlink = s->real_proc && !cfg->no_netlink;
 	if (s->real_proc)
 		s->self_netns = fds_netns(s->rootfd, "self/ns/net");

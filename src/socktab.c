@@ -5,7 +5,6 @@
 #include "socktab.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +47,7 @@ struct socktab {
 	struct keyslot *keys;
 	size_t nkeys, capkeys;
 	bool ifnames;        /* the rows are of our own netns: name interfaces */
+	uint16_t client_lo, client_hi; /* the client port range */
 	const struct sock_key **absentkeys;
 };
 
@@ -77,7 +77,20 @@ static size_t hash_inode(unsigned long inode)
 
 struct socktab *socktab_new(void)
 {
-	return xcalloc(1, sizeof(struct socktab));
+	struct socktab *t = xcalloc(1, sizeof(struct socktab));
+
+	socktab_set_client_ports(t, SOCKTAB_CLIENT_LO, SOCKTAB_CLIENT_HI);
+	return t;
+}
+
+void socktab_set_client_ports(struct socktab *t, unsigned lo, unsigned hi)
+{
+	if (lo > hi || hi > 65535) {
+		lo = SOCKTAB_CLIENT_LO;
+		hi = SOCKTAB_CLIENT_HI;
+	}
+	t->client_lo = (uint16_t)lo;
+	t->client_hi = (uint16_t)hi;
 }
 
 void socktab_free(struct socktab *t)
@@ -378,27 +391,10 @@ static bool is_accepted(const struct sock_entry *e, const struct sock_entry *lis
 	return false;
 }
 
-/* Is port in the range the kernel picks client ports from (the default
- * of net.ipv4.ip_local_port_range; /proc/sys shows only our own
- * namespace's)? */
-static bool ephemeral_port(uint16_t port)
+/* Is port in the range the kernel picks client ports from? */
+static bool client_port(const struct socktab *t, uint16_t port)
 {
-	static unsigned lo, hi;
-
-	if (!hi) {
-		char *text;
-
-		lo = 32768;
-		hi = 60999;
-		if (read_file_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_local_port_range", &text, NULL) == 0) {
-			if (sscanf(text, "%u %u", &lo, &hi) != 2 || lo > hi || hi > 65535) {
-				lo = 32768;
-				hi = 60999;
-			}
-			free(text);
-		}
-	}
-	return port >= lo && port <= hi;
+	return port >= t->client_lo && port <= t->client_hi;
 }
 
 /* Orders listeners by port, then protocol, for qsort. */
@@ -436,7 +432,7 @@ static const struct sock_entry *listeners_for(const struct sock_entry *lis, size
 
 /* Which way a TCP or UDP socket points: listen, in (accepted by one of
  * the listeners lis), out, or none. */
-static enum sock_dir inet_direction(const struct sock_entry *e,
+static enum sock_dir inet_direction(const struct socktab *t, const struct sock_entry *e,
 				    const struct sock_entry *lis, size_t nlis)
 {
 	const struct sock_entry *cand;
@@ -456,9 +452,9 @@ static enum sock_dir inet_direction(const struct sock_entry *e,
 	if (is_accepted(e, cand, ncand))
 		return SOCK_IN;
 	/* No listener now (it closed, or restarts): a connection from a
-	 * client's ephemeral port to a port outside that range is the
-	 * service side all the same. */
-	return !ephemeral_port(e->lport) && ephemeral_port(e->rport) ? SOCK_IN : SOCK_OUT;
+	 * client's port to a port outside that range is the service side
+	 * all the same. */
+	return !client_port(t, e->lport) && client_port(t, e->rport) ? SOCK_IN : SOCK_OUT;
 }
 
 /* Orders strings, for qsort and bsearch over arrays of them. */
@@ -572,7 +568,7 @@ static void add_rows(struct socktab *t, struct sock_entry *rows, size_t n, bool 
 		if (e->proto == P_UNIX) {
 			dir = unix_direction(t, e, ulis, nulis, &peer_path);
 		} else {
-			dir = inet_direction(e, lis, nlis);
+			dir = inet_direction(t, e, lis, nlis);
 		}
 		t->rowkeys[r] = key_intern(t, e, dir, peer_path);
 	}

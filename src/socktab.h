@@ -24,6 +24,15 @@ struct socktab;
 
 /* Creates an empty table (caller frees with socktab_free). */
 struct socktab *socktab_new(void);
+
+/* The range the kernel picks client ports from (net.ipv4.ip_local_port_range,
+ * SOCKTAB_CLIENT_LO to _HI by default): a connection whose listener has
+ * closed is still "in" when its local port is outside it and its remote
+ * port inside. Set before rows are added; a range that is no range leaves
+ * the default. */
+#define SOCKTAB_CLIENT_LO 32768
+#define SOCKTAB_CLIENT_HI 60999
+void socktab_set_client_ports(struct socktab *t, unsigned lo, unsigned hi);
 void socktab_free(struct socktab *t);
 
 /* Adds the rows of one network namespace (all protocols), deciding each
