@@ -17,6 +17,8 @@ void detect_params_default(struct detect_params *p)
 	p->crit_eta = 3600.0;
 	p->evidence = 0.4;
 	p->min_rise = 3.0;
+	p->warn_use = 80.0;
+	p->crit_use = 95.0;
 }
 
 const char *alert_level_name(enum alert_level l)

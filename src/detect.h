@@ -47,6 +47,8 @@ struct detect_params {
 	double crit_eta;  /* critical when this near (s); default 1 hour */
 	double evidence;  /* window span / eta needed; default 0.4 */
 	double min_rise;  /* floor growth needed at all (fds); default 3 */
+	double warn_use;  /* warning at or above this % of the limit; default 80 */
+	double crit_use;  /* critical at or above this %, growing or not; default 95 */
 };
 
 struct verdict {

@@ -42,7 +42,8 @@ int usage_error(enum command c, const char *fmt, ...)
 
 enum {
 	OPT_PROC = 256, OPT_DURATION, OPT_FORMAT, OPT_COLOR, OPT_STATE, OPT_TEXTFILE,
-	OPT_SYSLOG, OPT_CHILDREN, OPT_TOPK, OPT_WARN, OPT_CRIT, OPT_HELP, OPT_VERSION,
+	OPT_SYSLOG, OPT_CHILDREN, OPT_TOPK, OPT_WARN, OPT_CRIT, OPT_WARN_USE, OPT_CRIT_USE,
+	OPT_HELP, OPT_VERSION,
 };
 
 /* Which commands accept an option: a bit per command. */
@@ -76,6 +77,8 @@ static const struct optdef optdefs[] = {
 	{ { "top-k", required_argument, NULL, OPT_TOPK }, 0, B(CMD_METRICS) },
 	{ { "warn-eta", required_argument, NULL, OPT_WARN }, 0, DETECTING },
 	{ { "crit-eta", required_argument, NULL, OPT_CRIT }, 0, DETECTING },
+	{ { "warn-use", required_argument, NULL, OPT_WARN_USE }, 0, DETECTING },
+	{ { "crit-use", required_argument, NULL, OPT_CRIT_USE }, 0, DETECTING },
 	{ { "help", no_argument, NULL, OPT_HELP }, 'h', ALL_CMDS },
 	{ { "version", no_argument, NULL, OPT_VERSION }, 'V', ALL_CMDS },
 };
@@ -117,6 +120,10 @@ static const struct helpline helplines[] = {
 	  "                           within this time (default 604800, 7 days)\n" },
 	{ h_detect, "crit-eta", ALL_CMDS, false,
 	  "      --crit-eta SECONDS   critical within this time (default 3600)\n" },
+	{ h_detect, "warn-use", ALL_CMDS, false,
+	  "      --warn-use PERCENT   warn at this use of a limit, growing or not (default 80)\n" },
+	{ h_detect, "crit-use", ALL_CMDS, false,
+	  "      --crit-use PERCENT   critical at this use of a limit (default 95)\n" },
 	{ "Log:", "syslog", ALL_CMDS, false,
 	  "      --syslog             also send alert events to syslog\n" },
 	{ "Log:", "output", B(CMD_LOG), false,
@@ -246,6 +253,24 @@ static const char *opt_label(int code, char *buf, size_t n)
 	}
 	snprintf(buf, n, "-%c", code);
 	return buf;
+}
+
+/* A percentage in [1, 100], a trailing '%' allowed ("90", "92.5%"). */
+static int parse_percent(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || isnan(v))
+		return -1;
+	if (*end == '%')
+		end++;
+	if (*end || v < 1 || v > 100)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 /* Is the environment variable set to something other than "" or "0"? */
@@ -406,6 +431,15 @@ int options_parse(struct options *o, int argc, char **argv)
 				return usage_error(o->cmd, "--crit-eta '%s': not a positive number "
 						   "of seconds (e.g. --crit-eta 3600)", arg);
 			break;
+		case OPT_WARN_USE:
+		case OPT_CRIT_USE:
+			if (parse_percent(arg, c == OPT_WARN_USE ? &o->detect.warn_use :
+					  &o->detect.crit_use) < 0)
+				return usage_error(o->cmd, "--%s '%s': not a percentage from 1 to 100 "
+						   "(e.g. --%s %s)", c == OPT_WARN_USE ? "warn-use" : "crit-use",
+						   arg, c == OPT_WARN_USE ? "warn-use" : "crit-use",
+						   c == OPT_WARN_USE ? "80" : "95");
+			break;
 		case 'h':
 		case OPT_HELP:
 			print_help(o->cmd, cmd >= 0);
@@ -440,6 +474,9 @@ int options_parse(struct options *o, int argc, char **argv)
 		return usage_error(o->cmd, "--crit-eta %g is longer than --warn-eta %g "
 				   "(critical must be the nearer horizon)", crit_eta, warn_eta);
 	options_set_horizons(&o->detect, warn_eta, crit_eta);
+	if (o->detect.warn_use > o->detect.crit_use)
+		return usage_error(o->cmd, "--warn-use %g is above --crit-use %g "
+				   "(warning must come first)", o->detect.warn_use, o->detect.crit_use);
 	return -1;
 }
 

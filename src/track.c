@@ -54,8 +54,6 @@ struct tracker {
 
 /* The use (percent of the limit) at which a resource beyond the process
  * is critical or a warning whatever its growth. */
-#define SATURATION_CRIT 95.0
-#define SATURATION_WARN 80.0
 
 /* Samples of slack before a lower level is announced, at the least. */
 #define HOLD_SAMPLES 5
@@ -429,13 +427,13 @@ static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 	raw = p->v.level;
 	if (p->resource != RES_NOFILE && p->limit > 0) {
 		/* A resource near its limit fails everybody at once, growing
-		 * or not: critical from SATURATION_CRIT percent, warning from
-		 * SATURATION_WARN. */
+		 * or not: critical from --crit-use percent, warning from
+		 * --warn-use. */
 		double use = 100.0 * (double)p->fds / (double)p->limit;
 
-		if (use >= SATURATION_CRIT)
+		if (use >= t->params.crit_use)
 			raw = LEVEL_CRITICAL;
-		else if (use >= SATURATION_WARN && raw < LEVEL_WARNING)
+		else if (use >= t->params.warn_use && raw < LEVEL_WARNING)
 			raw = LEVEL_WARNING;
 	}
 	if (raw >= p->level) {
