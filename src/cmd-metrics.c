@@ -1,24 +1,33 @@
 /* cmd-metrics.c - `fdwatch metrics`: one sample in the Prometheus text
  * format on stdout or, with --textfile, written atomically for
- * node_exporter; with --state, growth and ETA from the kept history. */
+ * node_exporter; with --state, growth and ETA from the kept history. With
+ * --listen, an exporter: it samples every --interval, keeps the history in
+ * memory, and serves the exposition of the last sample over HTTP. */
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "exporter.h"
 #include "loop.h"
 #include "metrics.h"
+#include "state.h"
 #include "verdict.h"
 
-/* Writes the exposition where o asks: 0, or 1 after printing why. */
+/* Writes the exposition where o asks: 0, or 1 after printing why. The
+ * textfile is 0644 whatever the umask: node_exporter reads it as another
+ * user. */
 static int emit(const struct options *o, struct buf *out)
 {
 	int err;
 
 	if (!o->textfile)
 		return output_flush(stdout, out, "the metrics") < 0;
-	err = write_file_atomic(o->textfile, out->data, out->len, 0644);
+	err = write_file_atomic_mode(o->textfile, out->data, out->len, 0644);
 	if (err < 0) {
 		warnx_("cannot write %s: %s (the previous file is left as it was)", o->textfile,
 		       strerror(-err));
@@ -27,10 +36,45 @@ static int emit(const struct options *o, struct buf *out)
 	return 0;
 }
 
-int cmd_metrics(struct options *o)
+static void feed(const struct sample *s, void *ctx)
+{
+	tracker_feed(ctx, s, false);
+}
+
+/* The history of --state with s added, judged: verdict_from_state's
+ * path, keeping what the state file's load found (a damaged file set
+ * aside), which the exposition reports. */
+static int judge_state(const struct options *o, const struct sample *s, struct tracker **tr,
+		       bool *set_aside)
+{
+	struct state *st;
+	int err = state_record(o->state_path, s, &st);
+
+	if (err < 0)
+		return err;
+	*set_aside = st->set_aside;
+	*tr = tracker_new(&o->detect);
+	state_each_sample(st, feed, *tr);
+	if (s->sys.valid)
+		tracker_feed(*tr, s, false);
+	state_close(st);
+	return 0;
+}
+
+static void input_init(struct metrics_input *in, const struct options *o, const struct sample *s)
+{
+	memset(in, 0, sizeof(*in));
+	in->s = s;
+	in->top_k = o->top_k;
+	in->max_procs = o->max_procs;
+	in->min_fds = o->min_fds;
+	in->state_damaged = -1;
+}
+
+static int metrics_once(struct options *o)
 {
 	struct metrics_input in;
-	struct verdict_history h = { NULL, 0 };
+	struct tracker *tr = NULL;
 	struct alert *verdicts = NULL, *limits = NULL;
 	struct sampler *sm = sampler_open(o, 0);
 	struct sample *s;
@@ -42,21 +86,22 @@ int cmd_metrics(struct options *o)
 		return 1;
 	t0 = clock_mono();
 	s = sampler_take(sm);
-	memset(&in, 0, sizeof(in));
-	in.s = s;
-	in.scrape_seconds = clock_mono() - t0;
-	in.top_k = o->top_k;
+	input_init(&in, o, s);
+	in.sample_seconds = clock_mono() - t0;
 	if (o->sel.npids)
 		warn_missing_pids(o, s);
 	if (o->state_path) {
-		if (verdict_from_state(o, s, &h) < 0) {
+		bool set_aside = false;
+
+		if (judge_state(o, s, &tr, &set_aside) < 0) {
 			status = 1;
 		} else {
 			/* One sample is no history: no verdict yet. */
-			verdicts = verdict_each(h.tr, s, 2);
+			verdicts = verdict_each(tr, s, 2);
 			in.verdicts = verdicts;
-			in.nlimits = tracker_resources(h.tr, &limits);
+			in.nlimits = tracker_resources(tr, &limits);
 			in.limits = limits;
+			in.state_damaged = set_aside;
 		}
 	}
 	buf_init(&out);
@@ -68,9 +113,83 @@ int cmd_metrics(struct options *o)
 	if (verdicts)
 		alerts_free(verdicts, s->nprocs);
 	alerts_free(limits, in.nlimits);
-	if (h.tr)
-		verdict_history_free(&h);
+	tracker_free(tr);
 	sample_free(s);
 	sampler_free(sm);
 	return status;
+}
+
+struct serve_ctx {
+	const struct options *o;
+	struct sampler *sm;
+	struct tracker *tr;
+	struct exporter *ex;
+	struct buf out;
+};
+
+/* One sample: fed to the history, judged, rendered and published. The
+ * alert events are the log's business; here only the levels count. */
+static int on_tick(struct loop *l, void *ctx)
+{
+	struct serve_ctx *c = ctx;
+	struct metrics_input in;
+	struct alert *ev, *verdicts, *limits = NULL;
+	double t0 = clock_mono();
+	struct sample *s = sampler_take(c->sm);
+	size_t nev;
+
+	input_init(&in, c->o, s);
+	in.sample_seconds = clock_mono() - t0;
+	tracker_feed(c->tr, s, true);
+	nev = tracker_take_events(c->tr, &ev);
+	alerts_free(ev, nev);
+	verdicts = verdict_each(c->tr, s, 2);
+	in.verdicts = verdicts;
+	in.nlimits = tracker_resources(c->tr, &limits);
+	in.limits = limits;
+	metrics_render(&c->out, &in);
+	exporter_publish(c->ex, c->out.data, c->out.len);
+	buf_reset(&c->out);
+	alerts_free(verdicts, s->nprocs);
+	alerts_free(limits, in.nlimits);
+	sample_free(s);
+	return 0;
+}
+
+static int metrics_serve(struct options *o)
+{
+	struct serve_ctx c;
+	struct loop l;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.sm = sampler_open(o, SAMPLER_REUSE_AGE);
+	if (!c.sm)
+		return 1;
+	c.ex = exporter_start(o->listen, &err);
+	if (!c.ex) {
+		warnx_("cannot listen on %s: %s", o->listen, strerror(-err));
+		sampler_free(c.sm);
+		return 1;
+	}
+	/* Said once, so that a journal (and a caller that asked for port 0)
+	 * knows where to scrape. */
+	fprintf(stderr, "%s: serving http://%s/metrics\n", progname,
+		exporter_address(c.ex));
+	c.tr = tracker_new(&o->detect);
+	buf_init(&c.out);
+	loop_signals();
+	loop_init(&l, o, 1.0, on_tick, &c);
+	loop_run(&l);
+	exporter_stop(c.ex);
+	buf_free(&c.out);
+	tracker_free(c.tr);
+	sampler_free(c.sm);
+	return 0;
+}
+
+int cmd_metrics(struct options *o)
+{
+	return o->listen ? metrics_serve(o) : metrics_once(o);
 }

@@ -3,6 +3,7 @@ libfdwatch_a_SOURCES += \
 	src/util.c src/util.h \
 	src/escape.c src/escape.h \
 	src/sample.c src/sample.h \
+	src/identity.c src/identity.h \
 	src/kinds.c src/kinds.h \
 	src/procfs.c src/procfs.h \
 	src/socktab.c src/socktab.h \

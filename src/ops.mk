@@ -6,13 +6,18 @@ libfdwatch_a_SOURCES += \
 	src/nagios.c src/nagios.h \
 	src/runsum.c src/runsum.h \
 	src/metrics.c src/metrics.h \
+	src/exporter.c src/exporter.h \
 	src/cmd-metrics.c \
 	src/cmd-run.c \
 	src/cmd-check.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit-state tests/unit-metrics tests/unit-nagios tests/unit-runsum
-TESTS += tests/unit-state tests/unit-metrics tests/unit-nagios tests/unit-runsum
+check_PROGRAMS += tests/unit-state tests/unit-metrics tests/unit-nagios tests/unit-runsum \
+	tests/unit-identity
+TESTS += tests/unit-state tests/unit-metrics tests/unit-nagios tests/unit-runsum \
+	tests/unit-identity
+tests_unit_identity_LDADD = $(UNIT_LIBS)
+tests_unit_identity_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_nagios_LDADD = $(UNIT_LIBS)
 tests_unit_nagios_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_runsum_LDADD = $(UNIT_LIBS)
@@ -24,8 +29,10 @@ tests_unit_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 endif
 
 # Integration tests with real processes (tests/helper-fds).
-TESTS += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py
-EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py
+TESTS += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py \
+	tests/ops-exporter.py
+EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py \
+	tests/ops-exporter.py tests/lib/httpleak.py
 
 # Fleet setup: Prometheus rules, systemd units, cron and NRPE examples.
 EXTRA_DIST += \

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exporter.h"
 #include "util.h"
 
 static const char *const command_names[CMD_NCOMMANDS] = {
@@ -37,12 +38,26 @@ int usage_error(enum command c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	/* A monitoring plugin's caller (NRPE) reads stdout only. */
+	if (c == CMD_CHECK) {
+		fputs("FDWATCH UNKNOWN - ", stdout);
+		va_start(ap, fmt);
+		vfprintf(stdout, fmt, ap);
+		va_end(ap);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
 	return usage_status(c);
 }
 
+/* Every option's code, as getopt_long returns it for the long name. Codes
+ * are above the letters, so that a code never reads as a short option
+ * and the same long option may have another letter in another command. */
 enum {
-	OPT_PROC = 256, OPT_DURATION, OPT_FORMAT, OPT_COLOR, OPT_STATE, OPT_TEXTFILE,
+	OPT_PID = 256, OPT_USER, OPT_COMM, OPT_PROC, OPT_INTERVAL, OPT_ITERATIONS,
+	OPT_DURATION, OPT_FORMAT, OPT_COLOR, OPT_OUTPUT, OPT_STATE, OPT_TEXTFILE,
 	OPT_SYSLOG, OPT_CHILDREN, OPT_TOPK, OPT_WARN, OPT_CRIT, OPT_WARN_USE, OPT_CRIT_USE,
+	OPT_LISTEN, OPT_MAX_PROCS, OPT_MIN_FDS, OPT_TIMEOUT, OPT_VERBOSE,
 	OPT_HELP, OPT_VERSION,
 };
 
@@ -50,9 +65,14 @@ enum {
 #define ALL_CMDS ((1u << CMD_NCOMMANDS) - 1)
 #define B(c) (1u << (c))
 #define SELECTING (ALL_CMDS & ~B(CMD_RUN) & ~B(CMD_REPLAY))
-#define SAMPLING (B(CMD_TOP) | B(CMD_REPORT) | B(CMD_LOG) | B(CMD_RUN) | B(CMD_RECORD))
+#define SAMPLING (B(CMD_TOP) | B(CMD_REPORT) | B(CMD_LOG) | B(CMD_RUN) | B(CMD_RECORD) | \
+		  B(CMD_METRICS))
 #define DETECTING (B(CMD_TOP) | B(CMD_LOG) | B(CMD_CHECK) | B(CMD_RUN) | B(CMD_REPLAY) | B(CMD_METRICS))
 
+/* One option of the commands in cmds, with its short letter there (0:
+ * none). A long option may have several entries for disjoint sets of
+ * commands: `check` follows the monitoring-plugins letters (-w, -c for
+ * the use thresholds, -C for --comm), the others keep -c for --comm. */
 struct optdef {
 	struct option lo;
 	char shortopt;
@@ -60,25 +80,33 @@ struct optdef {
 };
 
 static const struct optdef optdefs[] = {
-	{ { "pid", required_argument, NULL, 'p' }, 'p', SELECTING },
-	{ { "user", required_argument, NULL, 'u' }, 'u', SELECTING },
-	{ { "comm", required_argument, NULL, 'c' }, 'c', SELECTING },
+	{ { "pid", required_argument, NULL, OPT_PID }, 'p', SELECTING },
+	{ { "user", required_argument, NULL, OPT_USER }, 'u', SELECTING },
+	{ { "comm", required_argument, NULL, OPT_COMM }, 'c', SELECTING & ~B(CMD_CHECK) },
+	{ { "comm", required_argument, NULL, OPT_COMM }, 'C', B(CMD_CHECK) },
 	{ { "proc", required_argument, NULL, OPT_PROC }, 0, SELECTING | B(CMD_RUN) },
-	{ { "interval", required_argument, NULL, 'd' }, 'd', SAMPLING },
-	{ { "iterations", required_argument, NULL, 'n' }, 'n', SAMPLING & ~B(CMD_RUN) },
+	{ { "interval", required_argument, NULL, OPT_INTERVAL }, 'd', SAMPLING },
+	{ { "iterations", required_argument, NULL, OPT_ITERATIONS }, 'n', SAMPLING & ~B(CMD_RUN) },
 	{ { "duration", required_argument, NULL, OPT_DURATION }, 0, SAMPLING & ~B(CMD_RUN) },
 	{ { "format", required_argument, NULL, OPT_FORMAT }, 0, ALL_CMDS & ~B(CMD_TOP) & ~B(CMD_METRICS) & ~B(CMD_RECORD) },
 	{ { "color", required_argument, NULL, OPT_COLOR }, 0, ALL_CMDS },
-	{ { "output", required_argument, NULL, 'o' }, 'o', B(CMD_RECORD) | B(CMD_RUN) | B(CMD_LOG) },
+	{ { "output", required_argument, NULL, OPT_OUTPUT }, 'o', B(CMD_RECORD) | B(CMD_RUN) | B(CMD_LOG) },
 	{ { "state", required_argument, NULL, OPT_STATE }, 0, B(CMD_CHECK) | B(CMD_METRICS) },
 	{ { "textfile", required_argument, NULL, OPT_TEXTFILE }, 0, B(CMD_METRICS) },
+	{ { "listen", required_argument, NULL, OPT_LISTEN }, 0, B(CMD_METRICS) },
+	{ { "max-processes", required_argument, NULL, OPT_MAX_PROCS }, 0, B(CMD_METRICS) },
+	{ { "min-fds", required_argument, NULL, OPT_MIN_FDS }, 0, B(CMD_METRICS) },
 	{ { "syslog", no_argument, NULL, OPT_SYSLOG }, 0, B(CMD_LOG) },
 	{ { "children", no_argument, NULL, OPT_CHILDREN }, 0, B(CMD_RUN) },
 	{ { "top-k", required_argument, NULL, OPT_TOPK }, 0, B(CMD_METRICS) },
 	{ { "warn-eta", required_argument, NULL, OPT_WARN }, 0, DETECTING },
 	{ { "crit-eta", required_argument, NULL, OPT_CRIT }, 0, DETECTING },
-	{ { "warn-use", required_argument, NULL, OPT_WARN_USE }, 0, DETECTING },
-	{ { "crit-use", required_argument, NULL, OPT_CRIT_USE }, 0, DETECTING },
+	{ { "warn-use", required_argument, NULL, OPT_WARN_USE }, 0, DETECTING & ~B(CMD_CHECK) },
+	{ { "warn-use", required_argument, NULL, OPT_WARN_USE }, 'w', B(CMD_CHECK) },
+	{ { "crit-use", required_argument, NULL, OPT_CRIT_USE }, 0, DETECTING & ~B(CMD_CHECK) },
+	{ { "crit-use", required_argument, NULL, OPT_CRIT_USE }, 'c', B(CMD_CHECK) },
+	{ { "timeout", required_argument, NULL, OPT_TIMEOUT }, 't', B(CMD_CHECK) },
+	{ { "verbose", no_argument, NULL, OPT_VERBOSE }, 'v', B(CMD_CHECK) },
 	{ { "help", no_argument, NULL, OPT_HELP }, 'h', ALL_CMDS },
 	{ { "version", no_argument, NULL, OPT_VERSION }, 'V', ALL_CMDS },
 };
@@ -105,25 +133,37 @@ static const struct helpline helplines[] = {
 	  "  -p, --pid PID[,PID...]   these processes (repeatable)\n" },
 	{ h_select, "user", ALL_CMDS, true,
 	  "  -u, --user USER          processes of this user (name or uid)\n" },
-	{ h_select, "comm", ALL_CMDS, true,
+	{ h_select, "comm", ALL_CMDS & ~B(CMD_CHECK), true,
 	  "  -c, --comm REGEX         processes whose name matches this extended regex\n" },
+	{ h_select, "comm", B(CMD_CHECK), false,
+	  "  -C, --comm REGEX         processes whose name matches this extended regex\n" },
 	{ h_select, "proc", SELECTING, true,
 	  "      --proc DIR           read DIR instead of /proc\n" },
-	{ h_sample, "interval", ALL_CMDS, true,
+	{ h_sample, "interval", ALL_CMDS & ~B(CMD_METRICS), true,
 	  "  -d, --interval SECONDS   time between samples, fractions allowed (0.25)\n" },
-	{ h_sample, "iterations", ALL_CMDS, true,
+	{ h_sample, "interval", B(CMD_METRICS), false,
+	  "  -d, --interval SECONDS   with --listen: time between samples (default 1)\n" },
+	{ h_sample, "iterations", ALL_CMDS & ~B(CMD_METRICS), true,
 	  "  -n, --iterations N       stop after N samples\n" },
-	{ h_sample, "duration", ALL_CMDS, true,
+	{ h_sample, "iterations", B(CMD_METRICS), false,
+	  "  -n, --iterations N       with --listen: stop after N samples\n" },
+	{ h_sample, "duration", ALL_CMDS & ~B(CMD_METRICS), true,
 	  "      --duration SECONDS   stop after this long\n" },
+	{ h_sample, "duration", B(CMD_METRICS), false,
+	  "      --duration SECONDS   with --listen: stop after this long\n" },
 	{ h_detect, "warn-eta", ALL_CMDS, false,
 	  "      --warn-eta SECONDS   warn when sustained growth reaches the fd limit\n"
 	  "                           within this time (default 604800, 7 days)\n" },
 	{ h_detect, "crit-eta", ALL_CMDS, false,
 	  "      --crit-eta SECONDS   critical within this time (default 3600)\n" },
-	{ h_detect, "warn-use", ALL_CMDS, false,
+	{ h_detect, "warn-use", ALL_CMDS & ~B(CMD_CHECK), false,
 	  "      --warn-use PERCENT   warn at this use of a limit, growing or not (default 80)\n" },
-	{ h_detect, "crit-use", ALL_CMDS, false,
+	{ h_detect, "warn-use", B(CMD_CHECK), false,
+	  "  -w, --warn-use PERCENT   warn at this use of a limit, growing or not (default 80)\n" },
+	{ h_detect, "crit-use", ALL_CMDS & ~B(CMD_CHECK), false,
 	  "      --crit-use PERCENT   critical at this use of a limit (default 95)\n" },
+	{ h_detect, "crit-use", B(CMD_CHECK), false,
+	  "  -c, --crit-use PERCENT   critical at this use of a limit (default 95)\n" },
 	{ "Log:", "syslog", ALL_CMDS, false,
 	  "      --syslog             also send alert events to syslog\n" },
 	{ "Log:", "output", B(CMD_LOG), false,
@@ -131,6 +171,10 @@ static const struct helpline helplines[] = {
 	{ "Check:", "state", B(CMD_CHECK), false,
 	  "      --state FILE         history file (default /var/lib/fdwatch/state\n"
 	  "                           as root, else $XDG_STATE_HOME/fdwatch/state)\n" },
+	{ "Check:", "timeout", B(CMD_CHECK), false,
+	  "  -t, --timeout SECONDS    end UNKNOWN when the check takes longer (default: none)\n" },
+	{ "Check:", "verbose", B(CMD_CHECK), false,
+	  "  -v, --verbose            also list the processes nearest their limit\n" },
 	{ "Run:", "children", ALL_CMDS, false,
 	  "      --children           also watch COMMAND's descendants\n" },
 	{ "Run:", "output", B(CMD_RUN), false,
@@ -140,6 +184,13 @@ static const struct helpline helplines[] = {
 	  "      --proc DIR           read DIR instead of /proc\n" },
 	{ "Record:", "output", B(CMD_RECORD), false,
 	  "  -o, --output FILE        write to FILE instead of stdout\n" },
+	{ "Metrics:", "listen", ALL_CMDS, false,
+	  "      --listen [ADDR:]PORT serve /metrics over HTTP, sampling every --interval\n"
+	  "                           (address default 127.0.0.1)\n" },
+	{ "Metrics:", "max-processes", ALL_CMDS, false,
+	  "      --max-processes N    per-process series for the N most urgent (default 50)\n" },
+	{ "Metrics:", "min-fds", ALL_CMDS, false,
+	  "      --min-fds N          no per-process series below N open fds (default 0)\n" },
 	{ "Metrics:", "textfile", ALL_CMDS, false,
 	  "      --textfile PATH      write atomically to PATH (node_exporter)\n" },
 	{ "Metrics:", "state", B(CMD_METRICS), false,
@@ -159,10 +210,12 @@ static const struct helpline helplines[] = {
 /* The commands that accept the long option name (a bit each). */
 static unsigned accepted_by(const char *name)
 {
+	unsigned cmds = 0;
+
 	for (size_t i = 0; i < ARRAY_SIZE(optdefs); i++)
 		if (strcmp(optdefs[i].lo.name, name) == 0)
-			return optdefs[i].cmds;
-	return 0;
+			cmds |= optdefs[i].cmds;
+	return cmds;
 }
 
 /* Prints the option help of the commands in mask (every line shown for
@@ -243,9 +296,10 @@ static int parse_command(const char *s)
 	return -1;
 }
 
+/* "-X" for a short option, "--name" for a code. */
 static const char *opt_label(int code, char *buf, size_t n)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(optdefs); i++) {
+	for (size_t i = 0; code >= 256 && i < ARRAY_SIZE(optdefs); i++) {
 		if (optdefs[i].lo.val == code) {
 			snprintf(buf, n, "--%s", optdefs[i].lo.name);
 			return buf;
@@ -253,6 +307,15 @@ static const char *opt_label(int code, char *buf, size_t n)
 	}
 	snprintf(buf, n, "-%c", code);
 	return buf;
+}
+
+/* The code of short option c in command cmd, or c when it has none. */
+static int short_code(enum command cmd, int c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(optdefs); i++)
+		if (optdefs[i].shortopt == c && (optdefs[i].cmds & B(cmd)))
+			return optdefs[i].lo.val;
+	return c;
 }
 
 /* A percentage in [1, 100], a trailing '%' allowed ("90", "92.5%"). */
@@ -305,6 +368,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	detect_params_default(&o->detect);
 	o->top_k = 10;
+	o->max_procs = 50;
 	o->no_stsize = env_flag("FDWATCH_NO_STSIZE");
 	o->no_netlink = env_flag("FDWATCH_NO_NETLINK");
 
@@ -347,28 +411,30 @@ int options_parse(struct options *o, int argc, char **argv)
 		const char *arg = optarg;
 		long v;
 
+		if (c > 0 && c < 256 && c != ':' && c != '?')
+			c = short_code(o->cmd, c);
 		switch (c) {
-		case 'p':
+		case OPT_PID:
 			if (selection_add_pids(&o->sel, arg, &why) < 0)
 				return usage_error(o->cmd, "--pid '%s': %s (e.g. --pid 4242,4243)", arg, why);
 			break;
-		case 'u':
+		case OPT_USER:
 			if (selection_add_user(&o->sel, arg, &why) < 0)
 				return usage_error(o->cmd, "--user '%s': %s (give a user name or uid)", arg, why);
 			break;
-		case 'c':
+		case OPT_COMM:
 			if (selection_set_comm(&o->sel, arg, &why) < 0)
 				return usage_error(o->cmd, "--comm '%s': %s (a POSIX extended regex)", arg, why);
 			break;
 		case OPT_PROC:
 			o->proc_root = arg;
 			break;
-		case 'd':
+		case OPT_INTERVAL:
 			if (parse_seconds(arg, &o->interval) < 0 || o->interval < 0.01 || o->interval > 86400)
 				return usage_error(o->cmd, "--interval '%s': not a number of seconds "
 						   "from 0.01 to 86400 (e.g. --interval 0.5)", arg);
 			break;
-		case 'n':
+		case OPT_ITERATIONS:
 			if (parse_long(arg, 1, 1000000000, &o->iterations) < 0)
 				return usage_error(o->cmd, "--iterations '%s': not a whole number "
 						   "from 1 (e.g. -n 10)", arg);
@@ -396,7 +462,7 @@ int options_parse(struct options *o, int argc, char **argv)
 			else
 				return usage_error(o->cmd, "--color '%s': use auto, always or never", arg);
 			break;
-		case 'o':
+		case OPT_OUTPUT:
 			o->output = arg;
 			break;
 		case OPT_STATE:
@@ -414,6 +480,30 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_CHILDREN:
 			o->children = true;
+			break;
+		case OPT_LISTEN:
+			if (exporter_parse_listen(arg, &o->listen_addr, &o->listen_len, &why) < 0)
+				return usage_error(o->cmd, "--listen '%s': %s (e.g. --listen 9925 or "
+						   "--listen 127.0.0.1:9925)", arg, why);
+			o->listen = arg;
+			break;
+		case OPT_MAX_PROCS:
+			if (parse_long(arg, 0, 1000000, &o->max_procs) < 0)
+				return usage_error(o->cmd, "--max-processes '%s': not a whole number from 0 "
+						   "(e.g. --max-processes 50; 0: no per-process series)", arg);
+			break;
+		case OPT_MIN_FDS:
+			if (parse_long(arg, 0, 1L << 30, &o->min_fds) < 0)
+				return usage_error(o->cmd, "--min-fds '%s': not a whole number from 0 "
+						   "(e.g. --min-fds 100)", arg);
+			break;
+		case OPT_TIMEOUT:
+			if (parse_long(arg, 1, 86400, &o->timeout) < 0)
+				return usage_error(o->cmd, "-t/--timeout '%s': not a whole number of seconds "
+						   "from 1 to 86400 (e.g. -t 10)", arg);
+			break;
+		case OPT_VERBOSE:
+			o->verbose++;
 			break;
 		case OPT_TOPK:
 			if (parse_long(arg, 1, 10000, &v) < 0)
@@ -440,11 +530,9 @@ int options_parse(struct options *o, int argc, char **argv)
 						   arg, c == OPT_WARN_USE ? "warn-use" : "crit-use",
 						   c == OPT_WARN_USE ? "80" : "95");
 			break;
-		case 'h':
 		case OPT_HELP:
 			print_help(o->cmd, cmd >= 0);
 			return 0;
-		case 'V':
 		case OPT_VERSION:
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
@@ -474,6 +562,22 @@ int options_parse(struct options *o, int argc, char **argv)
 		return usage_error(o->cmd, "--crit-eta %g is longer than --warn-eta %g "
 				   "(critical must be the nearer horizon)", crit_eta, warn_eta);
 	options_set_horizons(&o->detect, warn_eta, crit_eta);
+	if (o->cmd == CMD_METRICS && !o->listen && (o->interval > 0 || o->iterations || o->duration > 0))
+		return usage_error(o->cmd, "--interval, --iterations and --duration need --listen "
+				   "(without it metrics takes one sample)");
+	if (o->listen && o->textfile)
+		return usage_error(o->cmd, "--listen and --textfile: choose one (a server, or a file "
+				   "for node_exporter)");
+	if (o->listen && o->state_path)
+		return usage_error(o->cmd, "--listen keeps the history in memory: --state is for "
+				   "one-shot metrics");
+	if (o->textfile) {
+		size_t n = strlen(o->textfile);
+
+		if (n < 6 || strcmp(o->textfile + n - 5, ".prom") != 0 || o->textfile[n - 6] == '/')
+			return usage_error(o->cmd, "--textfile '%s': the name must end in .prom "
+					   "(node_exporter reads only those)", o->textfile);
+	}
 	if (o->detect.warn_use > o->detect.crit_use)
 		return usage_error(o->cmd, "--warn-use %g is above --crit-use %g "
 				   "(warning must come first)", o->detect.warn_use, o->detect.crit_use);

@@ -3,6 +3,7 @@
 #define FDWATCH_OPTIONS_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "detect.h"
 #include "sampler.h"
@@ -30,6 +31,13 @@ struct options {
 	bool syslog;                /* log --syslog */
 	bool children;              /* run --children */
 	long top_k;                 /* metrics: socket series per process */
+	const char *listen;         /* metrics --listen [ADDR:]PORT, or NULL */
+	struct sockaddr_storage listen_addr; /* and the address it names */
+	unsigned listen_len;
+	long max_procs;             /* metrics: processes with series (default 50) */
+	long min_fds;               /* metrics: no series below this many fds */
+	long timeout;               /* check -t: seconds, 0 none */
+	int verbose;                /* check -v */
 	/* The detector's parameters: --warn-eta and --crit-eta over the
 	 * defaults, critical never farther than warning. Built once, here,
 	 * for every command that judges. */

@@ -70,6 +70,8 @@ void proc_sample_clear(struct proc_sample *p)
 {
 	free(p->comm);
 	free(p->user);
+	free(p->unit);
+	free(p->container);
 	proc_sample_unclassify(p);
 	memset(p, 0, sizeof(*p));
 }
@@ -79,6 +81,8 @@ void proc_sample_copy(struct proc_sample *dst, const struct proc_sample *src)
 	*dst = *src;
 	dst->comm = xstrdup_null(src->comm);
 	dst->user = xstrdup_null(src->user);
+	dst->unit = xstrdup_null(src->unit);
+	dst->container = xstrdup_null(src->container);
 	dst->socks = src->nsocks ? xcalloc(src->nsocks, sizeof(*dst->socks)) : NULL;
 	for (size_t i = 0; i < src->nsocks; i++) {
 		dst->socks[i] = src->socks[i];

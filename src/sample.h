@@ -85,6 +85,8 @@ struct proc_sample {
 	char *comm;              /* raw bytes from the kernel: untrusted */
 	char *user;              /* user name, or the uid as text */
 	long uid;                /* -1 unknown */
+	char *unit;              /* systemd unit from its cgroup, NULL none */
+	char *container;         /* container or pod id, NULL none (identity.h) */
 	unsigned long netns;     /* netns inode, 0 unknown */
 	long fds;                /* open fds, -1 unknown */
 	double fds_time;         /* wall time of the count or listing that gave

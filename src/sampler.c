@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "identity.h"
 #include "procfs.h"
 #include "sampler-int.h"
 #include "util.h"
@@ -262,6 +263,8 @@ static bool carry_count(struct sampler *s, struct proc_sample *p)
 	p->fds_carried = true;
 	p->limit = old->limit;
 	p->netns = old->netns;
+	p->unit = xstrdup_null(old->unit);
+	p->container = xstrdup_null(old->container);
 	p->fd_err = old->fd_err;
 	s->stats.carried++;
 	return true;
@@ -470,6 +473,10 @@ static enum read_result read_process(struct sampler *s, const struct candidate *
 	carried = s->cfg.reclassify_age > 0 && fast < 0 && carry_count(s, p);
 	if (!carried) {
 		p->netns = fds_netns(pd, "ns/net");
+		if (read_file_at(pd, "cgroup", &text, NULL) == 0) {
+			identity_parse(text, &p->unit, &p->container);
+			free(text);
+		}
 		if (read_file_at(pd, "limits", &text, NULL) == 0) {
 			if (procfs_parse_limits(text, &limit) == 0)
 				p->limit = limit;

@@ -321,7 +321,19 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len)
 	return 0;
 }
 
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool exact);
+
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, false);
+}
+
+int write_file_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, true);
+}
+
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool exact)
 {
 	const char *slash = strrchr(path, '/');
 	const char *bytes = data;
@@ -342,7 +354,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 	}
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, mode & ~mask) < 0)
+	if (fchmod(fd, exact ? mode : mode & ~mask) < 0)
 		err = -errno;
 	while (!err && off < len) {
 		ssize_t n = write(fd, bytes + off, len - off);

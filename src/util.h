@@ -84,5 +84,8 @@ DIR *opendirat(int dirfd, const char *path, int extra_flags);
  * the directory. On any failure the temp file is removed and the old file
  * stays whole. Returns 0 or -errno. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* The same with exactly mode, whatever the umask (a file that another
+ * user's reader must see). */
+int write_file_atomic_mode(const char *path, const void *data, size_t len, mode_t mode);
 
 #endif

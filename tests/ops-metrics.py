@@ -70,7 +70,11 @@ equal(sum(socks.values()) + omitted, float(counts["socket"]),
       "top series plus omitted add up to the process's sockets")
 equal(series.get(("fdwatch_processes_sampled", "")), 1.0, "processes sampled")
 equal(series.get(("fdwatch_processes_unreadable", "")), 0.0, "processes unreadable")
-check(("fdwatch_scrape_duration_seconds", "") in series, "scrape duration")
+check(("fdwatch_sample_duration_seconds", "") in series, "sample duration")
+check(("fdwatch_last_sample_timestamp_seconds", "") in series, "last sample time")
+check(any(n == "fdwatch_build_info" for n, l in series), "build info")
+zeros = [k for k, v in series.items() if k[0] == "fdwatch_process_fds_by_type" and v == 0]
+equal(zeros, [], "no zero-valued per-type series")
 check(not any(n.startswith("fdwatch_process_fd_growth") for n in names),
       "no growth series without --state")
 p = promtool(r.stdout)
@@ -100,15 +104,16 @@ while time.time() < deadline and leak.proc.poll() is None:
     time.sleep(0.5)
 check(got is not None, "--state: the leaking process reaches an alert level")
 if got:
-    rate = got.get(("fdwatch_process_fd_growth_rate", ll))
+    rate = got.get(("fdwatch_process_fd_growth_per_second", ll))
     check(rate is not None and 10 < rate < 30, "--state: growth rate near 20/s", rate)
     eta = got.get(("fdwatch_process_fd_limit_eta_seconds", ll))
     check(eta is not None and 0 < eta < 80, "--state: ETA under the 75 s left", eta)
-    srcs = [l for (n, l) in got if n == "fdwatch_process_growth_source"]
+    srcs = [l for (n, l) in got if n == "fdwatch_process_growth_source_info"]
     equal(srcs, [ll[:-1] + ',type="socket",proto="tcp",direction="out",endpoint="127.0.0.1:%d",'
                  'state="CLOSE_WAIT",dir="",kind=""}' % leak.port],
           "--state: the growing source of the leaking process, none for the steady one")
-    equal(got.get(("fdwatch_process_fd_growth_rate", lab)), 0.0, "--state: steady grows 0/s")
+    equal(got.get(("fdwatch_process_fd_growth_per_second", lab)), 0.0, "--state: steady grows 0/s")
+    equal(got.get(("fdwatch_state_damaged", "")), 0.0, "--state: a sound state file")
     check(("fdwatch_process_fd_limit_eta_seconds", lab) not in got, "--state: steady has no ETA")
     p = promtool(r.stdout)
     if p is not None:
@@ -131,8 +136,10 @@ def reader():
             continue
         reads[0] += 1
         if not (text.startswith("# HELP fdwatch_") and text.endswith("\n") and
-                "\nfdwatch_scrape_duration_seconds " in text):
+                "\nfdwatch_sample_duration_seconds " in text):
             bad.append(text[-200:])
+            if len(bad) > 3:
+                break
 
 
 t = threading.Thread(target=reader)
@@ -148,10 +155,44 @@ equal(bad, [], "--textfile: the reader never saw a partial file")
 equal(sorted(os.listdir(os.path.dirname(out))), ["fdwatch.prom"], "--textfile: no temp file left")
 r = fdwatch("metrics", "--textfile", out, "-p", h.pid)
 equal(r.stdout, "", "--textfile: nothing on stdout")
-umask = os.umask(0)
-os.umask(umask)
-equal(oct(os.stat(out).st_mode & 0o777), oct(0o644 & ~umask),
-      "--textfile: 0644 less the umask, readable by the collector")
+equal(oct(os.stat(out).st_mode & 0o777), oct(0o644), "--textfile: 0644, readable by the collector")
+# Under umask 077 too: node_exporter runs as another user.
+r = subprocess.run(["sh", "-c", 'umask 077 && exec "$0" metrics --textfile "$1" -p "$2"', FDWATCH,
+                    out, str(h.pid)], capture_output=True, text=True)
+equal((r.returncode, oct(os.stat(out).st_mode & 0o777)), (0, oct(0o644)),
+      "--textfile: 0644 under umask 077")
+for bad_name in ("fdwatch.txt", "fdwatch", ".prom"):
+    r = fdwatch("metrics", "--textfile", os.path.join(tmp, bad_name))
+    check(r.returncode == 2 and ".prom" in r.stderr,
+          "--textfile %s: a usage error naming .prom" % bad_name, r.stderr)
+
+# A damaged --state is exported, not only said on stderr.
+dstate = os.path.join(tmp, "damaged")
+fdwatch("metrics", "--state", dstate, "-p", h.pid)
+with open(dstate, "w") as f:
+    f.write("fdwatch-state 1\n{not json\n")
+r = fdwatch("metrics", "--state", dstate, "-p", h.pid)
+s2, _, _ = parse(r.stdout)
+equal((r.returncode, s2.get(("fdwatch_state_damaged", ""))), (0, 1.0),
+      "--state damaged: fdwatch_state_damaged 1")
+r = fdwatch("metrics", "--state", dstate, "-p", h.pid)
+s2, _, _ = parse(r.stdout)
+equal(s2.get(("fdwatch_state_damaged", "")), 0.0, "--state: the next run is sound again")
+
+# --max-processes bounds the per-process series of one-shot metrics too.
+r = fdwatch("metrics", "--max-processes", 1)
+s2, _, _ = parse(r.stdout)
+pids = {re.search(r'pid="(\d+)"', l).group(1) for (n, l) in s2 if n.startswith("fdwatch_process_")}
+check(len(pids) == 1, "--max-processes 1: one process has series", pids)
+check(s2.get(("fdwatch_processes_omitted", ""), 0) >= 1, "--max-processes 1: the rest omitted")
+r = fdwatch("metrics", "--min-fds", 1000000)
+s2, _, _ = parse(r.stdout)
+equal([k for k in s2 if k[0].startswith("fdwatch_process_")], [], "--min-fds: none above a million")
+for args in (("--max-processes", "-1"), ("--min-fds", "x"), ("--listen", "nowhere:1"),
+             ("--listen", "70000"), ("--interval", "1")):
+    r = fdwatch("metrics", *args)
+    check(r.returncode == 2 and r.stderr.count("\n") == 1, "metrics %s %s: a usage error" % args,
+          r.stderr)
 
 # A write that fails (file size limit) leaves the old file and no temp.
 with open(out) as f:

@@ -70,7 +70,8 @@ static struct sample *make_sample(void)
 static void test_render(void **state)
 {
 	struct sample *s = make_sample();
-	struct metrics_input in = { .s = s, .verdicts = NULL, .scrape_seconds = 0.0125, .top_k = 3 };
+	struct metrics_input in = { .s = s, .verdicts = NULL, .sample_seconds = 0.0125, .top_k = 3,
+				    .max_procs = 50, .state_damaged = -1 };
 	struct buf b;
 
 	(void)state;
@@ -86,8 +87,18 @@ static void test_render(void **state)
 	assert_non_null(strstr(b.data, "fdwatch_process_fd_limit{pid=\"4242\","));
 	/* Hostile comm escaped: quote, backslash, newline; invalid UTF-8. */
 	assert_non_null(strstr(b.data, "comm=\"fe\\\"t\\\\ch\\ner\xef\xbf\xbd\""));
-	/* Types only for the classified process. */
-	assert_int_equal(count_lines(b.data, "fdwatch_process_fds_by_type{"), FD_NTYPES);
+	/* Types only for the classified process, and only those it holds. */
+	assert_int_equal(count_lines(b.data, "fdwatch_process_fds_by_type{"), 2);
+	assert_null(strstr(b.data, ",type=\"pipe\"}"));
+	/* The use ratio where there is a limit. */
+	assert_non_null(strstr(b.data, "fdwatch_process_fd_use_ratio{pid=\"4242\""));
+	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_use_ratio{"), 1);
+	assert_non_null(strstr(b.data, "\nfdwatch_fd_use_ratio_max 0.79296875\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_build_info{version=\"" PACKAGE_VERSION "\"} 1\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_last_sample_timestamp_seconds 1764000000.25\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_processes_omitted 0\n"));
+	/* No history: no state health series. */
+	assert_null(strstr(b.data, "fdwatch_state_damaged"));
 	assert_non_null(strstr(b.data, ",type=\"socket\"} 800\n"));
 	/* Top 3 socket groups, the rest summed. */
 	assert_int_equal(count_lines(b.data, "fdwatch_process_sockets{"), 3);
@@ -98,11 +109,11 @@ static void test_render(void **state)
 	assert_non_null(strstr(b.data, "fdwatch_process_sockets_omitted{pid=\"4242\""));
 	assert_non_null(strstr(b.data, "} 842\n"));
 	/* No growth families without history. */
-	assert_null(strstr(b.data, "fdwatch_process_fd_growth_rate"));
+	assert_null(strstr(b.data, "fdwatch_process_fd_growth_per_second"));
 	assert_non_null(strstr(b.data, "\nfdwatch_processes_sampled 2\n"));
 	assert_non_null(strstr(b.data, "\nfdwatch_processes_unreadable 1\n"));
 	assert_non_null(strstr(b.data, "\nfdwatch_open_fds 832\n"));
-	assert_non_null(strstr(b.data, "\nfdwatch_scrape_duration_seconds 0.0125"));
+	assert_non_null(strstr(b.data, "\nfdwatch_sample_duration_seconds 0.0125"));
 	assert_true(b.len > 0 && b.data[b.len - 1] == '\n');
 	buf_free(&b);
 	sample_free(s);
@@ -113,7 +124,8 @@ static void test_render_growth(void **state)
 	struct sample *s = make_sample();
 	char tcp[] = "tcp", endpoint[] = "10.0.0.0:443", state_name[] = "CLOSE_WAIT";
 	struct alert g[2];
-	struct metrics_input in = { .s = s, .verdicts = g, .scrape_seconds = NAN, .top_k = 100 };
+	struct metrics_input in = { .s = s, .verdicts = g, .sample_seconds = NAN, .top_k = 100,
+				    .max_procs = 50, .state_damaged = -1 };
 	struct buf b;
 
 	(void)state;
@@ -139,17 +151,102 @@ static void test_render_growth(void **state)
 	assert_int_equal(count_lines(b.data, "fdwatch_process_sockets{"), 14);
 	assert_non_null(strstr(b.data, "endpoint=\"/run/a\xef\xbf\xbd\",state=\"LISTEN\"} 2\n"));
 	assert_non_null(strstr(b.data, "} 0\n"));
-	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_growth_rate{"), 2);
-	assert_non_null(strstr(b.data, "fdwatch_process_fd_growth_rate{pid=\"4242\""));
-	assert_non_null(strstr(b.data, "fdwatch_process_fd_growth_rate{pid=\"7\",comm=\"init\"} 0\n"));
+	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_growth_per_second{"), 2);
+	assert_non_null(strstr(b.data, "fdwatch_process_fd_growth_per_second{pid=\"4242\""));
+	assert_non_null(strstr(b.data, "fdwatch_process_fd_growth_per_second{pid=\"7\",comm=\"init\"} 0\n"));
 	/* ETA only where it is finite. */
 	assert_int_equal(count_lines(b.data, "fdwatch_process_fd_limit_eta_seconds{"), 1);
 	assert_non_null(strstr(b.data, "} 84.799999999999997\n"));
 	assert_int_equal(count_lines(b.data, "fdwatch_process_alert_level{"), 2);
-	assert_int_equal(count_lines(b.data, "fdwatch_process_growth_source{"), 1);
+	assert_int_equal(count_lines(b.data, "fdwatch_process_growth_source_info{"), 1);
 	assert_non_null(strstr(b.data, ",type=\"socket\",proto=\"tcp\",direction=\"out\","
 				       "endpoint=\"10.0.0.0:443\",state=\"CLOSE_WAIT\",dir=\"\",kind=\"\"} 1\n"));
-	assert_non_null(strstr(b.data, "fdwatch_scrape_duration_seconds NaN\n"));
+	assert_non_null(strstr(b.data, "fdwatch_sample_duration_seconds NaN\n"));
+	buf_free(&b);
+	sample_free(s);
+}
+
+/* n processes: pid 100+i with 10+i fds of 1000, the last two of a unit
+ * and a container. */
+static struct sample *make_many(size_t n)
+{
+	struct sample *s = sample_new();
+
+	s->time = 1764000000;
+	for (size_t i = 0; i < n; i++) {
+		struct proc_sample *p = sample_add_proc(s);
+
+		p->pid = 100 + (int)i;
+		p->start = 1;
+		p->comm = xasprintf("w%zu", i);
+		p->fds = 10 + (long)i;
+		p->limit = 1000;
+		if (i + 2 >= n) {
+			p->unit = xstrdup("web.service");
+			p->container = xstrdup("c0ffee");
+		}
+	}
+	sample_finish(s);
+	return s;
+}
+
+/* --max-processes keeps the most urgent (the alert level first, then the
+ * use of the limit), --min-fds drops the small; the aggregates count all. */
+static void test_bounded(void **state)
+{
+	struct sample *s = make_many(20);
+	struct alert g[20];
+	struct metrics_input in = { .s = s, .sample_seconds = 0, .top_k = 10, .max_procs = 3,
+				    .state_damaged = 1 };
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	metrics_render(&b, &in);
+	assert_int_equal(count_lines(b.data, "fdwatch_process_open_fds{"), 3);
+	/* the three fullest: pids 117, 118, 119 */
+	assert_non_null(strstr(b.data, "fdwatch_process_open_fds{pid=\"117\""));
+	assert_non_null(strstr(b.data, "fdwatch_process_open_fds{pid=\"119\",comm=\"w19\","
+				       "unit=\"web.service\",container=\"c0ffee\"} 29\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_processes_omitted 17\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_state_damaged 1\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_unit_open_fds{unit=\"web.service\"} 57\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_container_processes{container=\"c0ffee\"} 2\n"));
+	assert_non_null(strstr(b.data, "\nfdwatch_unit_fd_use_ratio_max{unit=\"web.service\"} "
+				       "0.029000000000000001\n"));
+	assert_null(strstr(b.data, "fdwatch_unit_alert_level"));
+	buf_free(&b);
+
+	/* An alerting process comes first, however small. */
+	memset(g, 0, sizeof(g));
+	for (int i = 0; i < 20; i++) {
+		g[i].pid = 100 + i;
+		g[i].rate = g[i].eta = NAN;
+	}
+	g[2].level = LEVEL_WARNING;
+	in.verdicts = g;
+	buf_init(&b);
+	metrics_render(&b, &in);
+	assert_int_equal(count_lines(b.data, "fdwatch_process_alert_level{"), 3);
+	assert_non_null(strstr(b.data, "fdwatch_process_alert_level{pid=\"102\",comm=\"w2\"} 1\n"));
+	assert_null(strstr(b.data, "fdwatch_process_open_fds{pid=\"117\""));
+	assert_non_null(strstr(b.data, "\nfdwatch_unit_alert_level{unit=\"web.service\"} 0\n"));
+	buf_free(&b);
+
+	/* --min-fds 25: only 115..119 qualify, and the alerting 102. */
+	in.max_procs = 50;
+	in.min_fds = 25;
+	buf_init(&b);
+	metrics_render(&b, &in);
+	assert_int_equal(count_lines(b.data, "fdwatch_process_open_fds{"), 6);
+	assert_non_null(strstr(b.data, "fdwatch_process_open_fds{pid=\"102\""));
+	assert_null(strstr(b.data, "fdwatch_process_open_fds{pid=\"114\""));
+	/* --max-processes 0: no per-process series at all. */
+	in.max_procs = 0;
+	buf_reset(&b);
+	metrics_render(&b, &in);
+	assert_int_equal(count_lines(b.data, "fdwatch_process_"), 0);
+	assert_non_null(strstr(b.data, "\nfdwatch_processes_omitted 20\n"));
 	buf_free(&b);
 	sample_free(s);
 }
@@ -227,6 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_growth),
+		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_write_atomic),
 	};
