@@ -5,12 +5,53 @@
 #include "config.h"
 
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "commands.h"
 #include "loop.h"
 #include "nagios.h"
 #include "verdict.h"
+
+/* -t: the line the alarm prints, made before it is armed (a signal
+ * handler may only write). */
+static char timeout_line[96];
+static size_t timeout_len;
+
+static void on_alarm(int sig)
+{
+	ssize_t r = write(STDOUT_FILENO, timeout_line, timeout_len);
+
+	(void)r;
+	(void)sig;
+	_exit(NAGIOS_UNKNOWN);
+}
+
+static void arm_timeout(long seconds)
+{
+	struct sigaction sa;
+	int n = snprintf(timeout_line, sizeof(timeout_line),
+			 "FDWATCH UNKNOWN - check timed out after %ld second%s (-t)\n", seconds,
+			 seconds == 1 ? "" : "s");
+
+	timeout_len = n > 0 && (size_t)n < sizeof(timeout_line) ? (size_t)n : 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm((unsigned)seconds);
+}
+
+/* A fatal error (out of memory) is UNKNOWN too, said on stdout where the
+ * monitoring system reads. */
+static void on_fatal(void)
+{
+	fputs("FDWATCH UNKNOWN - internal error (see the message on stderr)\n", stdout);
+	fflush(stdout);
+}
 
 static int unknown(const char *why)
 {
@@ -34,6 +75,10 @@ int cmd_check(struct options *o)
 	size_t ncrit;
 	int status;
 
+	util_set_fatal_status(NAGIOS_UNKNOWN);
+	util_set_fatal_hook(on_fatal);
+	if (o->timeout > 0)
+		arm_timeout(o->timeout);
 	sm = sampler_open(o, 0);
 	if (!sm)
 		return unknown("cannot read the process table");
@@ -52,6 +97,9 @@ int cmd_check(struct options *o)
 	in.alerts = alerts;
 	if (!isnan(h.oldest))
 		in.history = s->time - h.oldest;
+	in.warn_use = o->detect.warn_use;
+	in.crit_use = o->detect.crit_use;
+	in.verbose = o->verbose;
 	status = (int)nagios_state(&in);
 
 	buf_init(&out);
@@ -61,6 +109,8 @@ int cmd_check(struct options *o)
 	} else {
 		nagios_render(&out, &in);
 	}
+	/* Done in time: the answer goes out whole, not cut by the alarm. */
+	alarm(0);
 	if (output_flush(stdout, &out, "the check result") < 0)
 		status = NAGIOS_UNKNOWN;
 	buf_free(&out);

@@ -16,6 +16,12 @@
 
 const char *progname = "fdwatch";
 static void (*fatal_hook)(void);
+static int fatal_status = 1;
+
+void util_set_fatal_status(int status)
+{
+	fatal_status = status;
+}
 
 void util_set_fatal_hook(void (*hook)(void))
 {
@@ -36,7 +42,7 @@ void fatal(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
+	exit(fatal_status);
 }
 
 void warnx_(const char *fmt, ...)

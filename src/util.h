@@ -31,7 +31,10 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 
 /* A hook run by fatal() before it prints, e.g. to restore the terminal. */
 void util_set_fatal_hook(void (*hook)(void));
-/* Reports a broken invariant or exhausted memory and exits 1. */
+/* The exit status of fatal() (default 1; check's is 3, UNKNOWN). */
+void util_set_fatal_status(int status);
+/* Reports a broken invariant or exhausted memory and exits 1 (or the
+ * status set above). */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* The program name used as the prefix of messages ("fdwatch"). */

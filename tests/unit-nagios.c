@@ -70,7 +70,7 @@ static void test_ok(void **state)
 	t = render(&in);
 	assert_string_equal(t, "FDWATCH OK - 2 processes, 300 fds, no fd leak yet (the history "
 			       "starts now) | processes=2;;;0 unreadable=0;;;0 warning=0;;;0 "
-			       "critical=0;;;0 fds=300;;;0 max_fd_use=19.5%;;;0;100\n");
+			       "critical=0;;;0 fds=300;;;0 max_fd_use=19.5%;80;95;0;100\n");
 	free(t);
 	in.history = 5400;
 	t = render(&in);
@@ -113,6 +113,63 @@ static void test_alerts(void **state)
 	sample_free(s);
 }
 
+/* Per-process perfdata for the alerting processes, at the -w/-c
+ * thresholds, with names reduced to what perfdata parsers take. */
+static void test_proc_perfdata(void **state)
+{
+	struct sample *s = make_sample(2);
+	struct alert a[2] = { make_alert(100, LEVEL_CRITICAL, 60), make_alert(101, LEVEL_WARNING, NAN) };
+	struct nagios_input in = { .s = s, .alerts = a, .nalerts = 2, .history = 60,
+				   .warn_use = 50, .crit_use = 90, .verbose = 1 };
+	char *t, *nl;
+
+	(void)state;
+	t = render(&in);
+	nl = strchr(t, '\n');
+	*nl = '\0';
+	assert_non_null(strstr(t, " max_fd_use=19.5%;50;90;0;100 'we_ird[100]'=812;512;921;0;1024 "
+				  "'ird[101]'=812;512;921;0;1024"));
+	assert_int_equal(strchr(t, '|') - t, strrchr(t, '|') - t);
+	/* -v: the processes nearest their limit follow the alert lines */
+	assert_non_null(strstr(nl + 1, "\nNearest the limit: 'svc[101]' 200/1024 fds (19.5%)\n"
+				       "Nearest the limit: 'we_ird[100]' 100/1024 fds (9.8%)\n"));
+	free(t);
+	sample_free(s);
+}
+
+/* However many alerts and however long their names, the first line stays
+ * within 1 KiB and the output within 8 KiB, the rest counted. */
+static void test_bounded(void **state)
+{
+	enum { N = 400 };
+	struct sample *s = make_sample(3);
+	struct alert *a = calloc(N, sizeof(*a));
+	char *name = calloc(1, 600);
+	struct nagios_input in = { .s = s, .alerts = a, .nalerts = N, .history = 60 };
+	char *t, *nl;
+
+	(void)state;
+	memset(name, 'x', 599);
+	for (int i = 0; i < N; i++) {
+		a[i] = make_alert(1000 + i, LEVEL_CRITICAL, 10);
+		a[i].comm = i < 3 ? name : plain;
+	}
+	t = render(&in);
+	nl = strchr(t, '\n');
+	assert_true(nl - t + 1 <= NAGIOS_FIRST_LINE_BYTES);
+	assert_true(strlen(t) <= NAGIOS_OUTPUT_BYTES);
+	assert_true(strncmp(t, "FDWATCH CRITICAL - 400 of 3 processes: ", 39) == 0);
+	/* the perfdata of the host is whole; the text was cut */
+	assert_non_null(strstr(t, "... | processes=3;;;0 "));
+	assert_non_null(strstr(t, " critical=400;;;0 "));
+	assert_non_null(strstr(t, "\n... and "));
+	assert_true(t[strlen(t) - 1] == '\n');
+	free(t);
+	free(name);
+	free(a);
+	sample_free(s);
+}
+
 static void test_unknown(void **state)
 {
 	struct buf b;
@@ -131,6 +188,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ok),
 		cmocka_unit_test(test_alerts),
+		cmocka_unit_test(test_proc_perfdata),
+		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_unknown),
 	};
 
