@@ -162,6 +162,10 @@ void alert_json(struct buf *out, const struct alert *a)
 	else
 		buf_adds(out, ", \"pid\": null, \"start\": null, \"comm\": ");
 	json_str(out, a->pid > 0 ? a->comm : NULL);
+	buf_adds(out, ", \"unit\": ");
+	json_str(out, a->pid > 0 ? a->unit : NULL);
+	buf_adds(out, ", \"container\": ");
+	json_str(out, a->pid > 0 ? a->container : NULL);
 	buf_adds(out, ", \"fds\": ");
 	json_num(out, a->fds >= 0 ? (double)a->fds : NAN);
 	buf_adds(out, ", \"limit\": ");

@@ -62,6 +62,8 @@ void runsum_add_alert(struct run_summary *rs, const struct alert *a)
 	rs->worst = a->level;
 	rs->worst_alert = *a;
 	rs->worst_alert.comm = xstrdup_null(a->comm);
+	rs->worst_alert.unit = xstrdup_null(a->unit);
+	rs->worst_alert.container = xstrdup_null(a->container);
 	rs->worst_alert.user = xstrdup_null(a->user);
 	source_copy(&rs->worst_alert.src, &a->src);
 	rs->have_alert = true;

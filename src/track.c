@@ -20,6 +20,7 @@ struct tsource {
 struct tproc {
 	struct proc_key key;
 	char *comm;
+	char *unit, *container;  /* newest known, NULL none */
 	long fds, limit;         /* newest known; -1 unknown */
 	double first_t, last_t;
 	double interval;         /* smoothed time between its samples */
@@ -78,6 +79,8 @@ static void tproc_free(struct tproc *p)
 	}
 	free(p->src);
 	free(p->comm);
+	free(p->unit);
+	free(p->container);
 	free(p->user);
 	free(p);
 }
@@ -106,6 +109,8 @@ void tracker_free(struct tracker *t)
 void alert_clear(struct alert *a)
 {
 	free(a->comm);
+	free(a->unit);
+	free(a->container);
 	free(a->user);
 	source_clear(&a->src);
 	memset(a, 0, sizeof(*a));
@@ -234,6 +239,14 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 	if (ps->comm && !str_eq(ps->comm, p->comm)) {
 		free(p->comm);
 		p->comm = xstrdup(ps->comm);
+	}
+	if (!str_eq(ps->unit, p->unit)) {
+		free(p->unit);
+		p->unit = xstrdup_null(ps->unit);
+	}
+	if (!str_eq(ps->container, p->container)) {
+		free(p->container);
+		p->container = xstrdup_null(ps->container);
 	}
 
 	/* Marks say which sources got a value this sample; the rest get 0
@@ -378,6 +391,8 @@ static void tproc_alert(const struct tproc *p, double now, enum alert_level leve
 	a->start = p->resource == RES_NOFILE ? p->key.start : p->holder_start;
 	a->held = p->holder_count;
 	a->comm = xstrdup_null(p->comm);
+	a->unit = xstrdup_null(p->unit);
+	a->container = xstrdup_null(p->container);
 	a->fds = p->fds;
 	a->limit = p->limit;
 	a->why = why;

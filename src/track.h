@@ -37,6 +37,7 @@ struct alert {
 	int pid;
 	unsigned long long start;
 	char *comm;
+	char *unit, *container;  /* the process's identity, NULL none */
 	long fds, limit;         /* -1 unknown */
 	double rate, eta;        /* NAN unknown */
 	struct source src;       /* kind SRC_NONE: unknown */
