@@ -30,9 +30,10 @@ endif
 
 # Integration tests with real processes (tests/helper-fds).
 TESTS += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py \
-	tests/ops-exporter.py tests/ops-plugin.py tests/ops-saturation.py
+	tests/ops-exporter.py tests/ops-plugin.py tests/ops-saturation.py tests/ops-identity.py
 EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py \
-	tests/ops-exporter.py tests/ops-plugin.py tests/ops-saturation.py tests/lib/httpleak.py
+	tests/ops-exporter.py tests/ops-plugin.py tests/ops-saturation.py tests/ops-identity.py \
+	tests/lib/httpleak.py
 
 # Fleet setup: Prometheus rules, systemd units, cron and NRPE examples.
 EXTRA_DIST += \

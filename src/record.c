@@ -21,6 +21,10 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 	json_str(out, p->comm);
 	buf_adds(out, ", \"user\": ");
 	json_str(out, p->user);
+	buf_adds(out, ", \"unit\": ");
+	json_str(out, p->unit);
+	buf_adds(out, ", \"container\": ");
+	json_str(out, p->container);
 	buf_adds(out, ", \"fds\": ");
 	if (p->fds >= 0)
 		buf_addf(out, "%ld", p->fds);
@@ -327,6 +331,10 @@ static const char *parse_record(json_object *o, bool strict, double *t, struct p
 		ps->comm = xstrdup(get_str(o, "comm"));
 	if (get_str(o, "user"))
 		ps->user = xstrdup(get_str(o, "user"));
+	if (!str_ok(o, "unit") || !str_ok(o, "container"))
+		return "\"unit\" or \"container\" is not a string";
+	ps->unit = xstrdup_null(get_str(o, "unit"));
+	ps->container = xstrdup_null(get_str(o, "container"));
 	if (!parse_groups(o, strict, ps))
 		return "malformed \"types\", \"sockets\" or \"files\"";
 	return NULL;

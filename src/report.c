@@ -277,6 +277,18 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 		}
 		add_types(out, p);
 		buf_addf(out, "%s\n", *hl ? off : "");
+		if (p->unit || p->container) {
+			buf_addf(out, "%9s", "");
+			if (p->unit) {
+				buf_adds(out, "unit ");
+				add_escaped(out, p->unit);
+			}
+			if (p->container) {
+				buf_adds(out, p->unit ? "  container " : "container ");
+				add_escaped(out, p->container);
+			}
+			buf_addc(out, '\n');
+		}
 		if (p->classified && kinds_tell(p))
 			add_kinds(out, p);
 		for (size_t k = 0; k < p->nsocks && k < GROUPS_SHOWN; k++) {
