@@ -35,14 +35,51 @@ EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops
 	tests/ops-exporter.py tests/ops-plugin.py tests/ops-saturation.py tests/ops-identity.py \
 	tests/lib/httpleak.py
 
-# Fleet setup: Prometheus rules, systemd units, cron and NRPE examples.
-EXTRA_DIST += \
-	contrib/prometheus/fdwatch-rules.yml \
-	contrib/prometheus/fdwatch-rules.test.yml \
-	contrib/systemd/fdwatch-textfile.service \
-	contrib/systemd/fdwatch-textfile.timer \
+# Fleet setup: Prometheus rules, a Grafana dashboard, systemd units, cron
+# and NRPE examples. The units, cron and NRPE files name the installed
+# binary, so they are made from their .in with this build's $(bindir).
+CONTRIB_MADE = \
+	contrib/systemd/fdwatch-exporter.service \
+	contrib/systemd/fdwatch-exporter-restricted.service \
 	contrib/systemd/fdwatch-check.service \
-	contrib/systemd/fdwatch-check.timer \
 	contrib/systemd/fdwatch-log.service \
+	contrib/systemd/fdwatch-textfile.service \
 	contrib/cron/fdwatch \
 	contrib/nagios/fdwatch.cfg
+CONTRIB_TIMERS = contrib/systemd/fdwatch-check.timer contrib/systemd/fdwatch-textfile.timer
+CONTRIB_PROM = \
+	contrib/prometheus/fdwatch-rules.yml \
+	contrib/prometheus/fdwatch-recording.yml \
+	contrib/prometheus/fdwatch-rules.test.yml
+CONTRIB_GRAFANA = contrib/grafana/fdwatch.json
+EXTRA_DIST += $(CONTRIB_MADE:=.in) $(CONTRIB_TIMERS) $(CONTRIB_PROM) $(CONTRIB_GRAFANA)
+CLEANFILES += $(CONTRIB_MADE)
+noinst_DATA = $(CONTRIB_MADE)
+
+$(CONTRIB_MADE): %: %.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	sed -e 's|@bindir[@]|$(bindir)|g' -e 's|@localstatedir[@]|$(localstatedir)|g' \
+		$(srcdir)/$@.in >$@.tmp && mv $@.tmp $@
+
+# Examples, for the operator to copy: $(docdir)/examples/...
+promexamplesdir = $(docdir)/examples/prometheus
+promexamples_DATA = $(CONTRIB_PROM)
+grafanaexamplesdir = $(docdir)/examples/grafana
+grafanaexamples_DATA = $(CONTRIB_GRAFANA)
+cronexamplesdir = $(docdir)/examples/cron
+cronexamples_DATA = contrib/cron/fdwatch
+nagiosexamplesdir = $(docdir)/examples/nagios
+nagiosexamples_DATA = contrib/nagios/fdwatch.cfg
+
+# The units themselves, where systemd looks for them (configure's
+# --with-systemdsystemunitdir, by default from pkg-config systemd).
+if HAVE_SYSTEMD
+systemdsystemunit_DATA = \
+	contrib/systemd/fdwatch-exporter.service \
+	contrib/systemd/fdwatch-exporter-restricted.service \
+	contrib/systemd/fdwatch-check.service \
+	contrib/systemd/fdwatch-log.service \
+	contrib/systemd/fdwatch-textfile.service \
+	$(CONTRIB_TIMERS)
+endif
+AM_DISTCHECK_CONFIGURE_FLAGS = --with-systemdsystemunitdir='$$(prefix)/lib/systemd/system'
