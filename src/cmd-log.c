@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -25,6 +27,55 @@ struct log_ctx {
 	struct proc_idset watched; /* -p: the processes as first seen */
 	int status;
 };
+
+/* SIGHUP with -o: reopen the file (logrotate moved it away). */
+static volatile sig_atomic_t reopen_wanted;
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reopen_wanted = 1;
+}
+
+/* After loop_signals(): with -o, SIGHUP asks for the file to be reopened
+ * instead of stopping (no SA_RESTART, so that a sleep wakes up). */
+static void catch_hup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hup;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Opens -o FILE for the records: truncated at start, appended to when
+ * reopened (a copytruncate rotation leaves the same file). */
+static FILE *open_records(const char *path, bool append)
+{
+	FILE *f = fopen(path, append ? "ae" : "we");
+
+	if (!f)
+		warnx_("cannot write %s: %s", path, strerror(errno));
+	return f;
+}
+
+/* Closes and reopens -o FILE where it now is: 0, or -1 after saying why
+ * (the old file is kept open then, so nothing is lost). */
+static int reopen_records(struct log_ctx *c)
+{
+	FILE *f = open_records(c->o->output, true);
+
+	if (!f)
+		return 0;
+	if (fclose(c->rec) != 0) {
+		warnx_("cannot write %s: %s", c->o->output, strerror(errno));
+		c->rec = f;
+		return -1;
+	}
+	c->rec = f;
+	return 0;
+}
 
 static void send_syslog(const struct alert *a)
 {
@@ -66,6 +117,14 @@ static int on_tick(struct loop *l, void *ctx)
 		c->status = 1;
 		return 1;
 	}
+	if (reopen_wanted && c->rec) {
+		reopen_wanted = 0;
+		if (reopen_records(c) < 0) {
+			sample_free(s);
+			c->status = 1;
+			return -1;
+		}
+	}
 	if (c->rec && write_records(c, s) < 0) {
 		sample_free(s);
 		c->status = 1;
@@ -96,11 +155,9 @@ int cmd_log(struct options *o)
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	if (o->output) {
-		c.rec = fopen(o->output, "we");
-		if (!c.rec) {
-			warnx_("cannot write %s: %s", o->output, strerror(errno));
+		c.rec = open_records(o->output, false);
+		if (!c.rec)
 			return 1;
-		}
 	}
 	c.sm = sampler_open(o, SAMPLER_REUSE_AGE);
 	if (!c.sm) {
@@ -114,6 +171,8 @@ int cmd_log(struct options *o)
 	if (o->syslog)
 		openlog("fdwatch", LOG_PID, LOG_DAEMON);
 	loop_signals();
+	if (c.rec)
+		catch_hup();
 	loop_init(&l, o, 1.0, on_tick, &c);
 	loop_run(&l);
 	if (o->syslog)
