@@ -31,10 +31,10 @@ endif
 # Integration tests with real processes (tests/helper-fds).
 TESTS += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py \
 	tests/ops-exporter.py tests/ops-plugin.py tests/ops-saturation.py tests/ops-identity.py \
-	tests/ops-logrotate.py
+	tests/ops-logrotate.py tests/ops-prometheus.py
 EXTRA_DIST += tests/ops-check.py tests/ops-metrics.py tests/ops-run.py tests/ops-contrib.py \
 	tests/ops-exporter.py tests/ops-plugin.py tests/ops-saturation.py tests/ops-identity.py \
-	tests/ops-logrotate.py tests/lib/httpleak.py
+	tests/ops-logrotate.py tests/ops-prometheus.py tests/lib/httpleak.py
 
 # Fleet setup: Prometheus rules, a Grafana dashboard, systemd units, cron
 # and NRPE examples. The units, cron and NRPE files name the installed
