@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,26 +157,93 @@ static int on_tick(struct loop *l, void *ctx)
 	return 0;
 }
 
+/* Reads a file the server needs (a key, a password): its text, caller
+ * frees, or NULL after saying why. */
+static char *read_secret(const char *path, const char *what)
+{
+	char *text;
+	int err = read_file_at(AT_FDCWD, path, &text, NULL);
+
+	if (err < 0) {
+		warnx_("cannot read %s %s: %s", what, path, strerror(-err));
+		return NULL;
+	}
+	return text;
+}
+
+/* The server's TLS and authentication from o's files into cfg (strings
+ * in *bufs, caller frees each): 0, or -1 after saying why. */
+static int server_config(const struct options *o, struct exporter_config *cfg, char *bufs[3])
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->listen = o->listen;
+	if (o->tls_cert) {
+		bufs[0] = read_secret(o->tls_cert, "the certificate");
+		bufs[1] = bufs[0] ? read_secret(o->tls_key, "the key") : NULL;
+		if (!bufs[1])
+			return -1;
+		cfg->cert_pem = bufs[0];
+		cfg->key_pem = bufs[1];
+	}
+	if (o->basic_auth) {
+		char *colon, *nl;
+
+		bufs[2] = read_secret(o->basic_auth, "the password file");
+		if (!bufs[2])
+			return -1;
+		nl = strchr(bufs[2], '\n');
+		if (nl)
+			*nl = '\0';
+		if (nl > bufs[2] && nl[-1] == '\r')
+			nl[-1] = '\0';
+		colon = strchr(bufs[2], ':');
+		if (!colon || colon == bufs[2] || !colon[1]) {
+			warnx_("%s: the first line must be USER:PASSWORD", o->basic_auth);
+			return -1;
+		}
+		*colon = '\0';
+		cfg->user = bufs[2];
+		cfg->password = colon + 1;
+	}
+	return 0;
+}
+
 static int metrics_serve(struct options *o)
 {
+	struct exporter_config cfg;
 	struct serve_ctx c;
 	struct loop l;
+	char *bufs[3] = { NULL, NULL, NULL };
 	int err;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
+	if (server_config(o, &cfg, bufs) < 0) {
+		for (int i = 0; i < 3; i++)
+			free(bufs[i]);
+		return 1;
+	}
 	c.sm = sampler_open(o, SAMPLER_REUSE_AGE);
+	if (c.sm)
+		c.ex = exporter_start(&cfg, &err);
+	for (int i = 0; i < 3; i++)
+		free(bufs[i]);
 	if (!c.sm)
 		return 1;
-	c.ex = exporter_start(o->listen, &err);
 	if (!c.ex) {
-		warnx_("cannot listen on %s: %s", o->listen, strerror(-err));
+		if (err == -ENOTSUP)
+			warnx_("this libmicrohttpd has no TLS: --tls-cert cannot be served");
+		else if (o->tls_cert && err != -EADDRINUSE && err != -EACCES && err != -EADDRNOTAVAIL)
+			warnx_("cannot serve HTTPS on %s: is %s a PEM certificate and %s its PEM key?",
+			       o->listen, o->tls_cert, o->tls_key);
+		else
+			warnx_("cannot listen on %s: %s", o->listen, strerror(-err));
 		sampler_free(c.sm);
 		return 1;
 	}
 	/* Said once, so that a journal (and a caller that asked for port 0)
 	 * knows where to scrape. */
-	fprintf(stderr, "%s: serving http://%s/metrics\n", progname,
+	fprintf(stderr, "%s: serving %s://%s/metrics\n", progname, o->tls_cert ? "https" : "http",
 		exporter_address(c.ex));
 	c.tr = tracker_new(&o->detect);
 	buf_init(&c.out);

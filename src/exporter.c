@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,8 @@ struct exporter {
 	pthread_mutex_t lock;    /* guards text and len */
 	char *text;              /* the last published exposition; NULL none yet */
 	size_t len;
+	char *cert, *key;        /* TLS, or NULL */
+	char *user, *password;   /* basic authentication, or NULL */
 };
 
 static const char page[] =
@@ -115,6 +118,47 @@ static enum MHD_Result answer_text(struct MHD_Connection *c, unsigned status, co
 		      MHD_RESPMEM_PERSISTENT);
 }
 
+/* Equal, in a time that does not tell how much of it matched. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	unsigned char d = na != nb;
+
+	for (size_t i = 0; i < na; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (nb ? nb : 1)]);
+	return d == 0;
+}
+
+/* With basic authentication set, whether the request carries it. */
+static bool authorized(const struct exporter *ex, struct MHD_Connection *c)
+{
+	char *pass = NULL, *user;
+	bool ok;
+
+	if (!ex->user)
+		return true;
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	ok = user && pass && same_secret(user, ex->user) & same_secret(pass, ex->password);
+	MHD_free(user);
+	MHD_free(pass);
+	return ok;
+}
+
+static enum MHD_Result refuse_auth(struct MHD_Connection *c)
+{
+	static const char text[] = "authentication required\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(text) - 1,
+								  (void *)(uintptr_t)text,
+								  MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_basic_auth_fail_response(c, "fdwatch", r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* Every request: GET or HEAD of / or /metrics. The exposition is copied
  * under the lock, so that a publish during a slow send changes nothing
  * for that client. */
@@ -126,6 +170,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	char *copy;
 	size_t len;
 
+	if (!authorized(ex, c))
+		return refuse_auth(c);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return answer_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
 	if (strcmp(url, "/") == 0)
@@ -172,16 +218,41 @@ static int listen_on(const char *spec, int *fd)
 	return 0;
 }
 
-struct exporter *exporter_start(const char *spec, int *err)
+static void exporter_free(struct exporter *ex)
+{
+	free(ex->text);
+	free(ex->cert);
+	free(ex->key);
+	free(ex->user);
+	free(ex->password);
+	free(ex);
+}
+
+struct exporter *exporter_start(const struct exporter_config *cfg, int *err)
 {
 	struct exporter *ex = xcalloc(1, sizeof(*ex));
 	struct sockaddr_in6 sa;
 	socklen_t salen = sizeof(sa);
 	sigset_t all, old;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
 
-	*err = listen_on(spec, &ex->fd);
+	if (cfg->cert_pem) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			free(ex);
+			*err = -ENOTSUP;
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		ex->cert = xstrdup(cfg->cert_pem);
+		ex->key = xstrdup(cfg->key_pem);
+	}
+	if (cfg->user) {
+		ex->user = xstrdup(cfg->user);
+		ex->password = xstrdup(cfg->password);
+	}
+	*err = listen_on(cfg->listen, &ex->fd);
 	if (*err < 0) {
-		free(ex);
+		exporter_free(ex);
 		return NULL;
 	}
 	if (getsockname(ex->fd, (struct sockaddr *)&sa, &salen) == 0) {
@@ -202,18 +273,21 @@ struct exporter *exporter_start(const char *spec, int *err)
 	 * (SIGTERM must wake its sleep, not the server's poll). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ex->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, ex,
+	/* Without TLS the option list ends before the key and certificate. */
+	ex->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, ex,
 				 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)ex->fd,
 				 MHD_OPTION_CONNECTION_LIMIT, (unsigned)EXPORTER_MAX_CONNECTIONS,
 				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)EXPORTER_IDLE_TIMEOUT,
 				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)EXPORTER_REQUEST_MEMORY,
+				 ex->cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, ex->key,
+				 MHD_OPTION_HTTPS_MEM_CERT, ex->cert,
 				 MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!ex->d) {
 		*err = errno ? -errno : -EIO;
 		close(ex->fd);
 		pthread_mutex_destroy(&ex->lock);
-		free(ex);
+		exporter_free(ex);
 		return NULL;
 	}
 	return ex;
@@ -243,6 +317,5 @@ void exporter_stop(struct exporter *ex)
 	/* The library closes the listening socket it was given. */
 	MHD_stop_daemon(ex->d);
 	pthread_mutex_destroy(&ex->lock);
-	free(ex->text);
-	free(ex);
+	exporter_free(ex);
 }

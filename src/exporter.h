@@ -23,10 +23,20 @@ struct exporter;
  * with *why set (static). */
 int exporter_parse_listen(const char *spec, void *sa, unsigned *salen, const char **why);
 
-/* Starts serving on spec (exporter_parse_listen). Returns the server
- * (caller stops it with exporter_stop), or NULL with -errno in *err. Until
- * the first exporter_publish, /metrics answers 503. */
-struct exporter *exporter_start(const char *spec, int *err);
+/* What the server asks of its clients: TLS with a certificate and key
+ * (PEM text, both or neither), and basic authentication with one user and
+ * password (both or neither). The strings are copied by exporter_start. */
+struct exporter_config {
+	const char *listen;          /* [ADDR:]PORT (exporter_parse_listen) */
+	const char *cert_pem, *key_pem;
+	const char *user, *password;
+};
+
+/* Starts serving as cfg says. Returns the server (caller stops it with
+ * exporter_stop), or NULL with -errno in *err (-ENOTSUP: this
+ * libmicrohttpd has no TLS). Until the first exporter_publish, /metrics
+ * answers 503. */
+struct exporter *exporter_start(const struct exporter_config *cfg, int *err);
 /* Where the server listens, "ADDR:PORT" ("[ADDR]:PORT" for IPv6), the
  * port the kernel chose for port 0 (static storage in ex). */
 const char *exporter_address(const struct exporter *ex);

@@ -57,7 +57,7 @@ enum {
 	OPT_PID = 256, OPT_USER, OPT_COMM, OPT_PROC, OPT_INTERVAL, OPT_ITERATIONS,
 	OPT_DURATION, OPT_FORMAT, OPT_COLOR, OPT_OUTPUT, OPT_STATE, OPT_TEXTFILE,
 	OPT_SYSLOG, OPT_CHILDREN, OPT_TOPK, OPT_WARN, OPT_CRIT, OPT_WARN_USE, OPT_CRIT_USE,
-	OPT_LISTEN, OPT_MAX_PROCS, OPT_MIN_FDS, OPT_TIMEOUT, OPT_VERBOSE,
+	OPT_LISTEN, OPT_TLS_CERT, OPT_TLS_KEY, OPT_BASIC_AUTH, OPT_MAX_PROCS, OPT_MIN_FDS, OPT_TIMEOUT, OPT_VERBOSE,
 	OPT_HELP, OPT_VERSION,
 };
 
@@ -94,6 +94,9 @@ static const struct optdef optdefs[] = {
 	{ { "state", required_argument, NULL, OPT_STATE }, 0, B(CMD_CHECK) | B(CMD_METRICS) },
 	{ { "textfile", required_argument, NULL, OPT_TEXTFILE }, 0, B(CMD_METRICS) },
 	{ { "listen", required_argument, NULL, OPT_LISTEN }, 0, B(CMD_METRICS) },
+	{ { "tls-cert", required_argument, NULL, OPT_TLS_CERT }, 0, B(CMD_METRICS) },
+	{ { "tls-key", required_argument, NULL, OPT_TLS_KEY }, 0, B(CMD_METRICS) },
+	{ { "basic-auth", required_argument, NULL, OPT_BASIC_AUTH }, 0, B(CMD_METRICS) },
 	{ { "max-processes", required_argument, NULL, OPT_MAX_PROCS }, 0, B(CMD_METRICS) },
 	{ { "min-fds", required_argument, NULL, OPT_MIN_FDS }, 0, B(CMD_METRICS) },
 	{ { "syslog", no_argument, NULL, OPT_SYSLOG }, 0, B(CMD_LOG) },
@@ -187,6 +190,12 @@ static const struct helpline helplines[] = {
 	{ "Metrics:", "listen", ALL_CMDS, false,
 	  "      --listen [ADDR:]PORT serve /metrics over HTTP, sampling every --interval\n"
 	  "                           (address default 127.0.0.1)\n" },
+	{ "Metrics:", "tls-cert", ALL_CMDS, false,
+	  "      --tls-cert FILE      with --listen: serve HTTPS with this PEM certificate\n" },
+	{ "Metrics:", "tls-key", ALL_CMDS, false,
+	  "      --tls-key FILE       and this PEM private key\n" },
+	{ "Metrics:", "basic-auth", ALL_CMDS, false,
+	  "      --basic-auth FILE    with --listen: require the USER:PASSWORD of FILE's first line\n" },
 	{ "Metrics:", "max-processes", ALL_CMDS, false,
 	  "      --max-processes N    per-process series for the N most urgent (default 50)\n" },
 	{ "Metrics:", "min-fds", ALL_CMDS, false,
@@ -487,6 +496,16 @@ int options_parse(struct options *o, int argc, char **argv)
 						   "--listen 127.0.0.1:9925)", arg, why);
 			o->listen = arg;
 			break;
+		case OPT_TLS_CERT:
+		case OPT_TLS_KEY:
+		case OPT_BASIC_AUTH:
+			if (!*arg)
+				return usage_error(o->cmd, "--%s '': give a file path",
+						   c == OPT_TLS_CERT ? "tls-cert" : c == OPT_TLS_KEY ?
+						   "tls-key" : "basic-auth");
+			*(c == OPT_TLS_CERT ? &o->tls_cert : c == OPT_TLS_KEY ? &o->tls_key :
+			  &o->basic_auth) = arg;
+			break;
 		case OPT_MAX_PROCS:
 			if (parse_long(arg, 0, 1000000, &o->max_procs) < 0)
 				return usage_error(o->cmd, "--max-processes '%s': not a whole number from 0 "
@@ -565,6 +584,10 @@ int options_parse(struct options *o, int argc, char **argv)
 	if (o->cmd == CMD_METRICS && !o->listen && (o->interval > 0 || o->iterations || o->duration > 0))
 		return usage_error(o->cmd, "--interval, --iterations and --duration need --listen "
 				   "(without it metrics takes one sample)");
+	if (!o->listen && (o->tls_cert || o->tls_key || o->basic_auth))
+		return usage_error(o->cmd, "--tls-cert, --tls-key and --basic-auth need --listen");
+	if (!o->tls_cert != !o->tls_key)
+		return usage_error(o->cmd, "--tls-cert and --tls-key go together (give both)");
 	if (o->listen && o->textfile)
 		return usage_error(o->cmd, "--listen and --textfile: choose one (a server, or a file "
 				   "for node_exporter)");

@@ -34,6 +34,8 @@ struct options {
 	const char *listen;         /* metrics --listen [ADDR:]PORT, or NULL */
 	struct sockaddr_storage listen_addr; /* and the address it names */
 	unsigned listen_len;
+	const char *tls_cert, *tls_key; /* --listen over HTTPS: PEM files */
+	const char *basic_auth;     /* --listen: a file with USER:PASSWORD */
 	long max_procs;             /* metrics: processes with series (default 50) */
 	long min_fds;               /* metrics: no series below this many fds */
 	long timeout;               /* check -t: seconds, 0 none */

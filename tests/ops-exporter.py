@@ -43,7 +43,7 @@ def exporter(*args):
     p = start([FDWATCH, "metrics", "--listen", "127.0.0.1:0"] + [str(a) for a in args],
               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     line = p.stderr.readline()
-    m = re.search(r"http://(\S+)/metrics", line)
+    m = re.search(r"https?://(\S+)/metrics", line)
     if not m:
         raise RuntimeError("the exporter did not start: %r" % line)
     return p, "http://%s" % m.group(1)
@@ -209,6 +209,51 @@ except ConnectionResetError:
     closed = True
 check(closed, "the client that never reads was disconnected after its idle timeout")
 mute.close()
+
+# HTTPS and basic authentication, for a scrape from another host.
+if shutil.which("openssl"):
+    import base64
+    import ssl
+    import tempfile
+    tdir = tempfile.mkdtemp(prefix="ops-exporter-")
+    cert, key, pw = (os.path.join(tdir, n) for n in ("cert.pem", "key.pem", "auth"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"], capture_output=True,
+                   check=True)
+    with open(pw, "w") as f:
+        f.write("prom:s3cret\n")
+    ex3, base3 = exporter("--tls-cert", cert, "--tls-key", key, "--basic-auth", pw)
+    url = base3.replace("http://", "https://", 1) + "/metrics"
+    ctx = ssl.create_default_context(cafile=cert)
+    ctx.check_hostname = False
+
+    def status(auth):
+        req = urllib.request.Request(url)
+        if auth:
+            req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+        try:
+            with urllib.request.urlopen(req, timeout=5, context=ctx) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, ""
+
+    time.sleep(1.2)
+    code, body = status("prom:s3cret")
+    check(code == 200 and "fdwatch_build_info" in body, "HTTPS with the password: 200", code)
+    equal(status(None)[0], 401, "HTTPS without a password: 401")
+    equal(status("prom:s3cre")[0], 401, "HTTPS with a wrong password: 401")
+    ans = raw(base3, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", timeout=3)
+    check(not ans.startswith(b"HTTP/1.1 200"), "plain HTTP to the HTTPS port gets no metrics",
+          ans[:60])
+    ex3.send_signal(signal.SIGTERM)
+    ex3.wait(10)
+    r = subprocess.run([FDWATCH, "metrics", "--listen", "127.0.0.1:0", "--tls-cert", pw,
+                        "--tls-key", pw, "-n", "1"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and "PEM" in r.stderr, "a certificate that is not one: exit 1, said why",
+          r.stderr)
+    shutil.rmtree(tdir)
+else:
+    skip_part("openssl is not installed: the HTTPS part")
 
 # Another exporter on a port in use fails clearly; SIGTERM ends one.
 r = subprocess.run([FDWATCH, "metrics", "--listen", base2[len("http://"):]], capture_output=True,
