@@ -195,7 +195,7 @@ static const struct helpline helplines[] = {
 	{ "Metrics:", "tls-key", ALL_CMDS, false,
 	  "      --tls-key FILE       and this PEM private key\n" },
 	{ "Metrics:", "basic-auth", ALL_CMDS, false,
-	  "      --basic-auth FILE    with --listen: require the USER:PASSWORD of FILE's first line\n" },
+	  "      --basic-auth FILE    with --listen: require USER:PASSWORD (FILE's first line)\n" },
 	{ "Metrics:", "max-processes", ALL_CMDS, false,
 	  "      --max-processes N    per-process series for the N most urgent (default 50)\n" },
 	{ "Metrics:", "min-fds", ALL_CMDS, false,
@@ -256,13 +256,13 @@ static void print_help(enum command c, bool have_cmd)
 		"run COMMAND, watch it, fail (exit 2) if it leaks fds",
 		"write sample records (JSON Lines) to -o FILE or stdout",
 		"run the detector over recorded samples and print the alerts",
-		"one sample in the Prometheus text format",
+		"Prometheus metrics: one sample, or an exporter serving them (--listen)",
 	};
 	static const char *const synopsis[CMD_NCOMMANDS] = {
 		"top [OPTION]...", "report [OPTION]...", "log [OPTION]... [--syslog]",
 		"check [OPTION]... [--state FILE]", "run [OPTION]... -- COMMAND [ARG]...",
 		"record [OPTION]... [-o FILE]", "replay [OPTION]... FILE...",
-		"metrics [OPTION]... [--textfile PATH] [--state FILE]",
+		"metrics [OPTION]... [--textfile PATH] [--state FILE] | [--listen [ADDR:]PORT]",
 	};
 	static const char *const notes[CMD_NCOMMANDS] = {
 		[CMD_TOP] = "Keys:\n"
