@@ -359,14 +359,34 @@ struct group_sum {
 	size_t nprocs;
 };
 
+/* Units and containers exported at most, each: the most urgent (level,
+ * then worst use, then fds), so that a host of thousands of containers
+ * stays bounded; the others are counted. */
+#define GROUPS_EXPORTED 100
+
 static int cmp_group(const void *a, const void *b)
 {
 	return strcmp(((const struct group_sum *)a)->name, ((const struct group_sum *)b)->name);
 }
 
+static int cmp_group_urgent(const void *pa, const void *pb)
+{
+	const struct group_sum *a = pa, *b = pb;
+
+	if (a->level != b->level)
+		return a->level > b->level ? -1 : 1;
+	if (islessgreater(a->worst_use, b->worst_use))
+		return a->worst_use > b->worst_use ? -1 : 1;
+	if (islessgreater(a->fds, b->fds))
+		return a->fds > b->fds ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
 /* Sums every process of s (not only the shown ones) by unit (container
- * false) or by container, in name order; caller frees. */
-static size_t group_sums(const struct metrics_input *in, bool container, struct group_sum **out)
+ * false) or by container, the GROUPS_EXPORTED most urgent in name order
+ * (caller frees), the number of the others in *omitted. */
+static size_t group_sums(const struct metrics_input *in, bool container, struct group_sum **out,
+			 size_t *omitted)
 {
 	const struct sample *s = in->s;
 	struct group_sum *g = NULL;
@@ -396,6 +416,12 @@ static size_t group_sums(const struct metrics_input *in, bool container, struct 
 		if (in->verdicts && g[k].level < 0)
 			g[k].level = 0;
 	}
+	*omitted = 0;
+	if (n > GROUPS_EXPORTED) {
+		qsort(g, n, sizeof(*g), cmp_group_urgent);
+		*omitted = n - GROUPS_EXPORTED;
+		n = GROUPS_EXPORTED;
+	}
 	if (n)
 		qsort(g, n, sizeof(*g), cmp_group);
 	*out = g;
@@ -410,7 +436,7 @@ static void render_groups_sum(struct buf *out, const struct metrics_input *in)
 
 	for (int c = 0; c < 2; c++) {
 		struct group_sum *g;
-		size_t n = group_sums(in, c == 1, &g);
+		size_t omitted, n = group_sums(in, c == 1, &g, &omitted);
 		char name[64];
 
 		snprintf(name, sizeof(name), "fdwatch_%s_processes", what[c]);
@@ -451,6 +477,9 @@ static void render_groups_sum(struct buf *out, const struct metrics_input *in)
 				end_series(out, g[k].level);
 			}
 		}
+		snprintf(name, sizeof(name), "fdwatch_%ss_omitted", what[c]);
+		scalar(out, name, c ? "Containers without aggregate series (beyond the 100 most urgent)." :
+		       "Units without aggregate series (beyond the 100 most urgent).", (double)omitted);
 		free(g);
 	}
 }

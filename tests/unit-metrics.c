@@ -251,6 +251,37 @@ static void test_bounded(void **state)
 	sample_free(s);
 }
 
+/* At most 100 units (and containers) have aggregates, the fullest; the
+ * rest are counted. */
+static void test_groups_bounded(void **state)
+{
+	struct sample *s = sample_new();
+	struct metrics_input in = { .s = s, .top_k = 10, .max_procs = 0, .state_damaged = -1 };
+	struct buf b;
+
+	(void)state;
+	for (int i = 0; i < 120; i++) {
+		struct proc_sample *p = sample_add_proc(s);
+
+		p->pid = 1000 + i;
+		p->comm = xstrdup("svc");
+		p->fds = 10 + i;
+		p->limit = 1000;
+		p->unit = xasprintf("s%03d.service", i);
+	}
+	sample_finish(s);
+	buf_init(&b);
+	metrics_render(&b, &in);
+	assert_int_equal(count_lines(b.data, "fdwatch_unit_open_fds{"), 100);
+	assert_non_null(strstr(b.data, "\nfdwatch_units_omitted 20\n"));
+	/* the fullest stay, the emptiest go */
+	assert_non_null(strstr(b.data, "fdwatch_unit_open_fds{unit=\"s119.service\"} 129\n"));
+	assert_null(strstr(b.data, "unit=\"s019.service\""));
+	assert_non_null(strstr(b.data, "unit=\"s020.service\""));
+	buf_free(&b);
+	sample_free(s);
+}
+
 static void test_value(void **state)
 {
 	struct buf b;
@@ -325,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_growth),
 		cmocka_unit_test(test_bounded),
+		cmocka_unit_test(test_groups_bounded),
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_write_atomic),
 	};
