@@ -66,7 +66,12 @@ static double crit_pct(const struct nagios_input *in)
  * LONG_MAX). */
 static long share(long max, double pct)
 {
-	return (long)((double)(max / 100) * pct + (double)(max % 100) * pct / 100);
+	long p = (long)pct;
+
+	if (!islessgreater(pct, (double)p))
+		return max / 100 * p + max % 100 * p / 100;
+	/* A fraction of a per cent: a long double holds LONG_MAX exactly. */
+	return (long)((long double)(max / 100) * pct + (long double)(max % 100) * pct / 100);
 }
 
 /* One perfdata value of a limit: used;warn;crit;0;max, the thresholds at
