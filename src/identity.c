@@ -117,13 +117,14 @@ static bool is_unit(const char *c, size_t n)
 void identity_parse(const char *text, char **unit, char **container)
 {
 	size_t len = 0;
-	const char *path = text ? best_path(text, &len) : NULL, *end = path + len;
+	const char *path = text ? best_path(text, &len) : NULL, *end;
 	bool kube = false, after_docker = false, after_pod = false;
 	char *pod = NULL;
 
 	*unit = *container = NULL;
 	if (!path)
 		return;
+	end = path + len;
 	for (const char *next = path; next < end;) {
 		const char *c = next, *slash = memchr(c, '/', (size_t)(end - c));
 		size_t n = (size_t)((slash ? slash : end) - c);
