@@ -79,11 +79,45 @@ static void test_containers(void **state)
 	expect("0::/machine.slice/libpod-conmon-" ID ".scope\n", "libpod-conmon-" ID ".scope", NULL);
 }
 
+/* Hostile and broken cgroup text (a container's root names its own
+ * cgroups): no crash, no read past the text, nothing invented. */
+static void test_hostile(void **state)
+{
+	char *big = malloc(200002), *u, *c;
+
+	(void)state;
+	expect("0::", NULL, NULL);
+	expect("0::/", NULL, NULL);
+	expect("0::/docker", NULL, NULL);
+	expect("0::/docker/", NULL, NULL);
+	expect("0::///a.service//", "a.service", NULL);
+	expect("0::/x\n0::/y.service", NULL, NULL); /* the first unified line */
+	expect("::::::\n:\n", NULL, NULL);
+	expect("0::/kubepods/pod\n", NULL, NULL);
+	expect("0::/kubepods/podzz-not-hex-at-all\n", NULL, NULL);
+	expect("0::/kubepods-pod.slice\n", NULL, NULL);
+	expect("0::/docker-" ID ".scope.service\n", "docker-" ID ".scope.service", NULL);
+	/* a path of 100000 components, the last a service */
+	for (int i = 0; i < 100000; i++)
+		memcpy(big + 2 * i, "a/", 2);
+	memcpy(big + 199990, "b.service", 10);
+	memcpy(big, "0::/", 4);
+	identity_parse(big, &u, &c);
+	assert_string_equal(u, "b.service");
+	assert_null(c);
+	free(u);
+	free(big);
+	identity_parse(NULL, &u, &c);
+	assert_null(u);
+	assert_null(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_systemd),
 		cmocka_unit_test(test_containers),
+		cmocka_unit_test(test_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
