@@ -63,7 +63,7 @@ ooms = []
 for kb in range(12000, 40000, 200):
     r = subprocess.run(["sh", "-c", 'ulimit -v %d && exec "$0" check --state "$1"' % kb, FDWATCH,
                         state], capture_output=True, text=True)
-    if "out of memory" in r.stderr:
+    if "fdwatch: out of memory" in r.stderr:
         ooms.append((kb, r.returncode, r.stdout))
 if ooms:
     check(all(rc == 3 and out.startswith("FDWATCH UNKNOWN - ") for kb, rc, out in ooms),
