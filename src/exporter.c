@@ -138,7 +138,14 @@ static bool authorized(const struct exporter *ex, struct MHD_Connection *c)
 	if (!ex->user)
 		return true;
 	user = MHD_basic_auth_get_username_password(c, &pass);
-	ok = user && pass && same_secret(user, ex->user) & same_secret(pass, ex->password);
+	/* Both compared, whatever the first says, so that the time taken
+	 * does not tell a right user from a wrong one. */
+	ok = user && pass;
+	if (ok) {
+		bool u = same_secret(user, ex->user), p = same_secret(pass, ex->password);
+
+		ok = u && p;
+	}
 	MHD_free(user);
 	MHD_free(pass);
 	return ok;
