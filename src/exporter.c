@@ -262,6 +262,7 @@ struct exporter *exporter_start(const struct exporter_config *cfg, int *err)
 		exporter_free(ex);
 		return NULL;
 	}
+	memset(&sa, 0, sizeof(sa));
 	if (getsockname(ex->fd, (struct sockaddr *)&sa, &salen) == 0) {
 		char a[INET6_ADDRSTRLEN];
 

@@ -66,12 +66,12 @@ static double crit_pct(const struct nagios_input *in)
  * LONG_MAX). */
 static long share(long max, double pct)
 {
-	long p = (long)pct;
+	long p = (long)pct, hundreds = max / 100, rest = max % 100;
 
 	if (!islessgreater(pct, (double)p))
-		return max / 100 * p + max % 100 * p / 100;
+		return hundreds * p + rest * p / 100;
 	/* A fraction of a per cent: a long double holds LONG_MAX exactly. */
-	return (long)((long double)(max / 100) * pct + (long double)(max % 100) * pct / 100);
+	return (long)((long double)hundreds * pct + (long double)rest * pct / 100);
 }
 
 /* One perfdata value of a limit: used;warn;crit;0;max, the thresholds at
