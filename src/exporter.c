@@ -18,6 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The calls below exist from libmicrohttpd 0.9.71 (Debian 11) to 1.0
+ * (Debian 13), which deprecates some for forms the older ones lack. */
+#define MHD_NO_DEPRECATION 1
 #include <microhttpd.h>
 
 #include "util.h"
