@@ -61,10 +61,12 @@ check(r.returncode in (0, 1, 2) and r.stdout.startswith("FDWATCH "),
 # space is shrunk step by step until a check runs out of memory.
 ooms = []
 for kb in range(12000, 40000, 200):
-    r = subprocess.run(["sh", "-c", 'ulimit -v %d && exec "$0" check --state "$1"' % kb, FDWATCH,
-                        state], capture_output=True, text=True)
+    r = subprocess.run(["sh", "-c", 'ulimit -v %d && exec "$0" check --state "$1" -p "$2"' % kb,
+                        FDWATCH, state, str(h.pid)], capture_output=True, text=True)
     if "fdwatch: out of memory" in r.stderr:
         ooms.append((kb, r.returncode, r.stdout))
+        if len(ooms) >= 3:
+            break
 if ooms:
     check(all(rc == 3 and out.startswith("FDWATCH UNKNOWN - ") for kb, rc, out in ooms),
           "out of memory: UNKNOWN on stdout, exit 3", ooms)
