@@ -141,6 +141,8 @@ static int on_tick(struct loop *l, void *ctx)
 
 	input_init(&in, c->o, s);
 	in.sample_seconds = clock_mono() - t0;
+	if (l->ticks == 1 && c->o->sel.npids)
+		warn_missing_pids(c->o, s);
 	tracker_feed(c->tr, s, true);
 	nev = tracker_take_events(c->tr, &ev);
 	alerts_free(ev, nev);
