@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "privs.h"
+
 const char *progname = "fdwatch";
 static void (*fatal_hook)(void);
 
@@ -321,7 +323,7 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	const char *slash = strrchr(path, '/');
 	const char *bytes = data;
@@ -375,6 +377,17 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 	}
 	free(dir);
 	return 0;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int err = privs_user_begin();
+
+	if (err < 0)
+		return err;
+	err = write_atomic(path, data, len, mode);
+	privs_user_end();
+	return err;
 }
 
 DIR *opendirat(int dirfd, const char *path, int extra_flags)
