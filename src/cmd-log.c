@@ -96,11 +96,10 @@ int cmd_log(struct options *o)
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	if (o->output) {
-		c.rec = fopen(o->output, "we");
-		if (!c.rec) {
-			warnx_("cannot write %s: %s", o->output, strerror(errno));
+		/* 0600: a trace names other users' files and connections. */
+		c.rec = record_open_output(o->output, 0600);
+		if (!c.rec)
 			return 1;
-		}
 	}
 	c.sm = sampler_open(o, SAMPLER_REUSE_AGE);
 	if (!c.sm) {
