@@ -18,6 +18,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,18 +262,35 @@ static int send_request(int nl, struct nlmsghdr *h, size_t len, uint16_t type)
 	}
 }
 
-/* Receives the reply to the last request until NLMSG_DONE. */
-static int receive_dump(int nl, enum sockdiag_table table, struct sock_entry **rows,
-			size_t *n, size_t *cap)
+int sockdiag_receive(int nl, unsigned seq, enum sockdiag_table table, int timeout_ms,
+		     struct sock_entry **rows, size_t *n, size_t *cap)
 {
 	char *buf = xmalloc(DIAG_BUF_SIZE);
+	double deadline = clock_mono() + timeout_ms / 1000.0;
 	int done = 0;
 
 	while (!done) {
-		ssize_t r = recv(nl, buf, DIAG_BUF_SIZE, 0);
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		struct pollfd pfd = { .fd = nl, .events = POLLIN };
+		double left = deadline - clock_mono();
+		ssize_t r;
 
+		/* A kernel that never answers must not hang a sample. */
+		if (left <= 0 || (r = poll(&pfd, 1, (int)(left * 1000) + 1)) == 0) {
+			done = -ETIMEDOUT;
+			break;
+		}
 		if (r < 0) {
 			if (errno == EINTR)
+				continue;
+			done = -errno;
+			break;
+		}
+		memset(&from, 0, sizeof(from));
+		r = recvfrom(nl, buf, DIAG_BUF_SIZE, MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			done = -errno;
 			break;
@@ -281,10 +299,21 @@ static int receive_dump(int nl, enum sockdiag_table table, struct sock_entry **r
 			done = -EIO;
 			break;
 		}
-		done = sockdiag_parse(buf, (size_t)r, diag_seq, table, rows, n, cap);
+		/* Any process may send to this socket's port: only the
+		 * kernel's replies (port 0) are rows. */
+		if (fromlen < sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0)
+			continue;
+		done = sockdiag_parse(buf, (size_t)r, seq, table, rows, n, cap);
 	}
 	free(buf);
 	return done < 0 ? done : 0;
+}
+
+/* Receives the reply to the last request until NLMSG_DONE. */
+static int receive_dump(int nl, enum sockdiag_table table, struct sock_entry **rows,
+			size_t *n, size_t *cap)
+{
+	return sockdiag_receive(nl, diag_seq, table, SOCKDIAG_TIMEOUT_MS, rows, n, cap);
 }
 
 /* Requests and receives one dump; rows appended on success only. */
