@@ -207,7 +207,8 @@ static int parse_msg(const struct nlmsghdr *h, enum sockdiag_table table,
 
 		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
 			return -EBADMSG;
-		return err->error < 0 ? err->error : -EBADMSG;
+		/* An errno, not any int (-INT_MIN would overflow). */
+		return err->error < 0 && err->error > -4096 ? err->error : -EBADMSG;
 	}
 	if (h->nlmsg_type == NLMSG_NOOP)
 		return 0;
