@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,41 @@ static void endings_add(struct endings *e, const struct rec *rc)
 	e->v[e->n++].last = rc->time;
 }
 
+/* The time, pid and start of a record as fdwatch writes it, without
+ * parsing the rest: 1, 0 for a system record, -1 when the line is not in
+ * that form (then it is parsed whole). A line cut short (no closing brace)
+ * is not taken here, so a crash in mid-write leaves no ending behind. */
+static int quick_key(const char *line, size_t len, struct rec *rc)
+{
+	const char *p = line, *end = line + len;
+	char *q;
+	long pid;
+	unsigned long long start;
+
+	while (end > p && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+		end--;
+	if (end == p || end[-1] != '}' || strncmp(p, "{\"time\": ", 9) != 0)
+		return -1;
+	rc->time = strtod(p + 9, &q);
+	if (q == p + 9 || !isfinite(rc->time))
+		return -1;
+	if (strncmp(q, ", \"system\": ", 12) == 0)
+		return 0;
+	if (strncmp(q, ", \"pid\": ", 9) != 0 || q[9] < '1' || q[9] > '9')
+		return -1;
+	errno = 0;
+	pid = strtol(q + 9, &q, 10);
+	if (errno || pid > INT_MAX || strncmp(q, ", \"start\": ", 11) != 0 ||
+	    q[11] < '0' || q[11] > '9')
+		return -1;
+	start = strtoull(q + 11, &q, 10);
+	if (errno || (*q != ',' && *q != '}'))
+		return -1;
+	rc->ps.pid = (int)pid;
+	rc->ps.start = start;
+	return 1;
+}
+
 /* First pass over the files that can be read twice: the endings, in order
  * of time. Returns 0 or -errno after printing why. */
 static int scan_endings(struct replay *r, struct endings *e)
@@ -273,10 +309,28 @@ static int scan_endings(struct replay *r, struct endings *e)
 
 		if (!in->seekable)
 			continue;
-		while ((got = read_rec(r, in, &rc)) > 0) {
-			if (!rc.sys)
+		for (;;) {
+			ssize_t len;
+			int q;
+
+			errno = 0;
+			len = getline(&in->line, &in->cap, in->f);
+			if (len < 0) {
+				got = ferror(in->f) || !feof(in->f) ? -(errno ? errno : EIO) : 0;
+				break;
+			}
+			in->lineno++;
+			memset(&rc, 0, sizeof(rc));
+			q = quick_key(in->line, (size_t)len, &rc);
+			if (q > 0)
 				endings_add(e, &rc);
-			rec_clear(&rc);
+			if (q >= 0)
+				continue;
+			/* Any other form: the parser decides, as the second pass will. */
+			if (strspn(in->line, " \t\r\n") != (size_t)len &&
+			    !record_parse_line(in->line, (size_t)len, false, &rc.time, &rc.ps))
+				endings_add(e, &rc);
+			proc_sample_clear(&rc.ps);
 		}
 		if (got < 0) {
 			warnx_("cannot read %s (line %zu): %s", in->path, in->lineno + 1,
