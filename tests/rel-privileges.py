@@ -182,6 +182,21 @@ if shutil.which("setcap"):
         capability_copy(capexe)
     else:
         skip_part("setcap failed here (%s): the capability run" % s.stderr.strip())
+    # A setuid-root copy is held to the same: the caller's rights for the
+    # files it names, none for run's command.
+    suid = os.path.join(tmp, "fdwatch-suid")
+    shutil.copy(FDWATCH, suid)
+    os.chmod(suid, 0o4755)
+    r = as_nobody(["replay", "/etc/shadow"], exe=suid)
+    check(r.returncode == 2 and "Permission denied" in r.stderr,
+          "setuid copy: nobody cannot replay /etc/shadow (exit %d)" % r.returncode, r.stderr)
+    r = as_nobody(["run", "--", "id", "-u"], exe=suid)
+    check(r.returncode == 0 and r.stdout.strip() == str(nobody_uid),
+          "setuid copy: run's command runs as nobody, not root", r.stdout + r.stderr)
+    r = as_nobody(["record", "-n", 1, "-p", 1, "-o", "/root/fdwatch-planted"], exe=suid)
+    check(r.returncode == 1 and not os.path.exists("/root/fdwatch-planted"),
+          "setuid copy: record -o cannot write where nobody may not", r.stderr)
+    os.unlink(suid)
 else:
     skip_part("setcap is not installed: the capability run")
 
