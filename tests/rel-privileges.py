@@ -193,8 +193,11 @@ if shutil.which("setcap"):
     r = as_nobody(["run", "--", "id", "-u"], exe=suid)
     check(r.returncode == 0 and r.stdout.strip() == str(nobody_uid),
           "setuid copy: run's command runs as nobody, not root", r.stdout + r.stderr)
-    r = as_nobody(["record", "-n", 1, "-p", 1, "-o", "/root/fdwatch-planted"], exe=suid)
-    check(r.returncode == 1 and not os.path.exists("/root/fdwatch-planted"),
+    closed = os.path.join(tmp, "closed-suid")        # root's, 0700
+    os.makedirs(closed, mode=0o700, exist_ok=True)
+    planted = os.path.join(closed, "fdwatch-planted")
+    r = as_nobody(["record", "-n", 1, "-p", 1, "-o", planted], exe=suid)
+    check(r.returncode == 1 and not os.path.exists(planted),
           "setuid copy: record -o cannot write where nobody may not", r.stderr)
     os.unlink(suid)
 else:
