@@ -364,16 +364,18 @@ static int open_inputs(struct replay *r, const struct options *o)
 	for (int i = 0; i < o->nargs; i++) {
 		struct input *in = &r->in[r->nin];
 		struct stat sb;
+		int err = 0;
 
 		in->path = o->args[i];
 		in->f = strcmp(in->path, "-") == 0 ? stdin : fopen(in->path, "re");
-		if (!in->f || fstat(fileno(in->f), &sb) < 0 || S_ISDIR(sb.st_mode)) {
-			int err = !in->f ? errno : S_ISDIR(sb.st_mode) ? EISDIR : errno;
-
+		if (!in->f || fstat(fileno(in->f), &sb) < 0)
+			err = errno;
+		else if (S_ISDIR(sb.st_mode))
+			err = EISDIR;
+		r->nin++;
+		if (err)
 			return usage_error(CMD_REPLAY, "cannot read '%s': %s", in->path,
 					   strerror(err));
-		}
-		r->nin++;
 		/* A pipe cannot be read twice for its processes' endings. */
 		in->seekable = S_ISREG(sb.st_mode);
 		in->last = -INFINITY;
