@@ -161,8 +161,10 @@ static int fill(struct replay *r, struct input *in)
 {
 	while (!in->eof && in->n < REPLAY_WINDOW) {
 		struct rec rc;
-		int got = read_rec(r, in, &rc);
+		int got;
 
+		memset(&rc, 0, sizeof(rc));
+		got = read_rec(r, in, &rc);
 		if (got < 0) {
 			warnx_("cannot read %s (line %zu): %s", in->path, in->lineno + 1,
 			       strerror(-got));
@@ -366,10 +368,11 @@ static int open_inputs(struct replay *r, const struct options *o)
 		struct stat sb;
 		int err = 0;
 
+		memset(&sb, 0, sizeof(sb));
 		in->path = o->args[i];
 		in->f = strcmp(in->path, "-") == 0 ? stdin : fopen(in->path, "re");
 		if (!in->f || fstat(fileno(in->f), &sb) < 0)
-			err = errno;
+			err = errno ? errno : EIO;
 		else if (S_ISDIR(sb.st_mode))
 			err = EISDIR;
 		r->nin++;

@@ -109,9 +109,7 @@ void escape_text(struct buf *out, const char *s, size_t n)
 		}
 		if (cp == '\\') {
 			buf_adds(out, "\\\\");
-		} else if (!is_dangerous(cp) && cp >= 0x80 && ascii_only) {
-			buf_addf(out, "\\u{%04x}", cp);
-		} else if (!is_dangerous(cp)) {
+		} else if (!is_dangerous(cp) && (cp < 0x80 || !ascii_only)) {
 			buf_add(out, p + i, len);
 		} else if (cp == '\n') {
 			buf_adds(out, "\\n");
@@ -121,9 +119,10 @@ void escape_text(struct buf *out, const char *s, size_t n)
 			buf_adds(out, "\\r");
 		} else if (cp == 0x1b) {
 			buf_adds(out, "\\e");
-		} else if (cp < 0x100) {
+		} else if (cp < 0x100 && is_dangerous(cp)) {
 			buf_addf(out, "\\x%02x", cp);
 		} else {
+			/* also printable non-ASCII outside a UTF-8 locale */
 			buf_addf(out, "\\u{%04x}", cp);
 		}
 		i += len;

@@ -325,7 +325,6 @@ static int open_as_user(const char *path, struct state **out)
 			snprintf(why, sizeof(why), "larger than %d MiB", STATE_MAX_BYTES >> 20);
 			set_aside(st->path, why);
 			st->set_aside = true;
-			err = 0;
 		} else if (err < 0) {
 			warnx_("cannot read the state file %s: %s", st->path, strerror(-err));
 			state_close(st);
