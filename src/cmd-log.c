@@ -51,13 +51,10 @@ static void catch_hup(void)
 
 /* Opens -o FILE for the records: truncated at start, appended to when
  * reopened (a copytruncate rotation leaves the same file). */
+/* 0600: a trace names other users' files and connections. */
 static FILE *open_records(const char *path, bool append)
 {
-	FILE *f = fopen(path, append ? "ae" : "we");
-
-	if (!f)
-		warnx_("cannot write %s: %s", path, strerror(errno));
-	return f;
+	return record_open_output(path, 0600, append);
 }
 
 /* Closes and reopens -o FILE where it now is: 0, or -1 after saying why

@@ -16,6 +16,7 @@
 #include "exporter.h"
 #include "loop.h"
 #include "metrics.h"
+#include "privs.h"
 #include "state.h"
 #include "verdict.h"
 
@@ -159,12 +160,17 @@ static int on_tick(struct loop *l, void *ctx)
 	return 0;
 }
 
-/* Reads a file the server needs (a key, a password): its text, caller
- * frees, or NULL after saying why. */
+/* Reads a file the server needs (a key, a password), with the caller's
+ * own rights: its text, caller frees, or NULL after saying why. */
 static char *read_secret(const char *path, const char *what)
 {
 	char *text;
-	int err = read_file_at(AT_FDCWD, path, &text, NULL);
+	int err = privs_user_begin();
+
+	if (err < 0)
+		return NULL;
+	err = read_file_at(AT_FDCWD, path, &text, NULL);
+	privs_user_end();
 
 	if (err < 0) {
 		warnx_("cannot read %s %s: %s", what, path, strerror(-err));

@@ -52,11 +52,10 @@ int cmd_record(struct options *o)
 	c.o = o;
 	c.f = stdout;
 	if (o->output && strcmp(o->output, "-") != 0) {
-		c.f = fopen(o->output, "we");
-		if (!c.f) {
-			warnx_("cannot write %s: %s", o->output, strerror(errno));
+		/* 0600: a trace names other users' files and connections. */
+		c.f = record_open_output(o->output, 0600, false);
+		if (!c.f)
 			return 1;
-		}
 	}
 	c.sm = sampler_open(o, SAMPLER_REUSE_AGE);
 	if (!c.sm) {

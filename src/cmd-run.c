@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include "commands.h"
 #include "escape.h"
 #include "loop.h"
+#include "privs.h"
+#include "record.h"
 #include "runsum.h"
 #include "track.h"
 
@@ -36,6 +39,7 @@ struct run_ctx {
 	struct run_summary sum;
 	sigset_t waitset;          /* the signals waited for between samples */
 	int wstatus;
+	bool lost;                 /* a part of the report could not be written */
 };
 
 /* The signals run waits for with sigtimedwait (blocked otherwise). */
@@ -73,7 +77,13 @@ static void select_watched(struct run_ctx *c)
 
 static int run_flush(struct run_ctx *c)
 {
-	return output_flush(c->out, &c->buf, "the run report");
+	int r = output_flush(c->out, &c->buf, "the run report");
+
+	if (r < 0) {
+		c->lost = true;
+		buf_reset(&c->buf);
+	}
+	return r;
 }
 
 static int on_tick(struct loop *l, void *ctx)
@@ -165,8 +175,13 @@ static int spawn(char **argv, const sigset_t *oldmask)
 				sigaction(sig, &sa, NULL);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		close(pfd[0]);
-		execvp(argv[0], argv);
-		err = errno;
+		/* The command gets none of a capability copy's privileges,
+		 * not even to look for itself along PATH. */
+		if (privs_drop_all() < 0)
+			err = EPERM;
+		else
+			execvp(argv[0], argv);
+		err = err ? err : errno;
 		if (write(pfd[1], &err, sizeof(err)) < 0)
 			_exit(127);
 		_exit(127);
@@ -203,10 +218,9 @@ int cmd_run(struct options *o)
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	c.out = stderr;
-	if (o->output && !(c.out = fopen(o->output, "we"))) {
-		warnx_("cannot write %s: %s", o->output, strerror(errno));
+	/* 0644: the report of the caller's own command, a build artifact. */
+	if (o->output && !(c.out = record_open_output(o->output, 0644, false)))
 		return 1;
-	}
 	/* Open the sampler first: a command we cannot watch is not run. A
 	 * command and its children are few: classify them fully every time,
 	 * so that growth is always attributed to its source. */
@@ -248,8 +262,18 @@ int cmd_run(struct options *o)
 	oc.seconds = clock_mono() - t0;
 	runsum_write(&c.buf, &c.sum, &oc, o->format);
 	run_flush(&c);
-	if (c.out != stderr)
-		fclose(c.out);
+	if ((fflush(c.out) != 0 || ferror(c.out)) && !c.lost) {
+		c.lost = true;
+		warnx_("cannot write the run report: %s", strerror(errno));
+	}
+	if (c.out != stderr && fclose(c.out) != 0 && !c.lost) {
+		c.lost = true;
+		warnx_("cannot write %s: %s", o->output, strerror(errno));
+	}
+	/* A report that was lost fails a run that would have passed; a
+	 * command that failed keeps its own status. */
+	if (c.lost && WIFEXITED(c.wstatus) && WEXITSTATUS(c.wstatus) == 0)
+		oc.status = 1;
 	runsum_free(&c.sum);
 	buf_free(&c.buf);
 	tracker_free(c.tr);

@@ -2,6 +2,7 @@
 libfdwatch_a_SOURCES += \
 	src/util.c src/util.h \
 	src/escape.c src/escape.h \
+	src/privs.c src/privs.h \
 	src/sample.c src/sample.h \
 	src/identity.c src/identity.h \
 	src/kinds.c src/kinds.h \

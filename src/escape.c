@@ -3,8 +3,10 @@
 
 #include "escape.h"
 
+#include <langinfo.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -39,12 +41,56 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Code points that a terminal may act on or that reorder the line. */
+/* Outside a UTF-8 locale the terminal reads bytes, not characters: a valid
+ * UTF-8 sequence can hold an 8-bit CSI (0x9b). Then all of non-ASCII is
+ * escaped, as the live view does. */
+static bool ascii_only;
+
+void escape_use_locale(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	ascii_only = !cs || (strcasecmp(cs, "UTF-8") != 0 && strcasecmp(cs, "utf8") != 0);
+}
+
+void escape_set_ascii(bool ascii)
+{
+	ascii_only = ascii;
+}
+
+/* The format characters (general category Cf: bidi controls and isolates,
+ * zero-width characters, invisible operators, tags) and the line and
+ * paragraph separators: invisible, yet they reorder or hide the text
+ * around them. Sorted ranges, Unicode 15. */
+static const struct { uint32_t lo, hi; } invisible[] = {
+	{ 0x00ad, 0x00ad }, { 0x0600, 0x0605 }, { 0x061c, 0x061c }, { 0x06dd, 0x06dd },
+	{ 0x070f, 0x070f }, { 0x0890, 0x0891 }, { 0x08e2, 0x08e2 }, { 0x180e, 0x180e },
+	{ 0x200b, 0x200f }, { 0x2028, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+	{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+	{ 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 },
+	{ 0xe0020, 0xe007f },
+};
+
+/* Code points that a terminal may act on or that reorder or hide the line. */
 static int is_dangerous(uint32_t cp)
 {
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-	       (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+	size_t lo = 0, hi = sizeof(invisible) / sizeof(invisible[0]);
+
+	if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+		return 1;
+	if (cp < invisible[0].lo)
+		return 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cp < invisible[mid].lo)
+			hi = mid;
+		else if (cp > invisible[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
 }
 
 void escape_text(struct buf *out, const char *s, size_t n)
@@ -63,7 +109,7 @@ void escape_text(struct buf *out, const char *s, size_t n)
 		}
 		if (cp == '\\') {
 			buf_adds(out, "\\\\");
-		} else if (!is_dangerous(cp)) {
+		} else if (!is_dangerous(cp) && (cp < 0x80 || !ascii_only)) {
 			buf_add(out, p + i, len);
 		} else if (cp == '\n') {
 			buf_adds(out, "\\n");
@@ -73,9 +119,10 @@ void escape_text(struct buf *out, const char *s, size_t n)
 			buf_adds(out, "\\r");
 		} else if (cp == 0x1b) {
 			buf_adds(out, "\\e");
-		} else if (cp < 0x100) {
+		} else if (cp < 0x100 && is_dangerous(cp)) {
 			buf_addf(out, "\\x%02x", cp);
 		} else {
+			/* also printable non-ASCII outside a UTF-8 locale */
 			buf_addf(out, "\\u{%04x}", cp);
 		}
 		i += len;
@@ -106,9 +153,13 @@ void escape_json(struct buf *out, const char *s, size_t n)
 		case '\f': buf_adds(out, "\\f"); break;
 		default:
 			/* C1 controls and line separators are legal JSON but break
-			 * naive line-oriented consumers and JavaScript; escape them. */
-			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-			    cp == 0x2028 || cp == 0x2029)
+			 * naive line-oriented consumers and JavaScript; bidi and
+			 * other format characters would reorder a JSON line shown
+			 * raw. The escapes keep the value. */
+			if (cp >= 0x10000 && is_dangerous(cp))
+				buf_addf(out, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+					 0xdc00 + ((cp - 0x10000) & 0x3ff));
+			else if (is_dangerous(cp))
 				buf_addf(out, "\\u%04x", cp);
 			else
 				buf_add(out, p + i, len);

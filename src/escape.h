@@ -3,6 +3,7 @@
 #ifndef FDWATCH_ESCAPE_H
 #define FDWATCH_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,13 +14,22 @@
  * (overlong forms, surrogates, > U+10FFFF and truncated sequences included). */
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
-/* For terminals and text logs (vis-style): printable UTF-8 passes through;
- * C0/C1 controls, DEL, bidi overrides and invalid bytes become \e \n \t \r
- * \xNN or \u{NNNN}; a backslash becomes \\. Output holds no control byte. */
+/* Makes escape_text follow the locale's character set (LC_CTYPE, set
+ * before): outside UTF-8 it escapes all of non-ASCII. */
+void escape_use_locale(void);
+/* The same by hand (tests): true escapes all of non-ASCII. */
+void escape_set_ascii(bool ascii);
+
+/* For terminals and text logs (vis-style): printable UTF-8 passes through
+ * (in a UTF-8 locale; else it is escaped too); C0/C1 controls, DEL, bidi,
+ * zero-width and other format characters (Cf), line separators and invalid
+ * bytes become \e \n \t \r \xNN or \u{NNNN}; a backslash becomes \\. Output
+ * holds no control byte. */
 void escape_text(struct buf *out, const char *s, size_t n);
 
-/* For JSON strings (RFC 8259), without the quotes: " \ and controls escaped;
- * invalid UTF-8 bytes become U+FFFD (JSON text must be UTF-8). */
+/* For JSON strings (RFC 8259), without the quotes: " \ and controls escaped,
+ * format characters as \uNNNN; invalid UTF-8 bytes become U+FFFD (JSON
+ * text must be UTF-8). */
 void escape_json(struct buf *out, const char *s, size_t n);
 
 /* For Prometheus label values: \ " and newline per the exposition format,

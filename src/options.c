@@ -170,10 +170,12 @@ static const struct helpline helplines[] = {
 	{ "Log:", "syslog", ALL_CMDS, false,
 	  "      --syslog             also send alert events to syslog\n" },
 	{ "Log:", "output", B(CMD_LOG), false,
-	  "  -o, --output FILE        also write the sample records to FILE, for replay\n" },
+	  "  -o, --output FILE        also write the sample records to FILE, for replay\n"
+	  "                           (mode 0600; a symbolic link is refused)\n" },
 	{ "Check:", "state", B(CMD_CHECK), false,
 	  "      --state FILE         history file (default /var/lib/fdwatch/state\n"
-	  "                           as root, else $XDG_STATE_HOME/fdwatch/state)\n" },
+	  "                           as root, else $XDG_STATE_HOME/fdwatch/state);\n"
+	  "                           it and its directories must be yours alone\n" },
 	{ "Check:", "timeout", B(CMD_CHECK), false,
 	  "  -t, --timeout SECONDS    end UNKNOWN when the check takes longer (default: none)\n" },
 	{ "Check:", "verbose", B(CMD_CHECK), false,
@@ -182,11 +184,13 @@ static const struct helpline helplines[] = {
 	  "      --children           also watch COMMAND's descendants\n" },
 	{ "Run:", "output", B(CMD_RUN), false,
 	  "  -o, --output FILE        write alert events and the summary to FILE\n"
-	  "                           (default: stderr, so COMMAND's stdout stays its own)\n" },
+	  "                           (default: stderr, so COMMAND's stdout stays its own;\n"
+	  "                           mode 0644; a symbolic link is refused)\n" },
 	{ "Run:", "proc", B(CMD_RUN), false,
 	  "      --proc DIR           read DIR instead of /proc\n" },
 	{ "Record:", "output", B(CMD_RECORD), false,
-	  "  -o, --output FILE        write to FILE instead of stdout\n" },
+	  "  -o, --output FILE        write to FILE instead of stdout\n"
+	  "                           (mode 0600; a symbolic link is refused)\n" },
 	{ "Metrics:", "listen", ALL_CMDS, false,
 	  "      --listen [ADDR:]PORT serve /metrics over HTTP, sampling every --interval\n"
 	  "                           (address default 127.0.0.1)\n" },

@@ -293,7 +293,9 @@ int procfs_parse_unix_line(const char *line, struct sock_entry *e)
 	if (sscanf(line, "%*[0-9a-fA-F]: %lx %lx %lx %lx %lx %lu%n",
 		   &refcnt, &proto, &flags, &type, &st, &inode, &n) != 6 || n == 0)
 		return -EINVAL;
-	if (st > 4)
+	/* SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET: anything else is not a
+	 * row the kernel wrote. */
+	if (st > 4 || (type != 1 && type != 2 && type != 5))
 		return -EINVAL;
 	e->proto = P_UNIX;
 	e->inode = inode;

@@ -4,14 +4,45 @@
 #include "record.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "escape.h"
 #include "kinds.h"
+#include "privs.h"
+
+FILE *record_open_output(const char *path, mode_t mode, bool append)
+{
+	FILE *f;
+	int fd, err;
+
+	if (privs_user_begin() < 0)
+		return NULL;
+	/* The umask can narrow mode, never widen it (0666 under umask 000). */
+	fd = open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_NOFOLLOW | O_CLOEXEC,
+		  mode);
+	err = errno;
+	privs_user_end();
+	if (fd < 0) {
+		if (err == ELOOP)
+			warnx_("cannot write %s: it is a symbolic link (give the file's real path)",
+			       path);
+		else
+			warnx_("cannot write %s: %s", path, strerror(err));
+		return NULL;
+	}
+	f = fdopen(fd, append ? "a" : "w");
+	if (!f) {
+		warnx_("cannot write %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
 
 void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 {
@@ -51,7 +82,7 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 			buf_addf(out, "%s\"%s\": %u", i ? ", " : "", kind_name(p->kinds[i].kind),
 				 p->kinds[i].count);
 		buf_adds(out, "}, \"sockets\": [");
-		for (size_t i = 0; i < p->nsocks; i++) {
+		for (size_t i = 0; i < p->nsocks && i < RECORD_MAX_GROUPS; i++) {
 			const struct sock_group *g = &p->socks[i];
 
 			buf_adds(out, i ? ", {\"proto\": " : "{\"proto\": ");
@@ -63,13 +94,30 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 			json_str(out, g->state);
 			buf_addf(out, ", \"count\": %u}", g->count);
 		}
-		buf_adds(out, "], \"files\": [");
-		for (size_t i = 0; i < p->nfiles; i++) {
+		buf_adds(out, "]");
+		if (p->nsocks > RECORD_MAX_GROUPS) {
+			unsigned long long c = 0;
+
+			for (size_t i = RECORD_MAX_GROUPS; i < p->nsocks; i++)
+				c += p->socks[i].count;
+			buf_addf(out, ", \"sockets_other\": {\"groups\": %zu, \"count\": %llu}",
+				 p->nsocks - RECORD_MAX_GROUPS, c);
+		}
+		buf_adds(out, ", \"files\": [");
+		for (size_t i = 0; i < p->nfiles && i < RECORD_MAX_GROUPS; i++) {
 			buf_adds(out, i ? ", {\"dir\": " : "{\"dir\": ");
 			json_str(out, p->files[i].dir);
 			buf_addf(out, ", \"count\": %u}", p->files[i].count);
 		}
 		buf_adds(out, "]");
+		if (p->nfiles > RECORD_MAX_GROUPS) {
+			unsigned long long c = 0;
+
+			for (size_t i = RECORD_MAX_GROUPS; i < p->nfiles; i++)
+				c += p->files[i].count;
+			buf_addf(out, ", \"files_other\": {\"groups\": %zu, \"count\": %llu}",
+				 p->nfiles - RECORD_MAX_GROUPS, c);
+		}
 	}
 	buf_adds(out, "}\n");
 }

@@ -6,9 +6,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include "sample.h"
 #include "util.h"
+
+/* Opens an -o FILE for writing (truncated, or appended to when append is
+ * set; created with mode, narrowed by the umask, never widened): a
+ * symbolic link is refused (O_NOFOLLOW: one planted in a shared directory
+ * must not make fdwatch write elsewhere), and a capability copy opens it
+ * with its caller's rights. NULL after printing why. */
+FILE *record_open_output(const char *path, mode_t mode, bool append);
+
+/* Socket groups and file directories written per process record (the
+ * largest): the rest are summed into "sockets_other" and "files_other", so
+ * that one process with thousands of endpoints cannot make every record
+ * megabytes long. */
+#define RECORD_MAX_GROUPS 64
 
 /* Appends the sample record of p at wall time t as one line, newline
  * included. */

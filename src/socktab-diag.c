@@ -18,6 +18,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,8 @@ static int parse_msg(const struct nlmsghdr *h, enum sockdiag_table table,
 
 		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
 			return -EBADMSG;
-		return err->error < 0 ? err->error : -EBADMSG;
+		/* An errno, not any int (-INT_MIN would overflow). */
+		return err->error < 0 && err->error > -4096 ? err->error : -EBADMSG;
 	}
 	if (h->nlmsg_type == NLMSG_NOOP)
 		return 0;
@@ -261,18 +263,35 @@ static int send_request(int nl, struct nlmsghdr *h, size_t len, uint16_t type)
 	}
 }
 
-/* Receives the reply to the last request until NLMSG_DONE. */
-static int receive_dump(int nl, enum sockdiag_table table, struct sock_entry **rows,
-			size_t *n, size_t *cap)
+int sockdiag_receive(int nl, unsigned seq, enum sockdiag_table table, int timeout_ms,
+		     struct sock_entry **rows, size_t *n, size_t *cap)
 {
 	char *buf = xmalloc(DIAG_BUF_SIZE);
+	double deadline = clock_mono() + timeout_ms / 1000.0;
 	int done = 0;
 
 	while (!done) {
-		ssize_t r = recv(nl, buf, DIAG_BUF_SIZE, 0);
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		struct pollfd pfd = { .fd = nl, .events = POLLIN };
+		double left = deadline - clock_mono();
+		ssize_t r;
 
+		/* A kernel that never answers must not hang a sample. */
+		if (left <= 0 || (r = poll(&pfd, 1, (int)(left * 1000) + 1)) == 0) {
+			done = -ETIMEDOUT;
+			break;
+		}
 		if (r < 0) {
 			if (errno == EINTR)
+				continue;
+			done = -errno;
+			break;
+		}
+		memset(&from, 0, sizeof(from));
+		r = recvfrom(nl, buf, DIAG_BUF_SIZE, MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			done = -errno;
 			break;
@@ -281,10 +300,21 @@ static int receive_dump(int nl, enum sockdiag_table table, struct sock_entry **r
 			done = -EIO;
 			break;
 		}
-		done = sockdiag_parse(buf, (size_t)r, diag_seq, table, rows, n, cap);
+		/* Any process may send to this socket's port: only the
+		 * kernel's replies (port 0) are rows. */
+		if (fromlen < sizeof(from) || from.nl_family != AF_NETLINK || from.nl_pid != 0)
+			continue;
+		done = sockdiag_parse(buf, (size_t)r, seq, table, rows, n, cap);
 	}
 	free(buf);
 	return done < 0 ? done : 0;
+}
+
+/* Receives the reply to the last request until NLMSG_DONE. */
+static int receive_dump(int nl, enum sockdiag_table table, struct sock_entry **rows,
+			size_t *n, size_t *cap)
+{
+	return sockdiag_receive(nl, diag_seq, table, SOCKDIAG_TIMEOUT_MS, rows, n, cap);
 }
 
 /* Requests and receives one dump; rows appended on success only. */

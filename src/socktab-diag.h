@@ -40,6 +40,16 @@ int sockdiag_dump(int nl, enum sockdiag_table table, struct sock_entry **rows,
 int sockdiag_dump_tcp_ports(int nl, const uint16_t *ports, size_t nports, struct sock_entry **rows,
 			    size_t *n, size_t *cap);
 
+/* How long a dump waits for the kernel's next reply. */
+#define SOCKDIAG_TIMEOUT_MS 5000
+
+/* Receives the reply to request seq on nl until NLMSG_DONE, into rows:
+ * messages from any sender but the kernel are ignored, and a reply that
+ * does not come within timeout_ms is -ETIMEDOUT. Returns 0 or -errno
+ * (exposed for tests). */
+int sockdiag_receive(int nl, unsigned seq, enum sockdiag_table table, int timeout_ms,
+		     struct sock_entry **rows, size_t *n, size_t *cap);
+
 /* Parses the netlink messages of one reply buffer into rows, as
  * sockdiag_dump does (exposed for tests). Returns 1 when the buffer held
  * NLMSG_DONE, 0 when more is to come, or -errno (an NLMSG_ERROR reply or a

@@ -628,10 +628,53 @@ size_t socktab_size(const struct socktab *t)
 	return t->nrows;
 }
 
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* /proc/net/unix prints socket names raw: a name with a newline forges a
+ * row of its own, which may carry another socket's inode and so give that
+ * socket a made-up path. The kernel lists a socket once, so an inode on
+ * more than one row of rows[base..n) is not to be trusted: all its rows
+ * are dropped (counted in skipped) and the socket is left as one in no
+ * table. */
+static void unix_drop_forged(struct sock_entry *rows, size_t base, size_t *n, size_t *skipped)
+{
+	size_t m = *n - base, k = base, ndup = 0;
+	unsigned long *ino, *dup;
+
+	if (m < 2)
+		return;
+	ino = xcalloc(m, sizeof(*ino));
+	for (size_t i = 0; i < m; i++)
+		ino[i] = rows[base + i].inode;
+	qsort(ino, m, sizeof(*ino), cmp_ulong);
+	dup = xcalloc(m, sizeof(*dup));
+	for (size_t i = 1; i < m; i++)
+		if (ino[i] == ino[i - 1] && (!ndup || dup[ndup - 1] != ino[i]))
+			dup[ndup++] = ino[i];
+	free(ino);
+	for (size_t i = base; ndup && i < *n; i++) {
+		if (bsearch(&rows[i].inode, dup, ndup, sizeof(*dup), cmp_ulong)) {
+			free(rows[i].path);
+			(*skipped)++;
+			continue;
+		}
+		rows[k++] = rows[i];
+	}
+	if (ndup)
+		*n = k;
+	free(dup);
+}
+
 void socktab_parse_procnet(char *text, enum sock_proto proto, struct sock_entry **rows,
 			   size_t *n, size_t *cap, size_t *skipped)
 {
 	char *line = strchr(text, '\n'), *next; /* skip the header */
+	size_t base = *n;
 
 	for (line = line ? line + 1 : NULL; line && *line; line = next) {
 		struct sock_entry e;
@@ -659,6 +702,8 @@ void socktab_parse_procnet(char *text, enum sock_proto proto, struct sock_entry 
 		}
 		(*rows)[(*n)++] = e;
 	}
+	if (proto == P_UNIX)
+		unix_drop_forged(*rows, base, n, skipped);
 }
 
 /* Parses one table file under piddir into rows; returns 0 or -errno. */

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "privs.h"
 #include "util.h"
 
 /* How long a run waits for another to release the lock. */
@@ -83,13 +84,22 @@ static int take_lock(const char *path, int *out)
 {
 	char *lock = xasprintf("%s.lock", path);
 	double deadline = clock_mono() + STATE_LOCK_WAIT;
-	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600), err;
+	/* O_NONBLOCK: a FIFO planted there must not hang the open. */
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600), err;
+	struct stat sb;
 
 	if (fd < 0) {
 		err = -errno;
 		warnx_("cannot open the lock file %s: %s", lock, strerror(errno));
 		free(lock);
 		return err;
+	}
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_uid != geteuid() && sb.st_uid != 0)) {
+		warnx_("refusing the lock file %s: not a regular file of this user's", lock);
+		close(fd);
+		free(lock);
+		return -EPERM;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
@@ -113,8 +123,9 @@ static int take_lock(const char *path, int *out)
 	return 0;
 }
 
-/* Reads fd to its end into a new NUL-terminated string (caller frees). */
-static int read_all(int fd, char **out, size_t *len)
+/* Reads fd to its end into a new NUL-terminated string (caller frees);
+ * -EFBIG past max bytes. */
+static int read_all(int fd, size_t max, char **out, size_t *len)
 {
 	struct buf b;
 
@@ -122,6 +133,10 @@ static int read_all(int fd, char **out, size_t *len)
 	for (;;) {
 		ssize_t r;
 
+		if (b.len > max) {
+			buf_free(&b);
+			return -EFBIG;
+		}
 		buf_reserve(&b, 65536);
 		r = read(fd, b.data + b.len, b.cap - b.len - 1);
 		if (r < 0 && errno == EINTR)
@@ -142,7 +157,91 @@ static int read_all(int fd, char **out, size_t *len)
 	return 0;
 }
 
+/* Is a directory or file of the state's path safe to trust: owned by this
+ * user or root and writable by nobody else, as sshd's StrictModes has it?
+ * A sticky directory of root's (/tmp) is fine above the state's own
+ * directory, since nobody else may rename what is in it. NULL, or why not
+ * (static text). */
+static const char *unsafe_why(const struct stat *sb, bool above)
+{
+	if (sb->st_uid != geteuid() && sb->st_uid != 0)
+		return "owned by another user";
+	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
+		if (above && S_ISDIR(sb->st_mode) && (sb->st_mode & S_ISVTX) && sb->st_uid == 0)
+			return NULL;
+		return (sb->st_mode & S_IWOTH) ? "writable by others" : "writable by its group";
+	}
+	return NULL;
+}
+
+/* Resolves the directory of st->path (every symbolic link of it, so that a
+ * DynamicUser state directory works) and checks it and each directory
+ * above it. Returns 0 with st->path in the resolved directory, or -errno
+ * after printing why. */
+static int resolve_checked(struct state *st)
+{
+	char *slash = strrchr(st->path, '/'), *dir, *real, *base;
+	int err = 0;
+
+	dir = slash ? xstrndup(st->path, slash == st->path ? 1 : (size_t)(slash - st->path))
+		    : xstrdup(".");
+	base = xstrdup(slash ? slash + 1 : st->path);
+	real = realpath(dir, NULL);
+	if (!real) {
+		err = -errno;
+		warnx_("cannot resolve the directory of the state file %s: %s", st->path,
+		       strerror(errno));
+		goto out;
+	}
+	/* The state's own directory, then each one above it up to "/". */
+	for (char *p = xstrdup(real), *cut; p; ) {
+		struct stat sb;
+		const char *why;
+
+		if (stat(p, &sb) < 0) {
+			err = -errno;
+			warnx_("cannot check %s: %s", p, strerror(errno));
+		} else if ((why = unsafe_why(&sb, strcmp(p, real) != 0))) {
+			warnx_("refusing the state file %s/%s: the directory %s is %s (mode %04o, "
+			       "owner %ld); a history others can change cannot be trusted",
+			       strcmp(real, "/") ? real : "", base, p, why,
+			       (unsigned)(sb.st_mode & 07777), (long)sb.st_uid);
+			err = -EPERM;
+		}
+		cut = strrchr(p, '/');
+		if (err || !cut || strcmp(p, "/") == 0) {
+			free(p);
+			break;
+		}
+		cut[cut == p] = '\0';
+	}
+	if (!err) {
+		free(st->path);
+		st->path = strcmp(real, "/") ? xasprintf("%s/%s", real, base) : xasprintf("/%s", base);
+	}
+out:
+	free(real);
+	free(dir);
+	free(base);
+	return err;
+}
+
+static int open_as_user(const char *path, struct state **out);
+static int save_as_user(struct state *st);
+
 int state_open(const char *path, struct state **out)
+{
+	/* The path is the caller's: opened with the caller's rights. */
+	int err = privs_user_begin();
+
+	if (err < 0)
+		return err;
+	err = open_as_user(path, out);
+	privs_user_end();
+	return err;
+}
+
+static int open_as_user(const char *path, struct state **out)
 {
 	struct state *st;
 	struct stat sb;
@@ -183,12 +282,19 @@ int state_open(const char *path, struct state **out)
 		state_close(st);
 		return err;
 	}
+	err = resolve_checked(st);
+	if (err < 0) {
+		state_close(st);
+		return err;
+	}
 	err = take_lock(st->path, &st->lock_fd);
 	if (err < 0) {
 		state_close(st);
 		return err;
 	}
-	fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO there must not hang the open while the lock is
+	 * held (every later run would wait, then give up). */
+	fd = open(st->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno != ENOENT) {
 		err = -errno;
 		warnx_("cannot open the state file %s: %s", st->path, strerror(errno));
@@ -196,15 +302,30 @@ int state_open(const char *path, struct state **out)
 		return err;
 	}
 	if (fd >= 0) {
-		if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		const char *why_not;
+
+		if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 			warnx_("cannot use the state file %s: not a regular file", st->path);
 			close(fd);
 			state_close(st);
 			return -EINVAL;
 		}
-		err = read_all(fd, &text, &len);
+		if ((why_not = unsafe_why(&sb, false))) {
+			warnx_("refusing the state file %s: it is %s (mode %04o, owner %ld); a "
+			       "history others can change cannot be trusted", st->path, why_not,
+			       (unsigned)(sb.st_mode & 07777), (long)sb.st_uid);
+			close(fd);
+			state_close(st);
+			return -EPERM;
+		}
+		err = read_all(fd, STATE_MAX_BYTES, &text, &len);
 		close(fd);
-		if (err < 0) {
+		if (err == -EFBIG) {
+			/* Bounded as it is written: only a foreign file is this big. */
+			snprintf(why, sizeof(why), "larger than %d MiB", STATE_MAX_BYTES >> 20);
+			set_aside(st->path, why);
+			st->set_aside = true;
+		} else if (err < 0) {
 			warnx_("cannot read the state file %s: %s", st->path, strerror(-err));
 			state_close(st);
 			return err;
@@ -221,6 +342,17 @@ int state_open(const char *path, struct state **out)
 }
 
 int state_save(struct state *st)
+{
+	int err = privs_user_begin();
+
+	if (err < 0)
+		return err;
+	err = save_as_user(st);
+	privs_user_end();
+	return err;
+}
+
+static int save_as_user(struct state *st)
 {
 	struct buf b;
 	double now = 0;

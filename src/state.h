@@ -20,6 +20,8 @@
 #define STATE_MAX_AGE (48.0 * 3600)
 /* A process absent from the newest sample for this long is dropped. */
 #define STATE_GONE_AGE 3600.0
+/* A state file larger than this is not fdwatch's: it is set aside. */
+#define STATE_MAX_BYTES (256 << 20)
 /* Socket groups and file directories kept per record. */
 #define STATE_GROUPS 3
 
@@ -53,9 +55,14 @@ char *state_default_path(void);
 /* Opens the state at path (NULL = default): creates missing directories
  * 0700, takes an exclusive lock that serialises concurrent runs, and loads
  * the history. A damaged or foreign file is renamed PATH.corrupt-TIMESTAMP
- * with a warning and the history starts empty. As root a symlink at the
- * path is refused. Returns 0 and *out (free with state_close), or -errno
- * after printing why. */
+ * with a warning and the history starts empty, as is one larger than
+ * STATE_MAX_BYTES. As root a symlink at the path is refused; the
+ * directory's symbolic links are resolved, and the file, its directory and
+ * every directory above it must be this user's or root's and writable by
+ * nobody else (-EPERM). A FIFO or other special file there is refused
+ * without blocking. A capability copy opens it with its caller's rights.
+ * Returns 0 and *out (free with state_close), or -errno after printing
+ * why. */
 int state_open(const char *path, struct state **out);
 
 /* Parses state text into st (which must be empty). Returns 0, or -EINVAL

@@ -12,11 +12,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "privs.h"
 #include "util.h"
 
 static bool active;
@@ -89,6 +91,28 @@ void tui_end(void)
 	release_stderr();
 }
 
+/* newterm, reading the terminal description with the caller's rights
+ * and, in a capability copy, never from the caller's ~/.terminfo (privs.h
+ * has taken TERMINFO and TERMINFO_DIRS away already). */
+static SCREEN *tui_newterm(void)
+{
+	char *home = getenv("HOME");
+	SCREEN *sc;
+
+	if (!privs_elevated())
+		return newterm(NULL, stdout, stdin);
+	if (privs_user_begin() < 0)
+		return NULL;
+	home = home ? xstrdup(home) : NULL;
+	unsetenv("HOME");
+	sc = newterm(NULL, stdout, stdin);
+	if (home)
+		setenv("HOME", home, 1);
+	free(home);
+	privs_user_end();
+	return sc;
+}
+
 int tui_start(bool color, const char **why)
 {
 	sigset_t block;
@@ -107,7 +131,7 @@ int tui_start(bool color, const char **why)
 		sigaction(SIGWINCH, &sa, &saved_winch);
 	}
 	set_escdelay(25);
-	screen = newterm(NULL, stdout, stdin);
+	screen = tui_newterm();
 	if (!screen) {
 		sigaction(SIGWINCH, &saved_winch, NULL);
 		*why = "cannot use this terminal (check TERM)";

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "privs.h"
+
 const char *progname = "fdwatch";
 static void (*fatal_hook)(void);
 static int fatal_status = 1;
@@ -329,16 +331,6 @@ int read_file_at(int dirfd, const char *path, char **out, size_t *len)
 
 static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool exact);
 
-int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	return write_atomic(path, data, len, mode, false);
-}
-
-int write_file_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
-{
-	return write_atomic(path, data, len, mode, true);
-}
-
 static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, bool exact)
 {
 	const char *slash = strrchr(path, '/');
@@ -393,6 +385,29 @@ static int write_atomic(const char *path, const void *data, size_t len, mode_t m
 	}
 	free(dir);
 	return 0;
+}
+
+/* Both run with the caller's own rights (a capability copy writes only
+ * where its caller may). */
+static int write_as_user(const char *path, const void *data, size_t len, mode_t mode, bool exact)
+{
+	int err = privs_user_begin();
+
+	if (err < 0)
+		return err;
+	err = write_atomic(path, data, len, mode, exact);
+	privs_user_end();
+	return err;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_as_user(path, data, len, mode, false);
+}
+
+int write_file_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_as_user(path, data, len, mode, true);
 }
 
 DIR *opendirat(int dirfd, const char *path, int extra_flags)

@@ -85,7 +85,8 @@ DIR *opendirat(int dirfd, const char *path, int extra_flags);
  * the same directory (".NAME.tmp-XXXXXX", which collectors of *.prom and
  * readers of NAME never see), mode & ~umask, fsync, rename, then fsync of
  * the directory. On any failure the temp file is removed and the old file
- * stays whole. Returns 0 or -errno. */
+ * stays whole. In a capability copy, with the caller's own rights (privs.h).
+ * Returns 0 or -errno. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* The same with exactly mode, whatever the umask (a file that another
  * user's reader must see). */

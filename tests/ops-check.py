@@ -8,6 +8,7 @@ alert records, and usage errors that exit 3 (UNKNOWN)."""
 import glob
 import json
 import os
+import pwd
 import re
 import shutil
 import stat
@@ -174,7 +175,10 @@ else:
 nobody = why_not_nobody()
 if nobody is None:
     home = tempfile.mkdtemp(prefix="ops-check-home-")
-    os.chmod(home, 0o777)
+    # nobody's own home: a state under a directory others may write is
+    # refused (man page, check).
+    os.chown(home, pwd.getpwnam("nobody").pw_uid, pwd.getpwnam("nobody").pw_gid)
+    os.chmod(home, 0o755)
 
     def check_as_nobody(xdg):
         # The environment is given to setpriv, which execs fdwatch itself,

@@ -4,7 +4,7 @@
 # bounds (under --enable-sanitizers) or breaks an invariant fails here.
 # Each check is a TAP test point.
 fail=0 n=0
-for name in fuzz-escape fuzz-fdlink fuzz-procfile fuzz-procnet fuzz-trace; do
+for name in fuzz-escape fuzz-fdlink fuzz-procfile fuzz-procnet fuzz-trace fuzz-diag fuzz-state; do
 	bin=$TESTS_BUILDDIR/fuzz/$name
 	dir=$TESTS_SRCDIR/fuzz/corpus/$name
 	if [ ! -x "$bin" ]; then

@@ -8,6 +8,7 @@ REL_TESTS = \
 	tests/rel-privileges.py \
 	tests/rel-resources.py \
 	tests/rel-badinput.py \
+	tests/rel-hostile.py \
 	tests/rel-valgrind.sh \
 	tests/rel-fuzz-corpus.sh
 TESTS += $(REL_TESTS)
@@ -24,7 +25,9 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-fdlink \
 	tests/fuzz/fuzz-procfile \
 	tests/fuzz/fuzz-procnet \
-	tests/fuzz/fuzz-trace
+	tests/fuzz/fuzz-trace \
+	tests/fuzz/fuzz-diag \
+	tests/fuzz/fuzz-state
 if FUZZING
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_MAIN =
@@ -48,5 +51,11 @@ tests_fuzz_fuzz_procnet_LDADD = $(FDWATCH_LIBS)
 tests_fuzz_fuzz_trace_SOURCES = tests/fuzz/fuzz-trace.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
 tests_fuzz_fuzz_trace_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_trace_LDADD = $(FDWATCH_LIBS)
+tests_fuzz_fuzz_diag_SOURCES = tests/fuzz/fuzz-diag.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_diag_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_diag_LDADD = $(FDWATCH_LIBS)
+tests_fuzz_fuzz_state_SOURCES = tests/fuzz/fuzz-state.c tests/fuzz/fuzz.h $(FUZZ_MAIN)
+tests_fuzz_fuzz_state_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_state_LDADD = $(FDWATCH_LIBS)
 EXTRA_DIST += tests/fuzz/standalone.c tests/fuzz/run.sh tests/fuzz/corpus \
 	tests/static/run.sh tests/static/baseline.txt

@@ -91,6 +91,44 @@ static void test_text(void **state)
 	}
 }
 
+/* Format characters (Cf) and separators are invisible yet reorder or hide
+ * text: the bidi ones (U+202E, the isolates U+2066, the Arabic letter mark
+ * U+061C), zero-width ones (U+200B, U+2060, U+FEFF), a tag (U+E0041) and a
+ * soft hyphen are escaped in text, JSON and Prometheus alike; letters and
+ * symbols around them are not. */
+static void test_format_chars(void **state)
+{
+	(void)state;
+	EXPECT(escape_text, "a\xe2\x81\xa6" "b", "a\\u{2066}b");
+	EXPECT(escape_text, "a\xd8\x9c" "b", "a\\u{061c}b");
+	EXPECT(escape_text, "a\xe2\x80\x8b" "b", "a\\u{200b}b");
+	EXPECT(escape_text, "a\xe2\x81\xa0" "b", "a\\u{2060}b");
+	EXPECT(escape_text, "\xef\xbb\xbf" "x", "\\u{feff}x");
+	EXPECT(escape_text, "\xf3\xa0\x81\x81", "\\u{e0041}");
+	EXPECT(escape_text, "soft\xc2\xad" "hyphen", "soft\\xadhyphen");
+	EXPECT(escape_text, "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x82\xac",
+	       "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x82\xac");
+	EXPECT(escape_json, "a\xe2\x80\xae" "b\xe2\x80\x8b", "a\\u202eb\\u200b");
+	EXPECT(escape_json, "\xf3\xa0\x81\x81", "\\udb40\\udc41");
+	EXPECT(escape_prom, "a\xe2\x81\xa6" "b", "a\\\\u{2066}b");
+}
+
+/* Outside a UTF-8 locale the terminal reads bytes: valid UTF-8 can carry
+ * 0x9b (an 8-bit CSI) as its second byte, so all of non-ASCII is escaped. */
+static void test_ascii_locale(void **state)
+{
+	(void)state;
+	escape_set_ascii(true);
+	EXPECT(escape_text, "caf\xc3\xa9", "caf\\u{00e9}");
+	EXPECT(escape_text, "\xe2\x9b\x94", "\\u{26d4}");
+	EXPECT(escape_text, "\xff", "\\xff");
+	EXPECT(escape_text, "plain", "plain");
+	/* JSON is UTF-8 whatever the locale. */
+	EXPECT(escape_json, "caf\xc3\xa9", "caf\xc3\xa9");
+	escape_set_ascii(false);
+	EXPECT(escape_text, "caf\xc3\xa9", "caf\xc3\xa9");
+}
+
 static void test_json(void **state)
 {
 	struct buf b;
@@ -124,6 +162,8 @@ int main(void)
 		cmocka_unit_test(test_utf8_decode),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_format_chars),
+		cmocka_unit_test(test_ascii_locale),
 		cmocka_unit_test(test_prom),
 	};
 

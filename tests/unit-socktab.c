@@ -517,6 +517,87 @@ static void test_procnet_file(void **state)
 	socktab_free(t);
 }
 
+/* The receive loop trusts the kernel only. Another process may send to a
+ * netlink socket's port: a forged reply (a made-up row and NLMSG_DONE with
+ * the right sequence number) queued before the kernel's is ignored, and a
+ * socket whose reply never comes times out instead of blocking. */
+static void test_receive_kernel_only(void **state)
+{
+	struct reply r = { .len = 0 };
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0;
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
+	socklen_t melen = sizeof(me);
+	int nl = sockdiag_open(), forger = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+						  NETLINK_SOCK_DIAG);
+	double t0;
+	bool forged = false;
+
+	(void)state;
+	if (nl < 0 || forger < 0)
+		skip();
+	assert_int_equal(getsockname(nl, (struct sockaddr *)&me, &melen), 0);
+	/* Without a request the kernel has not bound the port: bind it. */
+	if (me.nl_pid == 0) {
+		assert_int_equal(bind(nl, (struct sockaddr *)&me, sizeof(me)), 0);
+		assert_int_equal(getsockname(nl, (struct sockaddr *)&me, &melen), 0);
+	}
+	put_unix(&r, 1, 1, 777777, "/run/forged.sock", 17, 0);
+	put_done(&r, 1);
+	assert_int_equal(sendto(forger, r.data, r.len, 0, (struct sockaddr *)&me, sizeof(me)),
+			 (ssize_t)r.len);
+	/* The first request of this process has sequence number 1. */
+	assert_int_equal(sockdiag_dump(nl, SOCKDIAG_UNIX, &rows, &n, &cap), 0);
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].inode == 777777)
+			forged = true;
+	assert_false(forged);
+	free_rows(rows, n);
+	rows = NULL;
+	n = cap = 0;
+
+	/* Nothing asked, nothing comes: a timeout, not a hang. */
+	t0 = clock_mono();
+	assert_int_equal(sockdiag_receive(nl, 99, SOCKDIAG_UNIX, 200, &rows, &n, &cap), -ETIMEDOUT);
+	assert_true(clock_mono() - t0 < 5.0);
+	assert_int_equal(n, 0);
+	free(rows);
+	close(forger);
+	close(nl);
+}
+
+/* A unix socket named with a newline forges a row of its own in
+ * /proc/net/unix: one that gives another process's socket (inode 2002) a
+ * made-up path. An inode on two rows is trusted on neither; the forger's
+ * own socket keeps the part of its name before the newline; a row with a
+ * socket type the kernel does not have is damaged. */
+static void test_unix_forged_row(void **state)
+{
+	char unx[] =
+		"Num       RefCount Protocol Flags    Type St Inode Path\n"
+		"0000000000000000: 00000002 00000000 00010000 0001 01 2001 /tmp/evil\n"
+		"0000000000000000: 00000002 00000000 00010000 0001 01 2002 /run/fake-db.sock\n"
+		"0000000000000000: 00000003 00000000 00000000 0001 03 2002 /run/real.sock\n"
+		"0000000000000000: 00000003 00000000 00000000 0009 03 2003 /run/bad-type\n"
+		"0000000000000000: 00000003 00000000 00000000 0002 01 2004\n";
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0, skipped = 0;
+	struct socktab *t = socktab_new();
+
+	(void)state;
+	socktab_parse_procnet(unx, P_UNIX, &rows, &n, &cap, &skipped);
+	assert_int_equal(n, 2);
+	assert_int_equal(skipped, 3);
+	socktab_add_netns(t, rows, n);
+	free(rows);
+	assert_null(socktab_entry(t, 2002));
+	assert_non_null(socktab_entry(t, 2001));
+	assert_string_equal(socktab_entry(t, 2001)->path, "/tmp/evil");
+	assert_non_null(socktab_entry(t, 2004));
+	assert_null(socktab_entry(t, 2003));
+	socktab_free(t);
+}
+
 /* The map grows with the data: 100k sockets, each found, equal keys shared. */
 static void test_sized_to_data(void **state)
 {
@@ -563,6 +644,8 @@ int main(void)
 		cmocka_unit_test(test_other_protocols),
 		cmocka_unit_test(test_absent),
 		cmocka_unit_test(test_procnet_file),
+		cmocka_unit_test(test_unix_forged_row),
+		cmocka_unit_test(test_receive_kernel_only),
 		cmocka_unit_test(test_sized_to_data),
 	};
 

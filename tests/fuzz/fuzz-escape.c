@@ -11,9 +11,29 @@
 #include "escape.h"
 #include "fuzz.h"
 
+/* Unicode's format characters (Cf) and the line and paragraph separators:
+ * printable in a sense, yet shown escaped. */
+static int invisible(uint32_t cp)
+{
+	static const uint32_t r[][2] = {
+		{ 0xad, 0xad }, { 0x600, 0x605 }, { 0x61c, 0x61c }, { 0x6dd, 0x6dd },
+		{ 0x70f, 0x70f }, { 0x890, 0x891 }, { 0x8e2, 0x8e2 }, { 0x180e, 0x180e },
+		{ 0x200b, 0x200f }, { 0x2028, 0x202e }, { 0x2060, 0x2064 }, { 0x2066, 0x206f },
+		{ 0xfeff, 0xfeff }, { 0xfff9, 0xfffb }, { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+		{ 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a },
+		{ 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },
+	};
+
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		if (cp >= r[i][0] && cp <= r[i][1])
+			return 1;
+	return 0;
+}
+
 /* Code points escape_text shows escaped although they are printable
- * (bidi controls, line separators, BOM): the input holds none of these or
- * controls when the text escaper is expected to pass it through. */
+ * (bidi controls, zero-width characters, line separators, BOM): the input
+ * holds none of these or controls when the text escaper is expected to pass
+ * it through. */
 static int plain_text(const char *s, size_t n, int prom)
 {
 	size_t i = 0;
@@ -28,8 +48,7 @@ static int plain_text(const char *s, size_t n, int prom)
 			continue;
 		}
 		if (!len || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == '\\' ||
-		    (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+		    invisible(cp))
 			return 0;
 		i += len;
 	}

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: run.sh BUILDDIR [SECONDS] [TARGET...]}
 secs=${2:-30}
 shift $(($# > 1 ? 2 : 1))
-targets=${*:-fuzz-escape fuzz-fdlink fuzz-procfile fuzz-procnet fuzz-trace}
+targets=${*:-fuzz-escape fuzz-fdlink fuzz-procfile fuzz-procnet fuzz-trace fuzz-diag fuzz-state}
 scratch=$(mktemp -d)
 art=${FUZZ_ARTIFACTS:-$scratch/artifacts}
 mkdir -p "$art"
