@@ -72,8 +72,9 @@ static int on_tick(struct loop *l, void *ctx)
 		return -1;
 	}
 	tracker_feed(c->tr, s, true);
-	sample_free(s);
 	nev = tracker_take_events(c->tr, &ev);
+	alerts_add_peers(ev, nev, s);
+	sample_free(s);
 	for (size_t i = 0; i < nev; i++) {
 		alert_write(&c->out, &ev[i], c->o->format);
 		if (c->o->syslog)

@@ -167,11 +167,13 @@ static struct ending *endings(const struct recs *r, size_t *n)
 	return e;
 }
 
-static void print_events(struct tracker *tr, const struct options *o, struct buf *out)
+static void print_events(struct tracker *tr, const struct options *o, struct buf *out,
+			 const struct sample *s)
 {
 	struct alert *ev;
 	size_t n = tracker_take_events(tr, &ev);
 
+	alerts_add_peers(ev, n, s);
 	for (size_t i = 0; i < n; i++)
 		alert_write(out, &ev[i], o->format);
 	alerts_free(ev, n);
@@ -232,7 +234,7 @@ int cmd_replay(struct options *o)
 				s.procs[s.nprocs++] = r.v[j].ps;
 		}
 		tracker_feed(tr, &s, false);
-		print_events(tr, o, &out);
+		print_events(tr, o, &out, &s);
 		if (out.len > 65536 && output_flush(stdout, &out, "the alerts") < 0) {
 			status = 1;
 			break;

@@ -136,6 +136,8 @@ struct sampler *sampler_open(const struct options *o, double reclassify_age)
 
 	options_sampler_config(o, &cfg);
 	cfg.reclassify_age = reclassify_age;
+	/* One look asks every socket's idle time; watching, a slow cadence. */
+	cfg.idle_every = reclassify_age > 0 ? SAMPLER_IDLE_EVERY : 0;
 	sm = sampler_new(&cfg, &err);
 	if (!sm)
 		warnx_("cannot read %s: %s", cfg.proc_root ? cfg.proc_root : "/proc", strerror(-err));

@@ -10,6 +10,15 @@
 #include "sample.h"
 #include "util.h"
 
+/* Appends v as a JSON number in the shortest form that reads back as the
+ * same double (19.2, not 19.199999999999999), null when not finite. */
+void record_num(struct buf *out, double v);
+
+/* Appends the "peers" value of a group or source: null (unknown) or the
+ * list of holders. */
+void record_peers_json(struct buf *out, enum peers_state st, const struct sock_peer *peers,
+		       size_t n);
+
 /* Appends the sample record of p at wall time t as one line, newline
  * included. */
 void record_proc_json(struct buf *out, double t, const struct proc_sample *p);

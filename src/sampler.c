@@ -637,8 +637,42 @@ static void keep_previous(struct sampler *s, const struct sample *out)
 		proc_sample_copy(&s->prev->procs[i], &out->procs[i]);
 }
 
+/* Which sampled process holds each socket: those classified in this
+ * sample by their pending sockets, the others by what their fd cache
+ * remembers (their groups are reused, but they may be the other end of a
+ * new connection). */
+static void holders_build(struct sampler *s, const struct sample *out,
+			  const struct pending *pend, size_t npend, struct holders *h)
+{
+	bool *pending = xcalloc(out->nprocs + 1, sizeof(*pending));
+	size_t want = 0;
+
+	for (size_t i = 0; i < npend; i++) {
+		want += pend[i].n;
+		pending[pend[i].proc] = true;
+	}
+	for (size_t i = 0; i < s->nfdc; i++)
+		want += s->fdc[i]->n;
+	holders_init(h, want);
+	for (size_t i = 0; i < npend; i++)
+		for (size_t k = 0; k < pend[i].n; k++)
+			holders_add(h, pend[i].inodes[k], pend[i].proc);
+	for (size_t i = 0; i < out->nprocs && s->cfg.reclassify_age > 0; i++) {
+		const struct fdcache *fc;
+
+		if (pending[i] || !out->procs[i].classified)
+			continue;
+		fc = fdcache_find(s, &out->procs[i]);
+		for (size_t k = 0; fc && k < fc->n; k++)
+			if (fc->v[k].type == FD_SOCKET)
+				holders_add(h, fc->v[k].u.inode, i);
+	}
+	free(pending);
+}
+
 struct sample *sampler_take(struct sampler *s)
 {
+	struct holders h = { NULL, NULL, 0 };
 	struct sample *out = sample_new();
 	struct candidate *c = NULL;
 	struct pending *pend;
@@ -659,14 +693,18 @@ struct sample *sampler_take(struct sampler *s)
 	procs_list_free(c, n);
 	relist_neighbours(s, out, pend, &npend);
 	s->nincomplete_next = 0;
+	if (!s->cfg.no_peers)
+		holders_build(s, out, pend, npend, &h);
 	for (size_t i = 0; i < npend; i++) {
 		struct proc_sample *p = &out->procs[pend[i].proc];
 
-		if (nstables_resolve(s, p, &pend[i]) && s->cfg.reclassify_age > 0)
+		if (nstables_resolve(s, p, &pend[i], h.n ? &h : NULL, out) &&
+		    s->cfg.reclassify_age > 0)
 			mark_incomplete(s, p);
 		fdcache_note_sockets(s, p, &pend[i]);
 		pending_clear(&pend[i]);
 	}
+	holders_free(&h);
 	swap_incomplete(s);
 	fdcache_prune(s);
 	pending_clear(&pend[npend]);
