@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Diagnosis from one sample: a client that keeps its HTTP responses open
+against a local server (tests/helper-leak.py). One report names the group,
+its idle range and the server as the peer; the server's side names the
+client; the /proc tables say idle unknown, never 0; unix peers; a peer
+outside the sampled processes is null, never an empty list."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from fdtest import *  # noqa: E402,F401
+
+N, NUNIX = 24, 3
+here = os.path.dirname(os.path.abspath(__file__))
+p = subprocess.Popen([sys.executable, os.path.join(here, "helper-leak.py"), str(N), str(NUNIX)],
+                     stdout=subprocess.PIPE, text=True)
+import fdtest  # noqa: E402
+fdtest._children.append(p)
+line = p.stdout.readline()
+if not line:
+    skip("the leak helper did not start")
+started = time.time()
+client, server, port, upath = line.split()
+client, server, port = int(client), int(server), int(port)
+ep = "127.0.0.1:%d" % port
+both = "%d,%d" % (client, server)
+
+
+def records(*extra, env=None):
+    r = fdwatch("report", "--format", "json", "-p", both, *extra, env=env)
+    check(r.returncode == 0, "report --format json exits 0", r.stderr)
+    return {x["pid"]: x for x in json_lines(r.stdout)}
+
+
+def group(rec, direction, endpoint, proto="tcp"):
+    key = "remote" if direction == "out" else "local"
+    for g in rec.get("sockets", []):
+        if g["proto"] == proto and g["direction"] == direction and g.get(key) == endpoint:
+            return g
+    return None
+
+
+recs = records()
+out = group(recs[client], "out", ep)
+check(out is not None and out["count"] == N and out["state"] == "ESTABLISHED",
+      "the client's %d connections are one group toward the server" % N, recs[client])
+out = out or {}
+check(out.get("peers") == [{"pid": server, "start": recs[server]["start"], "comm": "leaksrv",
+                            "count": N}],
+      "its peer is the server process, with the count", out.get("peers"))
+idle = out.get("idle") or {}
+check(all(k in idle for k in ("min", "median", "max")) and
+      0 <= idle["min"] <= idle["median"] <= idle["max"] < 60,
+      "it carries idle min <= median <= max, in seconds", idle)
+inn = group(recs[server], "in", ep) or {}
+check(inn.get("count") == N and inn.get("peers") == [{"pid": client, "start": recs[client]["start"],
+                                                      "comm": "fetcher", "count": N}],
+      "the server's accepted group names the client holding them", inn)
+lis = group(recs[server], "listen", ep) or {}
+check(lis and "peers" not in lis and "idle" not in lis,
+      "a listener has neither peers nor idle times", lis)
+uout = group(recs[client], "out", upath, proto="unix") or {}
+check(uout.get("count") == NUNIX and uout.get("peers", [{}])[0].get("pid") == server,
+      "unix connections name the server holding the other ends", uout)
+uin = group(recs[server], "in", upath, proto="unix") or {}
+check(uin.get("peers", [{}])[0].get("pid") == client,
+      "and the server's unix side names the client", uin)
+
+# The client alone: the server is not sampled, so who holds the other ends
+# is unknown (null), never an empty list.
+r = fdwatch("report", "--format", "json", "-p", client)
+alone = group({x["pid"]: x for x in json_lines(r.stdout)}[client], "out", ep) or {}
+check("peers" in alone and alone["peers"] is None,
+      "with the server not sampled, peers is null", alone)
+
+# The /proc tables have no tcp_info: idle is unknown, never 0; peers stay
+# (the four-tuples are there).
+env = dict(os.environ, FDWATCH_NO_NETLINK="1")
+fb = records(env=env)
+g = group(fb[client], "out", ep) or {}
+check("idle" in g and g["idle"] is None, "without netlink, idle is null", g)
+check((g.get("peers") or [{}])[0].get("pid") == server, "without netlink, the peer is still named",
+      g)
+r = fdwatch("report", "-p", both, env=env)
+check("idle unknown" in r.stdout and not re.search(r"idle 0(\.0)? s", r.stdout),
+      "the text report says idle unknown, never idle 0", r.stdout)
+
+# Long enough for the signature: half of the group idle for 10 s or more.
+time.sleep(max(0.0, 11.5 - (time.time() - started)))
+r = fdwatch("report", "-p", both)
+text = r.stdout
+check(r.returncode == 0, "report exits 0", r.stderr)
+m = re.search(r"%d sockets to %s ESTABLISHED, idle (\d+)(-\d+)? s, none active in the last (\d+) s"
+              % (N, re.escape(ep)), text)
+check(m is not None and int(m.group(3)) >= 10, "the report shows the idle signature", text)
+check("the signature of responses never closed" in text, "and says what it means")
+check("toward leaksrv[%d]" % server in text, "the client's group names the server", text)
+check("held open by fetcher[%d]" % client in text, "the server's group names the client", text)
+check("ESTABLISHED and idle: a response or connection never released" in text,
+      "the state is put in words")
+lines = text.splitlines()
+first = next((l for l in lines if re.match(r"^\d+ ", l)), "")
+check(first.split()[0] in (str(client), str(server)),
+      "a process with the signature ranks first", first)
+r = fdwatch("report", "-p", client)
+check(" - 1 process, " in r.stdout, "one process is '1 process'", r.stdout.splitlines()[:1])
+shutil.rmtree(os.path.dirname(upath), ignore_errors=True)
+done()
