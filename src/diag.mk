@@ -1,4 +1,4 @@
 # Diagnosis without history: idle times and peers of socket groups, the
 # HTML picture of a report or a replay.
 TESTS += tests/diag-peers.py
-EXTRA_DIST += tests/diag-peers.py tests/helper-leak.py
+EXTRA_DIST += tests/diag-peers.py tests/lib/leakpair.py

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Diagnosis from one sample: a client that keeps its HTTP responses open
-against a local server (tests/helper-leak.py). One report names the group,
+against a local server (tests/lib/leakpair.py). One report names the group,
 its idle range and the server as the peer; the server's side names the
 client; the /proc tables say idle unknown, never 0; unix peers; a peer
 outside the sampled processes is null, never an empty list."""
@@ -17,7 +17,7 @@ from fdtest import *  # noqa: E402,F401
 
 N, NUNIX = 24, 3
 here = os.path.dirname(os.path.abspath(__file__))
-p = subprocess.Popen([sys.executable, os.path.join(here, "helper-leak.py"), str(N), str(NUNIX)],
+p = subprocess.Popen([sys.executable, os.path.join(here, "lib", "leakpair.py"), str(N), str(NUNIX)],
                      stdout=subprocess.PIPE, text=True)
 import fdtest  # noqa: E402
 fdtest._children.append(p)

@@ -2,7 +2,7 @@
 """A client that keeps its HTTP responses open against a local server: the
 leak of a request loop that never closes the response body.
 
-    helper-leak.py N [UNIX_N]
+    leakpair.py N [UNIX_N]
 
 Starts a keep-alive HTTP server on 127.0.0.1 (comm "leaksrv", a child
 process, one thread per connection, also serving UNIX_N connections on a
