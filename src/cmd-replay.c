@@ -11,6 +11,7 @@
 
 #include "alert.h"
 #include "commands.h"
+#include "html.h"
 #include "loop.h"
 #include "options.h"
 #include "record.h"
@@ -167,15 +168,23 @@ static struct ending *endings(const struct recs *r, size_t *n)
 	return e;
 }
 
+/* Prints the pending alerts, or with --format html keeps them for the
+ * page (which keeps the sample too). */
 static void print_events(struct tracker *tr, const struct options *o, struct buf *out,
-			 const struct sample *s)
+			 const struct sample *s, struct html *html)
 {
 	struct alert *ev;
 	size_t n = tracker_take_events(tr, &ev);
 
 	alerts_add_peers(ev, n, s);
-	for (size_t i = 0; i < n; i++)
-		alert_write(out, &ev[i], o->format);
+	if (html && s->nprocs)
+		html_add_sample(html, s);
+	for (size_t i = 0; i < n; i++) {
+		if (html)
+			html_add_alert(html, &ev[i]);
+		else
+			alert_write(out, &ev[i], o->format);
+	}
 	alerts_free(ev, n);
 }
 
@@ -184,6 +193,7 @@ int cmd_replay(struct options *o)
 	struct recs r = { NULL, 0, 0, 0 };
 	struct tracker *tr;
 	struct ending *end;
+	struct html *html = NULL;
 	struct buf out;
 	struct sample s;
 	size_t nend, e = 0;
@@ -211,6 +221,8 @@ int cmd_replay(struct options *o)
 	end = endings(&r, &nend);
 
 	tr = tracker_new(&o->detect);
+	if (o->format == FORMAT_HTML)
+		html = html_new(NULL, NULL, "replay");
 	buf_init(&out);
 	memset(&s, 0, sizeof(s));
 	s.procs = xcalloc(r.n + 1, sizeof(*s.procs));
@@ -234,15 +246,18 @@ int cmd_replay(struct options *o)
 				s.procs[s.nprocs++] = r.v[j].ps;
 		}
 		tracker_feed(tr, &s, false);
-		print_events(tr, o, &out, &s);
+		print_events(tr, o, &out, &s, html);
 		if (out.len > 65536 && output_flush(stdout, &out, "the alerts") < 0) {
 			status = 1;
 			break;
 		}
 		i = j;
 	}
-	if (status == 0 && output_flush(stdout, &out, "the alerts") < 0)
+	if (html && status == 0)
+		html_write(&out, html);
+	if (status == 0 && output_flush(stdout, &out, html ? "the page" : "the alerts") < 0)
 		status = 1;
+	html_free(html);
 	free(s.procs);
 	buf_free(&out);
 	tracker_free(tr);

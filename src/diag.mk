@@ -2,3 +2,4 @@
 # HTML picture of a report or a replay.
 TESTS += tests/diag-peers.py
 EXTRA_DIST += tests/diag-peers.py tests/lib/leakpair.py
+libfdwatch_a_SOURCES += src/html.c src/html.h
