@@ -40,8 +40,10 @@ static void send_syslog(const struct alert *a)
 }
 
 /* Writes the records of s to -o FILE: 0, or -1 after saying why. */
-static int write_records(struct log_ctx *c, const struct sample *s)
+static int write_records(struct log_ctx *c, const struct sample *s, const struct loop *l)
 {
+	if (l->ticks == 1) /* the trace begins with who wrote it, where */
+		loop_trace_header(&c->recbuf, l->interval, s->time);
 	for (size_t i = 0; i < s->nprocs; i++)
 		record_sample_json(&c->recbuf, s, &s->procs[i]);
 	if (s->sys.valid)
@@ -66,7 +68,7 @@ static int on_tick(struct loop *l, void *ctx)
 		c->status = 1;
 		return 1;
 	}
-	if (c->rec && write_records(c, s) < 0) {
+	if (c->rec && write_records(c, s, l) < 0) {
 		sample_free(s);
 		c->status = 1;
 		return -1;

@@ -31,6 +31,7 @@ struct recs {
 	struct rec *v;
 	size_t n, cap;
 	size_t damaged;
+	struct trace_header head; /* of the first trace that has one */
 };
 
 static void damaged(struct recs *r, const char *path, size_t line, const char *why)
@@ -64,6 +65,17 @@ static int read_records(struct recs *r, const char *path)
 		rc = &r->v[r->n];
 		memset(rc, 0, sizeof(*rc));
 		why = record_parse_line(line, (size_t)len, false, &rc->time, &rc->ps);
+		if (why == record_is_header) {
+			struct trace_header h;
+
+			memset(&h, 0, sizeof(h));
+			proc_sample_clear(&rc->ps);
+			if (!record_parse_header(line, (size_t)len, &h) && !r->head.version)
+				r->head = h;
+			else
+				trace_header_clear(&h);
+			continue;
+		}
 		if (why == record_is_system) {
 			/* The system's limits, judged as a live log would. */
 			proc_sample_clear(&rc->ps);
@@ -105,6 +117,7 @@ static void recs_free(struct recs *r)
 	}
 	free(r->v);
 	r->v = NULL;
+	trace_header_clear(&r->head);
 }
 
 static int rec_cmp(const void *a, const void *b)
@@ -190,7 +203,7 @@ static void print_events(struct tracker *tr, const struct options *o, struct buf
 
 int cmd_replay(struct options *o)
 {
-	struct recs r = { NULL, 0, 0, 0 };
+	struct recs r;
 	struct tracker *tr;
 	struct ending *end;
 	struct html *html = NULL;
@@ -199,6 +212,7 @@ int cmd_replay(struct options *o)
 	size_t nend, e = 0;
 	int status = 0;
 
+	memset(&r, 0, sizeof(r));
 	for (int i = 0; i < o->nargs; i++) {
 		int err = read_records(&r, o->args[i]);
 
@@ -222,7 +236,7 @@ int cmd_replay(struct options *o)
 
 	tr = tracker_new(&o->detect);
 	if (o->format == FORMAT_HTML)
-		html = html_new(NULL, NULL, "replay");
+		html = html_new(r.head.host, r.head.boot_id, "replay");
 	buf_init(&out);
 	memset(&s, 0, sizeof(s));
 	s.procs = xcalloc(r.n + 1, sizeof(*s.procs));

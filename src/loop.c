@@ -5,8 +5,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "record.h"
 
 volatile sig_atomic_t loop_stop_signal;
 
@@ -174,4 +178,25 @@ int loop_watch_pids(struct proc_idset *ids, const struct options *o, const struc
 	}
 	/* Their pids may be someone else's by now: (pid, start) decides. */
 	return proc_idset_any(ids, s) ? 0 : 1;
+}
+
+void loop_trace_header(struct buf *out, double interval, double start)
+{
+	struct trace_header h = { NULL, NULL, NULL, -1, interval, start };
+	char host[256] = "", line[64];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		h.boot_id = xstrdup(line);
+	}
+	if (f)
+		fclose(f);
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	h.host = *host ? xstrdup(host) : NULL;
+	h.version = xstrdup(PACKAGE_VERSION);
+	h.hz = sysconf(_SC_CLK_TCK);
+	record_header_json(out, &h);
+	trace_header_clear(&h);
 }

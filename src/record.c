@@ -147,6 +147,35 @@ static void add_count(struct buf *out, const char *key, long v)
 }
 
 const char record_is_system[] = "a system record";
+const char record_is_header[] = "a trace header";
+
+void record_header_json(struct buf *out, const struct trace_header *h)
+{
+	buf_adds(out, "{\"fdwatch\": ");
+	json_str(out, h->version);
+	buf_adds(out, ", \"host\": ");
+	json_str(out, h->host);
+	buf_adds(out, ", \"boot_id\": ");
+	json_str(out, h->boot_id);
+	if (h->hz > 0)
+		buf_addf(out, ", \"hz\": %ld", h->hz);
+	else
+		buf_adds(out, ", \"hz\": null");
+	buf_adds(out, ", \"interval\": ");
+	record_num(out, h->interval);
+	buf_adds(out, ", \"start_time\": ");
+	record_num(out, isfinite(h->start_time) ? round(h->start_time * 1000) / 1000 : NAN);
+	buf_adds(out, "}\n");
+}
+
+void trace_header_clear(struct trace_header *h)
+{
+	free(h->version);
+	free(h->host);
+	free(h->boot_id);
+	memset(h, 0, sizeof(*h));
+}
+
 
 void record_system_json(struct buf *out, const struct sample *s)
 {
@@ -454,6 +483,8 @@ static const char *parse_record(json_object *o, bool strict, double *t, struct p
 	ps->limit = -1;
 	if (json_object_get_type(o) != json_type_object)
 		return "not a JSON object";
+	if (get_str(o, "fdwatch") && !json_object_object_get_ex(o, "pid", &v))
+		return record_is_header;
 	if (!json_object_object_get_ex(o, "time", &v) ||
 	    (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int))
 		return "no \"time\" number";
@@ -619,4 +650,25 @@ const char *record_parse_line(const char *line, size_t len, bool strict, double 
 	why = parse_record(o, strict, t, ps);
 	json_object_put(o);
 	return why;
+}
+
+const char *record_parse_header(const char *line, size_t len, struct trace_header *h)
+{
+	json_object *o = len <= INT_MAX ? json_tokener_parse(line) : NULL;
+	double v;
+	long long n;
+	bool have;
+
+	if (!o || json_object_get_type(o) != json_type_object || !get_str(o, "fdwatch")) {
+		json_object_put(o);
+		return "not a trace header";
+	}
+	h->version = xstrdup(get_str(o, "fdwatch"));
+	h->host = xstrdup_null(get_str(o, "host"));
+	h->boot_id = xstrdup_null(get_str(o, "boot_id"));
+	h->hz = get_int(o, "hz", 1, 1000000, &n, &have) && have ? (long)n : -1;
+	h->interval = get_num(o, "interval", &v) ? v : NAN;
+	h->start_time = get_num(o, "start_time", &v) ? v : NAN;
+	json_object_put(o);
+	return NULL;
 }

@@ -30,6 +30,25 @@ void record_sample_json(struct buf *out, const struct sample *s, const struct pr
  * one line. */
 void record_system_json(struct buf *out, const struct sample *s);
 
+/* The header record that begins a trace (record, log -o): which program
+ * wrote it, on which host and boot (a (pid, start) pair is unique only
+ * within one), the clock ticks per second of start times, the interval
+ * and the time it began. Strings owned; NULL unknown. */
+struct trace_header {
+	char *version, *host, *boot_id;
+	long hz;                 /* -1 unknown */
+	double interval, start_time; /* NAN unknown */
+};
+void record_header_json(struct buf *out, const struct trace_header *h);
+void trace_header_clear(struct trace_header *h);
+
+/* What record_parse_line returns for a trace header, to be read with
+ * record_parse_header. */
+extern const char record_is_header[];
+/* Parses a header record into h (zeroed by the caller, cleared with
+ * trace_header_clear). NULL, or why it is not one (static text). */
+const char *record_parse_header(const char *line, size_t len, struct trace_header *h);
+
 /* What record_parse_line returns for a system record: not a process's, to
  * be read with record_parse_system. */
 extern const char record_is_system[];
