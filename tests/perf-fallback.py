@@ -133,7 +133,8 @@ for label, p in logs.items():
         first[label] = up[0]
         check(up[0]["fds"] <= 0.75 * 200, "%s: well before the limit (%d of 200 fds)"
               % (label, up[0]["fds"]))
-        equal(up[0]["source"], {"type": "file", "path": os.path.join(fdir, "b")},
+        equal(up[0]["source"], {"type": "file", "dir": os.path.join(fdir, "b"),
+                                  "path": os.path.join(fdir, "b")},
               label + ": the source is the files' directory")
 if len(first) == 2:
     late = first["listing"]["time"] - first["st_size"]["time"]
