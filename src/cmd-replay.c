@@ -134,13 +134,15 @@ struct ending {
 	struct proc_key key;
 };
 
+/* By the time of the last record; of processes gone at the same sample,
+ * the last key first, the order in which a live sweep finds them gone. */
 static int ending_cmp(const void *a, const void *b)
 {
 	const struct ending *x = a, *y = b;
 
 	if (isless(x->last, y->last) || isgreater(x->last, y->last))
 		return isless(x->last, y->last) ? -1 : 1;
-	return proc_key_cmp(&x->key, &y->key);
+	return proc_key_cmp(&y->key, &x->key);
 }
 
 static int key_cmp(const void *a, const void *b)

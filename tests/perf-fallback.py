@@ -157,7 +157,7 @@ else:
     t = subprocess.run(nobody + [FDWATCH, "report", "-p", str(a.pid)], capture_output=True,
                        text=True, env=e, timeout=60)
     head = t.stdout.splitlines()[0] if t.stdout else ""
-    check("1 processes, 0 fds (1 unknown)" in head, "the text header says unknown", head)
+    check("1 process, 0 fds (1 unknown)" in head, "the text header says unknown", head)
 
 for p in children:
     p.kill()
