@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +133,14 @@ int output_flush(FILE *f, struct buf *b, const char *what)
 	return 0;
 }
 
+/* Is the environment variable set to something other than "" or "0"? */
+static bool env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 struct sampler *sampler_open(const struct options *o, double reclassify_age)
 {
 	struct sampler_config cfg;
@@ -140,8 +149,13 @@ struct sampler *sampler_open(const struct options *o, double reclassify_age)
 
 	options_sampler_config(o, &cfg);
 	cfg.reclassify_age = reclassify_age;
-	/* One look asks every socket's idle time; watching, a slow cadence. */
+	/* One look asks every socket's idle time; watching, a slow cadence.
+	 * The environment can turn either part off (the man page's
+	 * ENVIRONMENT), to save its cost or to measure it. */
 	cfg.idle_every = reclassify_age > 0 ? SAMPLER_IDLE_EVERY : 0;
+	if (env_set("FDWATCH_NO_IDLE"))
+		cfg.idle_every = -1;
+	cfg.no_peers = env_set("FDWATCH_NO_PEERS");
 	sm = sampler_new(&cfg, &err);
 	if (!sm)
 		warnx_("cannot read %s: %s", cfg.proc_root ? cfg.proc_root : "/proc", strerror(-err));
