@@ -22,8 +22,9 @@ int sockdiag_open(void);
 int sockdiag_open_in(int nsfd, int selfns);
 
 /* Whether TCP dumps from now on ask each socket's tcp_info, for its idle
- * time (sock_entry.idle_ms): about a fifth more per socket, so only the
- * samplers whose users want it ask. Off at first. */
+ * time (sock_entry.idle_ms): the kernel fills and copies it for each
+ * socket, so a sampler asks only when its command wants it (the man page's
+ * SAMPLING COST). Off at first. */
 void sockdiag_want_idle(bool want);
 
 /* Which table a dump reads. SOCKDIAG_TCP gives IPv4 and IPv6 in one walk

@@ -2,14 +2,15 @@
 """A client that keeps its HTTP responses open against a local server: the
 leak of a request loop that never closes the response body.
 
-    leakpair.py N [UNIX_N]
+    leakpair.py N [UNIX_N [RATE]]
 
 Starts a keep-alive HTTP server on 127.0.0.1 (comm "leaksrv", a child
 process, one thread per connection, also serving UNIX_N connections on a
 unix socket), then, as comm "fetcher", makes N requests, each on a new
 connection, reads each response's head and keeps it open. Prints "CLIENT
 SERVER PORT UNIXPATH" once every connection is made, then sleeps until
-killed (the server goes with it)."""
+killed (the server goes with it); with RATE, goes on making RATE more
+requests a second, each kept open the same way."""
 
 import http.client
 import http.server
@@ -55,6 +56,7 @@ def serve_unix(path):
 def main():
     n = int(sys.argv[1])
     nunix = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    rate = float(sys.argv[3]) if len(sys.argv) > 3 else 0
     path = os.path.join(tempfile.mkdtemp(prefix="fdwatch-leak."), "srv.sock")
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
@@ -75,11 +77,15 @@ def main():
     os.read(ready_r, 1)
     set_comm("fetcher")
     kept = []
-    for _ in range(n):
+
+    def fetch():
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         c.request("GET", "/")
         r = c.getresponse()  # the head only: the body is never read or closed
         kept.append((c, r))
+
+    for _ in range(n):
+        fetch()
     for _ in range(nunix):
         u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         u.connect(path)
@@ -87,7 +93,14 @@ def main():
     signal.signal(signal.SIGTERM, lambda *a: (os.kill(server, signal.SIGKILL), os._exit(0)))
     print(os.getpid(), server, port, path, flush=True)
     while True:
-        time.sleep(60)
+        if rate > 0:
+            time.sleep(1 / rate)
+            try:
+                fetch()
+            except OSError:  # out of fds: the leak has run its course
+                rate = 0
+        else:
+            time.sleep(60)
 
 
 main()
