@@ -3,3 +3,12 @@
 TESTS += tests/diag-peers.py tests/diag-html.py
 EXTRA_DIST += tests/diag-peers.py tests/diag-html.py tests/lib/leakpair.py
 libfdwatch_a_SOURCES += src/html.c src/html.h
+
+# The records' new fields, numbers, the trace header and the HTML escaper.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit-record
+TESTS += tests/unit-record
+tests_unit_record_SOURCES = tests/unit-record.c
+tests_unit_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_record_LDADD = $(UNIT_LIBS)
+endif
