@@ -226,8 +226,12 @@ void nstables_load_for(struct sampler *s, int piddir, struct pending *pend, size
  * map, inode 0 empty (sampler-net.c). */
 struct holders {
 	unsigned long *inode;
-	size_t *proc;            /* index in the sample's procs */
+	size_t *proc;            /* index in the sample's procs, or base + i
+	                          * for extra[i] */
 	size_t n;                /* a power of two */
+	size_t base;             /* the sample's process count */
+	struct sock_peer *extra; /* holders outside the sample (owned; count 0) */
+	size_t nextra;
 };
 /* Makes room for want inodes, empty. */
 void holders_init(struct holders *h, size_t want);
@@ -235,6 +239,10 @@ void holders_init(struct holders *h, size_t want);
  * stays: a socket shared after fork has several). */
 void holders_add(struct holders *h, unsigned long inode, size_t proc);
 void holders_free(struct holders *h);
+/* The other ends of the sockets of pend[0..npend) that are local but held
+ * by no process h knows, into *out (caller frees); returns how many. */
+size_t nstables_peers_missing(struct sampler *s, const struct pending *pend, size_t npend,
+			      const struct holders *h, unsigned long **out);
 
 /* Turns the socket inodes of pend into p's socket groups, and leaves in
  * pend->kinds the kind each was taken for; with h (NULL: no peers), names

@@ -470,6 +470,7 @@ void holders_free(struct holders *h)
 {
 	free(h->inode);
 	free(h->proc);
+	sock_peers_free(h->extra, h->nextra);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -524,52 +525,90 @@ static int cmp_peer(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Finds the idle time and the other end of socket r (row e of table tab of
- * ns). A TCP connection's other end is local when a table of the namespace
+/* The inode of the other end of connection e (row of table tab of ns):
+ * a TCP connection's other end is local when a table of the namespace
  * holds its reverse four-tuple; a unix socket's when the dump gave its
- * peer (the /proc table does not: unknown). */
-static void resolve_detail(const struct nstables *ns, struct socktab *tab,
-			   const struct sock_entry *e, const struct holders *h, struct resolved *r)
+ * peer (the /proc table does not: *unknown). 0 when there is none to
+ * find (not connected, or not on this machine). */
+static unsigned long peer_inode(const struct nstables *ns, struct socktab *tab,
+				const struct sock_entry *e, bool *unknown)
 {
 	unsigned long peer = 0;
 
-	r->idle = NAN;
-	r->peer = PEER_NA;
-	r->holder = -1;
+	*unknown = false;
 	if (e->proto == P_TCP || e->proto == P_TCP6) {
 		if (e->state == 10)
-			return;
-		if (e->has_idle)
-			r->idle = e->idle_ms / 1000.0;
-		if (!h)
-			return;
+			return 0;
 		peer = socktab_tcp_peer(tab, e);
 		if (!peer && ns->tab[SOCKDIAG_TCP] && tab != ns->tab[SOCKDIAG_TCP])
 			peer = socktab_tcp_peer(ns->tab[SOCKDIAG_TCP], e);
 		if (!peer && ns->recent && tab != ns->recent)
 			peer = socktab_tcp_peer(ns->recent, e);
-		if (!peer)
-			return;
-	} else if (e->proto == P_UNIX) {
-		if (!h || e->state != 3 || e->listening)
-			return;
-		if (!e->has_peer) {
-			r->peer = PEER_UNKNOWN;
-			return;
-		}
-		if (!e->peer)
-			return;
-		peer = e->peer;
-	} else {
+		return peer;
+	}
+	if (e->proto != P_UNIX || e->state != 3 || e->listening)
+		return 0;
+	if (!e->has_peer)
+		*unknown = true;
+	return e->peer;
+}
+
+/* Finds the idle time and the other end of socket r (row e of table tab of
+ * ns), its holder among those h knows. */
+static void resolve_detail(const struct nstables *ns, struct socktab *tab,
+			   const struct sock_entry *e, const struct holders *h, struct resolved *r)
+{
+	unsigned long peer;
+	bool unknown;
+
+	r->idle = NAN;
+	r->peer = PEER_NA;
+	r->holder = -1;
+	if ((e->proto == P_TCP || e->proto == P_TCP6) && e->state != 10 && e->has_idle)
+		r->idle = e->idle_ms / 1000.0;
+	if (!h)
+		return;
+	peer = peer_inode(ns, tab, e, &unknown);
+	if (unknown) {
+		r->peer = PEER_UNKNOWN;
 		return;
 	}
+	if (!peer)
+		return;
 	r->holder = holders_find(h, peer);
 	r->peer = r->holder >= 0 ? PEER_FOUND : PEER_UNKNOWN;
 }
 
+size_t nstables_peers_missing(struct sampler *s, const struct pending *pend, size_t npend,
+			      const struct holders *h, unsigned long **out)
+{
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < npend; i++) {
+		struct nstables *ns = nstables_get(s, pend[i].netns);
+
+		for (size_t k = 0; k < pend[i].n; k++) {
+			struct socktab *tab = NULL;
+			const struct sock_entry *e = nstables_row(s, ns, pend[i].inodes[k], &tab);
+			unsigned long peer;
+			bool unknown;
+
+			if (!e || !(peer = peer_inode(ns, tab, e, &unknown)) || holders_find(h, peer) >= 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				*out = xreallocarray(*out, cap, sizeof(**out));
+			}
+			(*out)[n++] = peer;
+		}
+	}
+	return n;
+}
+
 /* The idle times and peers of the sockets v[0..n) of one group, into g. */
 static void group_detail(struct sock_group *g, const struct resolved *v, size_t n,
-			 const struct sample *out)
+			 const struct sample *out, const struct holders *h)
 {
 	double *idle = xcalloc(n, sizeof(*idle));
 	long *who = xcalloc(n, sizeof(*who));
@@ -602,14 +641,23 @@ static void group_detail(struct sock_group *g, const struct resolved *v, size_t 
 			npeers += i == 0 || who[i] != who[i - 1];
 		g->peers = xcalloc(npeers, sizeof(*g->peers));
 		for (size_t i = 0, j; i < nw; i = j) {
-			const struct proc_sample *q = &out->procs[who[i]];
 			struct sock_peer *pe = &g->peers[g->npeers++];
 
 			for (j = i + 1; j < nw && who[j] == who[i]; j++)
 				;
-			pe->pid = q->pid;
-			pe->start = q->start;
-			pe->comm = xstrdup_null(q->comm);
+			if ((size_t)who[i] < out->nprocs) {
+				const struct proc_sample *q = &out->procs[who[i]];
+
+				pe->pid = q->pid;
+				pe->start = q->start;
+				pe->comm = xstrdup_null(q->comm);
+			} else { /* a holder outside the sample */
+				const struct sock_peer *x = &h->extra[(size_t)who[i] - h->base];
+
+				pe->pid = x->pid;
+				pe->start = x->start;
+				pe->comm = xstrdup_null(x->comm);
+			}
 			pe->count = (unsigned)(j - i);
 		}
 		qsort(g->peers, g->npeers, sizeof(*g->peers), cmp_peer);
@@ -679,7 +727,7 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *
 			g->dir = key->dir;
 			g->endpoint = xstrdup_null(key->endpoint);
 			g->state = xstrdup_null(key->state);
-			group_detail(g, v + i, j - i, out);
+			group_detail(g, v + i, j - i, out, h);
 		} else {
 			g->proto = xstrdup(kind_name(v[i].kind));
 			g->dir = SOCK_NONE;

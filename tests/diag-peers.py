@@ -71,12 +71,40 @@ uin = group(recs[server], "in", upath, proto="unix") or {}
 check(uin.get("peers", [{}])[0].get("pid") == client,
       "and the server's unix side names the client", uin)
 
-# The client alone: the server is not sampled, so who holds the other ends
-# is unknown (null), never an empty list.
+# The client alone: a one-shot report looks for the holder of the other
+# ends outside its selection, among the processes it may read.
 r = fdwatch("report", "--format", "json", "-p", client)
 alone = group({x["pid"]: x for x in json_lines(r.stdout)}[client], "out", ep) or {}
-check("peers" in alone and alone["peers"] is None,
-      "with the server not sampled, peers is null", alone)
+check((alone.get("peers") or [{}])[0].get("pid") == server,
+      "a report of the client alone still names the server", alone)
+r = fdwatch("report", "--format", "json", "-p", server)
+alone = group({x["pid"]: x for x in json_lines(r.stdout)}[server], "in", ep) or {}
+check((alone.get("peers") or [{}])[0].get("pid") == client,
+      "and one of the server alone names the client", alone)
+
+# A client of another user: who holds the other ends (root's server) is not
+# visible to it, so peers is null, never an empty list.
+why = why_not_nobody()
+if why:
+    skip_part(why)
+else:
+    hold = subprocess.Popen(AS_NOBODY + [sys.executable, "-c",
+                            "import socket, sys, time\n"
+                            "s = [socket.create_connection(('127.0.0.1', %d)) for _ in range(3)]\n"
+                            "print('ready', flush=True)\ntime.sleep(60)\n" % port],
+                            stdout=subprocess.PIPE, text=True)
+    fdtest._children.append(hold)
+    hold.stdout.readline()
+    r = subprocess.run(AS_NOBODY + [FDWATCH, "report", "--format", "json", "-p", str(hold.pid)],
+                       capture_output=True, text=True, timeout=60)
+    recs = {x["pid"]: x for x in json_lines(r.stdout)}
+    g = group(recs.get(hold.pid, {}), "out", ep) or {}
+    check(g.get("count") == 3 and "peers" in g and g["peers"] is None,
+          "as another user, the server's side is not visible: peers is null", g)
+    r = subprocess.run(AS_NOBODY + [FDWATCH, "report", "-p", str(hold.pid)], capture_output=True,
+                       text=True, timeout=60)
+    check("peer unknown" in r.stdout, "and the text report says peer unknown", r.stdout)
+    hold.kill()
 
 # The /proc tables have no tcp_info: idle is unknown, never 0; peers stay
 # (the four-tuples are there).
