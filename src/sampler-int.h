@@ -233,7 +233,7 @@ struct holders {
 	struct sock_peer *extra; /* holders outside the sample (owned; count 0) */
 	size_t nextra;
 };
-/* Makes room for want inodes, empty. */
+/* Makes h an empty map with room for want inodes (free with holders_free). */
 void holders_init(struct holders *h, size_t want);
 /* Notes that the process at index proc holds inode (the first holder
  * stays: a socket shared after fork has several). */

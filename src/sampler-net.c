@@ -435,6 +435,7 @@ static const struct sock_entry *nstables_row(const struct sampler *s, const stru
 
 void holders_init(struct holders *h, size_t want)
 {
+	memset(h, 0, sizeof(*h));
 	h->n = 64;
 	while (h->n < want * 2)
 		h->n *= 2;
