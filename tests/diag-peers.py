@@ -137,5 +137,23 @@ check(first.split()[0] in (str(client), str(server)),
       "a process with the signature ranks first", first)
 r = fdwatch("report", "-p", client)
 check(" - 1 process, " in r.stdout, "one process is '1 process'", r.stdout.splitlines()[:1])
+
+# What a suspicious state means, in the words of the report: CLOSE_WAIT
+# (a real client whose server hung up) and a deleted file still open.
+cw = start_helper("--close-wait", "3")
+dele = subprocess.Popen([sys.executable, "-c",
+                         "import os, sys, tempfile, time\n"
+                         "f = tempfile.NamedTemporaryFile(delete=False)\n"
+                         "os.unlink(f.name)\nprint('ready', flush=True)\ntime.sleep(60)\n"],
+                        stdout=subprocess.PIPE, text=True)
+fdtest._children.append(dele)
+dele.stdout.readline()
+r = fdwatch("report", "-p", "%d,%d" % (cw.pid, dele.pid))
+check("CLOSE_WAIT: the peer closed, this process never closed its end" in r.stdout,
+      "CLOSE_WAIT is put in words", r.stdout)
+check("1 deleted: files removed while still open" in r.stdout,
+      "a deleted file still open is marked", r.stdout)
+dele.kill()
+cw.stop()
 shutil.rmtree(os.path.dirname(upath), ignore_errors=True)
 done()
