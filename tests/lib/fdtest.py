@@ -198,6 +198,12 @@ def json_lines(text, system=False, header=False):
                                                          and "pid" not in r)]
 
 
+def without_idle(groups):
+    """Socket groups without their idle times, which move between two looks
+    at the same sockets: for comparing the groups of two samples."""
+    return [{k: v for k, v in g.items() if k != "idle"} for g in groups or []]
+
+
 def report(pid, *extra, env=None):
     """The sample record of one process from `fdwatch report --format json`."""
     r = fdwatch("report", "--format", "json", "-p", pid, *extra, env=env)
