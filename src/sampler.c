@@ -653,7 +653,8 @@ static void holders_build(struct sampler *s, const struct sample *out,
 		pending[pend[i].proc] = true;
 	}
 	for (size_t i = 0; i < s->nfdc; i++)
-		want += s->fdc[i]->n;
+		for (size_t k = 0; k < s->fdc[i]->n; k++)
+			want += s->fdc[i]->v[k].type == FD_SOCKET;
 	/* room for as many holders from outside the sample (holders_outside) */
 	holders_init(h, 2 * want);
 	for (size_t i = 0; i < npend; i++)
@@ -810,7 +811,7 @@ struct sample *sampler_take(struct sampler *s)
 	procs_list_free(c, n);
 	relist_neighbours(s, out, pend, &npend);
 	s->nincomplete_next = 0;
-	if (!s->cfg.no_peers) {
+	if (!s->cfg.no_peers && npend) { /* (nothing to resolve otherwise) */
 		holders_build(s, out, pend, npend, &h);
 		if (s->cfg.reclassify_age <= 0 && s->real_proc)
 			holders_outside(s, out, pend, npend, &h);
