@@ -289,7 +289,7 @@ void html_add_sample(struct html *h, const struct sample *s)
 		const struct proc_sample *ps = &s->procs[i];
 		struct hproc *p = proc_get(h, ps->pid, ps->start);
 
-		if (ps->comm && (!p->comm || strcmp(p->comm, ps->comm))) {
+		if (ps->comm && (!p->comm || strcmp(p->comm, ps->comm) != 0)) {
 			free(p->comm);
 			p->comm = xstrdup(ps->comm);
 		}
@@ -494,7 +494,9 @@ static void add_chart(struct buf *out, const struct html *h, const struct hproc 
 		      "width=\"%d\" height=\"%d\" role=\"img\">\n", CW, CH, CW, CH);
 	buf_addf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
 		      "stroke=\"#ddd\"/>\n", ML, MT, CW - ML - MR, CH - MT - MB);
-	for (double v = 0; v <= sc.ymax + step / 2; v += step) {
+	for (int k = 0; k * step <= sc.ymax + step / 2; k++) {
+		double v = k * step;
+
 		buf_addf(out, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e5e5e5\"/>"
 			      "<text x=\"%d\" y=\"%.1f\" class=\"ax\" text-anchor=\"end\">%.0f</text>\n",
 			 ML, CW - MR, sy(&sc, v), sy(&sc, v), ML - 6, sy(&sc, v) + 4, v);

@@ -363,7 +363,7 @@ static void group_take_detail(struct proc_sample *ps, const char *proto, enum so
 	for (size_t i = 0; i < ps->nsocks; i++) {
 		struct sock_group *g = &ps->socks[i];
 
-		if (g->dir != d || strcmp(g->proto, proto) || !str_eq(g->endpoint, ep) ||
+		if (g->dir != d || strcmp(g->proto, proto) != 0 || !str_eq(g->endpoint, ep) ||
 		    !str_eq(g->state, state))
 			continue;
 		if (g->peers_state == PEERS_NONE && g->idle_state == IDLE_NONE) {

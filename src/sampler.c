@@ -655,8 +655,8 @@ static void holders_build(struct sampler *s, const struct sample *out,
 	for (size_t i = 0; i < s->nfdc; i++)
 		for (size_t k = 0; k < s->fdc[i]->n; k++)
 			want += s->fdc[i]->v[k].type == FD_SOCKET;
-	/* room for as many holders from outside the sample (holders_outside) */
-	holders_init(h, 2 * want);
+	/* a one-shot look: room for as many from outside it (holders_outside) */
+	holders_init(h, s->cfg.reclassify_age <= 0 ? 2 * want : want);
 	for (size_t i = 0; i < npend; i++)
 		for (size_t k = 0; k < pend[i].n; k++)
 			holders_add(h, pend[i].inodes[k], pend[i].proc);
