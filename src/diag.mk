@@ -1,7 +1,7 @@
 # Diagnosis without history: idle times and peers of socket groups, the
 # HTML picture of a report or a replay.
 TESTS += tests/diag-peers.py tests/diag-html.py
-EXTRA_DIST += tests/diag-peers.py tests/diag-html.py tests/lib/leakpair.py
+EXTRA_DIST += tests/diag-peers.py tests/diag-html.py tests/lib/leakpair.py doc/replay-leak.png
 libfdwatch_a_SOURCES += src/html.c src/html.h
 
 # The records' new fields, numbers, the trace header and the HTML escaper.
