@@ -456,8 +456,7 @@ void holders_add(struct holders *h, unsigned long inode, size_t proc)
 	h->proc[i] = proc;
 }
 
-/* The index of the process holding inode, or -1. */
-static long holders_find(const struct holders *h, unsigned long inode)
+long holders_find(const struct holders *h, unsigned long inode)
 {
 	size_t mask = h->n - 1, i = (size_t)(inode * 0x9e3779b97f4a7c15ULL >> 17) & mask;
 

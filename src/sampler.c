@@ -93,6 +93,7 @@ void sampler_free(struct sampler *s)
 	procs_close(s);
 	sample_free(s->prev);
 	nstables_free_all(s);
+	holders_free(&s->outside);
 	free(s->incomplete);
 	free(s->incomplete_next);
 	free(s->changed);
@@ -655,8 +656,8 @@ static void holders_build(struct sampler *s, const struct sample *out,
 	for (size_t i = 0; i < s->nfdc; i++)
 		for (size_t k = 0; k < s->fdc[i]->n; k++)
 			want += s->fdc[i]->v[k].type == FD_SOCKET;
-	/* a one-shot look: room for as many from outside it (holders_outside) */
-	holders_init(h, s->cfg.reclassify_age <= 0 ? 2 * want : want);
+	/* room for as many from outside the sample (holders_outside) */
+	holders_init(h, 2 * want);
 	for (size_t i = 0; i < npend; i++)
 		for (size_t k = 0; k < pend[i].n; k++)
 			holders_add(h, pend[i].inodes[k], pend[i].proc);
@@ -700,30 +701,25 @@ static unsigned long link_socket(int fddir, const char *name)
  * and only their socket links, until every missing peer is found; the
  * rest stay unknown. */
 static void holders_outside(struct sampler *s, const struct sample *out,
-			    const struct pending *pend, size_t npend, struct holders *h)
+			    const unsigned long *want, size_t nwant, struct holders *h)
 {
-	unsigned long *want;
-	size_t nwant = nstables_peers_missing(s, pend, npend, h, &want), left = 0;
+	size_t left = 0;
 	struct holders wanted;
 	int *pids, dfd;
 	DIR *root;
 	struct dirent *de;
 
-	if (!nwant) {
-		free(want);
+	if (!nwant)
 		return;
-	}
 	holders_init(&wanted, nwant);
 	for (size_t i = 0; i < nwant; i++)
 		holders_add(&wanted, want[i], 1);
-	free(want);
 	for (size_t i = 0; i < wanted.n; i++)
 		left += wanted.inode[i] != 0;
 	pids = xcalloc(out->nprocs + 1, sizeof(*pids));
 	for (size_t i = 0; i < out->nprocs; i++)
 		pids[i] = out->procs[i].pid;
 	qsort(pids, out->nprocs, sizeof(*pids), cmp_int);
-	h->base = out->nprocs;
 	dfd = dup(s->rootfd);
 	root = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (!root && dfd >= 0)
@@ -787,6 +783,66 @@ static void holders_outside(struct sampler *s, const struct sample *out,
 	free(pids);
 }
 
+/* How often a watching sampler looks outside the sample for the holders
+ * of its missing peers: reading other processes' socket links every
+ * second would cost more than the rest (the man page's SAMPLING COST). */
+#define OUTSIDE_EVERY 30.0
+
+/* Adds to h an outside holder (a copy of pe) of inode. */
+static void holders_add_extra(struct holders *h, unsigned long inode, const struct sock_peer *pe)
+{
+	for (size_t i = 0; i < h->nextra; i++)
+		if (h->extra[i].pid == pe->pid && h->extra[i].start == pe->start) {
+			holders_add(h, inode, h->base + i);
+			return;
+		}
+	h->extra = xreallocarray(h->extra, h->nextra + 1, sizeof(*h->extra));
+	h->extra[h->nextra] = *pe;
+	h->extra[h->nextra].comm = xstrdup_null(pe->comm);
+	h->extra[h->nextra].count = 0;
+	holders_add(h, inode, h->base + h->nextra++);
+}
+
+/* The holders of the sample's missing peers outside it: looked for at
+ * once in a one-shot sample; in a watching one every OUTSIDE_EVERY
+ * seconds, what that look found serving the samples in between (a
+ * connection made since stays unknown until the next look). */
+static void peers_outside(struct sampler *s, const struct sample *out,
+			  const struct pending *pend, size_t npend, struct holders *h)
+{
+	unsigned long *want;
+	size_t nwant = nstables_peers_missing(s, pend, npend, h, &want);
+	bool watching = s->cfg.reclassify_age > 0;
+
+	h->base = out->nprocs;
+	if (!nwant || !s->real_proc) {
+		free(want);
+		return;
+	}
+	if (!watching) {
+		holders_outside(s, out, want, nwant, h);
+	} else if (s->outside_time <= 0 || !isless(s->now - s->outside_time, OUTSIDE_EVERY)) {
+		holders_outside(s, out, want, nwant, h);
+		holders_free(&s->outside);
+		holders_init(&s->outside, nwant);
+		for (size_t i = 0; i < nwant; i++) {
+			long k = holders_find(h, want[i]);
+
+			if (k >= (long)h->base)
+				holders_add_extra(&s->outside, want[i], &h->extra[(size_t)k - h->base]);
+		}
+		s->outside_time = s->now;
+	} else if (s->outside.n) {
+		for (size_t i = 0; i < nwant; i++) {
+			long k = holders_find(&s->outside, want[i]);
+
+			if (k >= 0)
+				holders_add_extra(h, want[i], &s->outside.extra[k]);
+		}
+	}
+	free(want);
+}
+
 struct sample *sampler_take(struct sampler *s)
 {
 	struct holders h;
@@ -813,8 +869,7 @@ struct sample *sampler_take(struct sampler *s)
 	s->nincomplete_next = 0;
 	if (!s->cfg.no_peers && npend) { /* (nothing to resolve otherwise) */
 		holders_build(s, out, pend, npend, &h);
-		if (s->cfg.reclassify_age <= 0 && s->real_proc)
-			holders_outside(s, out, pend, npend, &h);
+		peers_outside(s, out, pend, npend, &h);
 	}
 	for (size_t i = 0; i < npend; i++) {
 		struct proc_sample *p = &out->procs[pend[i].proc];

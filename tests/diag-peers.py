@@ -82,6 +82,13 @@ alone = group({x["pid"]: x for x in json_lines(r.stdout)}[server], "in", ep) or 
 check((alone.get("peers") or [{}])[0].get("pid") == client,
       "and one of the server alone names the client", alone)
 
+# A watching command looks outside its selection too, on a slow cadence.
+r = fdwatch("record", "-n", "2", "-d", "0.3", "-p", client)
+recs = [x for x in json_lines(r.stdout) if x.get("pid") == client]
+check(len(recs) == 2 and all(((group(x, "out", ep) or {}).get("peers") or [{}])[0].get("pid")
+                             == server for x in recs),
+      "record -p CLIENT names the server in its records", [group(x, "out", ep) for x in recs])
+
 # A client of another user: who holds the other ends (root's server) is not
 # visible to it, so peers is null, never an empty list.
 why = why_not_nobody()
