@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "escape.h"
+#include "record.h"
 
 void source_text(struct buf *out, const struct source *s)
 {
@@ -60,10 +61,18 @@ void source_json(struct buf *out, const struct source *s)
 		json_str(out, s->endpoint);
 		buf_adds(out, ", \"state\": ");
 		json_str(out, s->state);
+		if (s->peers_state != PEERS_NONE) {
+			buf_adds(out, ", \"peers\": ");
+			record_peers_json(out, s->peers_state, s->peers, s->npeers);
+		}
 		buf_adds(out, "}");
 		break;
 	case SRC_FILE:
-		buf_adds(out, "{\"type\": \"file\", \"path\": ");
+		/* "dir", as sample records name it; "path" is the old name,
+		 * kept for one release. */
+		buf_adds(out, "{\"type\": \"file\", \"dir\": ");
+		json_str(out, s->path);
+		buf_adds(out, ", \"path\": ");
 		json_str(out, s->path);
 		buf_adds(out, "}");
 		break;
@@ -107,6 +116,33 @@ static void resource_owner(struct buf *out, const struct alert *a)
 	free(user);
 }
 
+void peers_text(struct buf *out, const struct source *s)
+{
+	if (s->kind != SRC_SOCKET || s->peers_state != PEERS_KNOWN || !s->npeers)
+		return;
+	/* Where the group points to a service, its holder serves it; where
+	 * it is the service's side, its holders are the clients keeping the
+	 * connections open. */
+	buf_adds(out, s->dir == SOCK_IN ? ", held open by " : " (");
+	for (size_t i = 0; i < s->npeers; i++) {
+		char *c = text_escaped(s->peers[i].comm ? s->peers[i].comm : "?");
+
+		buf_addf(out, "%s%s[%d]", i ? ", " : "", c, s->peers[i].pid);
+		free(c);
+	}
+	if (s->dir != SOCK_IN)
+		buf_addc(out, ')');
+}
+
+void alerts_add_peers(struct alert *a, size_t n, const struct sample *s)
+{
+	/* (a replay's samples are in the records' order, not by pid) */
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; a[i].src.kind == SRC_SOCKET && a[i].pid > 0 && k < s->nprocs; k++)
+			if (s->procs[k].pid == a[i].pid && s->procs[k].start == a[i].start)
+				source_add_peers(&a[i].src, &s->procs[k]);
+}
+
 void alert_message(struct buf *out, const struct alert *a)
 {
 	char *comm = text_escaped(a->comm ? a->comm : "?");
@@ -142,6 +178,7 @@ void alert_message(struct buf *out, const struct alert *a)
 	if (a->src.kind != SRC_NONE) {
 		buf_adds(out, ", toward ");
 		source_text(out, &a->src);
+		peers_text(out, &a->src);
 	}
 }
 
@@ -171,9 +208,9 @@ void alert_json(struct buf *out, const struct alert *a)
 	buf_adds(out, ", \"limit\": ");
 	json_num(out, a->limit >= 0 ? (double)a->limit : NAN);
 	buf_adds(out, ", \"rate\": ");
-	json_num(out, a->rate);
+	record_num(out, a->rate);
 	buf_adds(out, ", \"eta\": ");
-	json_num(out, a->eta);
+	record_num(out, a->eta);
 	buf_adds(out, ", \"source\": ");
 	source_json(out, &a->src);
 	buf_adds(out, ", \"message\": ");

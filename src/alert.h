@@ -21,6 +21,13 @@ void alert_write(struct buf *out, const struct alert *a, enum output_format form
 /* Appends the source as text ("tcp out 1.2.3.4:80 CLOSE_WAIT", "file
  * /tmp", "pipe"), escaped; nothing for SRC_NONE. */
 void source_text(struct buf *out, const struct source *s);
+/* Appends the local processes at the other ends of a socket source, when
+ * known: " (nginx[812])" after a connection's endpoint, ", held open by
+ * fetcher[4242]" after a service's; escaped. */
+void peers_text(struct buf *out, const struct source *s);
+/* Gives the socket sources of alerts a[0..n) the peers their groups have
+ * in sample s (the one that raised them). */
+void alerts_add_peers(struct alert *a, size_t n, const struct sample *s);
 /* Appends the source as a JSON object, or null. */
 void source_json(struct buf *out, const struct source *s);
 

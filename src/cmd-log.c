@@ -23,6 +23,7 @@ struct log_ctx {
 	struct tracker *tr;
 	struct buf out;
 	FILE *rec;               /* -o: sample records, or NULL */
+	bool header_due;         /* rec is empty: begin it with the trace header */
 	struct buf recbuf;
 	struct proc_idset watched; /* -p: the processes as first seen */
 	int status;
@@ -50,8 +51,8 @@ static void catch_hup(void)
 }
 
 /* Opens -o FILE for the records: truncated at start, appended to when
- * reopened (a copytruncate rotation leaves the same file). */
-/* 0600: a trace names other users' files and connections. */
+ * reopened (a copytruncate rotation leaves the same file). 0600: a trace
+ * names other users' files and connections. */
 static FILE *open_records(const char *path, bool append)
 {
 	return record_open_output(path, 0600, append);
@@ -65,6 +66,8 @@ static int reopen_records(struct log_ctx *c)
 
 	if (!f)
 		return 0;
+	/* A new or emptied file is a trace of its own: it gets a header. */
+	c->header_due = fseeko(f, 0, SEEK_END) == 0 && ftello(f) == 0;
 	if (fclose(c->rec) != 0) {
 		warnx_("cannot write %s: %s", c->o->output, strerror(errno));
 		c->rec = f;
@@ -88,8 +91,12 @@ static void send_syslog(const struct alert *a)
 }
 
 /* Writes the records of s to -o FILE: 0, or -1 after saying why. */
-static int write_records(struct log_ctx *c, const struct sample *s)
+static int write_records(struct log_ctx *c, const struct sample *s, const struct loop *l)
 {
+	if (c->header_due) { /* a trace begins with who wrote it, where */
+		loop_trace_header(&c->recbuf, l->interval, s->time);
+		c->header_due = false;
+	}
 	for (size_t i = 0; i < s->nprocs; i++)
 		record_sample_json(&c->recbuf, s, &s->procs[i]);
 	if (s->sys.valid)
@@ -122,14 +129,15 @@ static int on_tick(struct loop *l, void *ctx)
 			return -1;
 		}
 	}
-	if (c->rec && write_records(c, s) < 0) {
+	if (c->rec && write_records(c, s, l) < 0) {
 		sample_free(s);
 		c->status = 1;
 		return -1;
 	}
 	tracker_feed(c->tr, s, true);
-	sample_free(s);
 	nev = tracker_take_events(c->tr, &ev);
+	alerts_add_peers(ev, nev, s);
+	sample_free(s);
 	for (size_t i = 0; i < nev; i++) {
 		alert_write(&c->out, &ev[i], c->o->format);
 		if (c->o->syslog)
@@ -155,6 +163,7 @@ int cmd_log(struct options *o)
 		c.rec = open_records(o->output, false);
 		if (!c.rec)
 			return 1;
+		c.header_due = true;
 	}
 	c.sm = sampler_open(o, SAMPLER_REUSE_AGE);
 	if (!c.sm) {

@@ -30,6 +30,8 @@ static int on_tick(struct loop *l, void *ctx)
 		c->status = 1;
 		return 1;
 	}
+	if (l->ticks == 1) /* the trace begins with who wrote it, where */
+		loop_trace_header(&c->out, l->interval, s->time);
 	for (size_t i = 0; i < s->nprocs; i++)
 		record_sample_json(&c->out, s, &s->procs[i]);
 	if (s->sys.valid)

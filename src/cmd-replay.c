@@ -19,6 +19,7 @@
 
 #include "alert.h"
 #include "commands.h"
+#include "html.h"
 #include "loop.h"
 #include "options.h"
 #include "record.h"
@@ -55,6 +56,7 @@ struct replay {
 	size_t nin;
 	size_t damaged, used;
 	bool scanning;           /* the first pass: damage is told in the second */
+	struct trace_header head; /* of the first trace that has one */
 };
 
 static void damaged(struct replay *r, const struct input *in, const char *why)
@@ -139,6 +141,17 @@ static int read_rec(struct replay *r, struct input *in, struct rec *rc)
 			continue;
 		memset(rc, 0, sizeof(*rc));
 		why = record_parse_line(in->line, (size_t)len, false, &rc->time, &rc->ps);
+		if (why == record_is_header) {
+			struct trace_header h;
+
+			memset(&h, 0, sizeof(h));
+			proc_sample_clear(&rc->ps);
+			if (!record_parse_header(in->line, (size_t)len, &h) && !r->head.version)
+				r->head = h;
+			else
+				trace_header_clear(&h);
+			continue;
+		}
 		if (why == record_is_system) {
 			/* The system's limits, judged as a live log would. */
 			proc_sample_clear(&rc->ps);
@@ -208,13 +221,15 @@ struct ending {
 	struct proc_key key;
 };
 
+/* By the time of the last record; of processes gone at the same sample,
+ * the last key first, the order in which a live sweep finds them gone. */
 static int ending_cmp(const void *a, const void *b)
 {
 	const struct ending *x = a, *y = b;
 
 	if (isless(x->last, y->last) || isgreater(x->last, y->last))
 		return isless(x->last, y->last) ? -1 : 1;
-	return proc_key_cmp(&x->key, &y->key);
+	return proc_key_cmp(&y->key, &x->key);
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -349,13 +364,23 @@ static int scan_endings(struct replay *r, struct endings *e)
 	return 0;
 }
 
-static void print_events(struct tracker *tr, const struct options *o, struct buf *out)
+/* Prints the pending alerts, or with --format html keeps them for the
+ * page (which keeps the sample too). */
+static void print_events(struct tracker *tr, const struct options *o, struct buf *out,
+			 const struct sample *s, struct html *html)
 {
 	struct alert *ev;
 	size_t n = tracker_take_events(tr, &ev);
 
-	for (size_t i = 0; i < n; i++)
-		alert_write(out, &ev[i], o->format);
+	alerts_add_peers(ev, n, s);
+	if (html && s->nprocs)
+		html_add_sample(html, s);
+	for (size_t i = 0; i < n; i++) {
+		if (html)
+			html_add_alert(html, &ev[i]);
+		else
+			alert_write(out, &ev[i], o->format);
+	}
 	alerts_free(ev, n);
 }
 
@@ -410,6 +435,7 @@ int cmd_replay(struct options *o)
 	struct replay r;
 	struct endings end = { NULL, 0, 0 };
 	struct tracker *tr = NULL;
+	struct html *html = NULL;
 	struct buf out;
 	struct sample s;
 	struct rec *held = NULL;
@@ -435,6 +461,9 @@ int cmd_replay(struct options *o)
 		for (size_t i = 0; i < r.nin && status == 0; i++)
 			if (fill(&r, &r.in[i]) < 0)
 				status = 1;
+		/* Made once the first records are read: a trace header comes first. */
+		if (o->format == FORMAT_HTML && !html)
+			html = html_new(r.head.host, r.head.boot_id, "replay");
 		if (status || !(in = next_input(&r)))
 			break;
 		/* One sample: every record of this time, from every file. */
@@ -469,19 +498,22 @@ int cmd_replay(struct options *o)
 				s.procs[s.nprocs++] = held[k].ps;
 		}
 		r.used += nheld;
-		if (status == 0)
+		if (status == 0) {
 			tracker_feed(tr, &s, false);
+			print_events(tr, o, &out, &s, html);
+		}
 		for (size_t k = 0; k < nheld; k++)
 			rec_clear(&held[k]);
 		if (status)
 			break;
-		print_events(tr, o, &out);
 		if (out.len > 65536 && output_flush(stdout, &out, "the alerts") < 0) {
 			status = 1;
 			break;
 		}
 	}
-	if (status == 0 && output_flush(stdout, &out, "the alerts") < 0)
+	if (html && status == 0)
+		html_write(&out, html);
+	if (status == 0 && output_flush(stdout, &out, html ? "the page" : "the alerts") < 0)
 		status = 1;
 	if (r.damaged > MAX_DAMAGE_MESSAGES)
 		warnx_("skipped %zu damaged records in all", r.damaged);
@@ -490,6 +522,8 @@ int cmd_replay(struct options *o)
 		status = 1;
 	}
 out:
+	html_free(html);
+	trace_header_clear(&r.head);
 	free(held);
 	free(s.procs);
 	buf_free(&out);

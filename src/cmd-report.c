@@ -2,18 +2,57 @@
  * growth over them, as a report or as JSON Lines sample records. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "commands.h"
+#include "html.h"
 #include "loop.h"
 #include "record.h"
 #include "report.h"
+#include "track.h"
 
 struct report_ctx {
 	struct sampler *sm;
 	struct sample *first, *last;
+	struct html *html;       /* --format html: every sample and alert */
+	struct tracker *tr;
 };
+
+/* Feeds the page: the sample, and the alerts the detector raises on it. */
+static void html_feed(struct report_ctx *c, const struct sample *s)
+{
+	struct alert *ev;
+	size_t n;
+
+	html_add_sample(c->html, s);
+	tracker_feed(c->tr, s, true);
+	n = tracker_take_events(c->tr, &ev);
+	alerts_add_peers(ev, n, s);
+	for (size_t i = 0; i < n; i++)
+		html_add_alert(c->html, &ev[i]);
+	alerts_free(ev, n);
+}
+
+/* This boot's id, for the page's header (caller frees), or NULL. */
+static char *boot_id(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	char line[64];
+
+	if (!f)
+		return NULL;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(line);
+}
 
 /* Keeps the first and the newest sample. */
 static void keep(struct report_ctx *c, struct sample *s)
@@ -29,21 +68,39 @@ static void keep(struct report_ctx *c, struct sample *s)
 static int on_tick(struct loop *l, void *ctx)
 {
 	struct report_ctx *c = ctx;
+	struct sample *s = sampler_take(c->sm);
 
-	keep(c, sampler_take(c->sm));
+	(void)l;
+	if (c->html)
+		html_feed(c, s);
+	keep(c, s);
 	return 0;
 }
 
 int cmd_report(struct options *o)
 {
-	struct report_ctx c = { sampler_open(o, 0), NULL, NULL };
+	struct report_ctx c = { NULL, NULL, NULL, NULL, NULL };
 	struct sample *last;
 	struct loop l;
 	struct buf out;
 	int status = 0;
 
+	if (o->format == FORMAT_HTML && !o->iterations && !(o->duration > 0))
+		return usage_error(CMD_REPORT, "--format html charts samples over time: give -n N "
+				   "or --duration SECONDS");
+	c.sm = sampler_open(o, 0);
 	if (!c.sm)
 		return 1;
+	if (o->format == FORMAT_HTML) {
+		char host[256] = "";
+		char *boot = boot_id();
+
+		gethostname(host, sizeof(host) - 1);
+		host[sizeof(host) - 1] = '\0';
+		c.html = html_new(*host ? host : NULL, boot, "report");
+		c.tr = tracker_new(&o->detect);
+		free(boot);
+	}
 	loop_signals();
 	if (o->iterations || o->duration > 0) {
 		loop_init(&l, o, 1.0, on_tick, &c);
@@ -60,7 +117,9 @@ int cmd_report(struct options *o)
 		status = 1;
 
 	buf_init(&out);
-	if (o->format == FORMAT_JSON) {
+	if (o->format == FORMAT_HTML) {
+		html_write(&out, c.html);
+	} else if (o->format == FORMAT_JSON) {
 		for (size_t i = 0; i < last->nprocs; i++)
 			record_sample_json(&out, last, &last->procs[i]);
 		if (last->sys.valid && (last->nprocs || !o->sel.npids))
@@ -74,5 +133,7 @@ int cmd_report(struct options *o)
 	sample_free(c.first);
 	sample_free(c.last);
 	sampler_free(c.sm);
+	html_free(c.html);
+	tracker_free(c.tr);
 	return status;
 }

@@ -5,8 +5,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "record.h"
 
 volatile sig_atomic_t loop_stop_signal;
 
@@ -128,6 +133,14 @@ int output_flush(FILE *f, struct buf *b, const char *what)
 	return 0;
 }
 
+/* Is the environment variable set to something other than "" or "0"? */
+static bool env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 struct sampler *sampler_open(const struct options *o, double reclassify_age)
 {
 	struct sampler_config cfg;
@@ -136,6 +149,13 @@ struct sampler *sampler_open(const struct options *o, double reclassify_age)
 
 	options_sampler_config(o, &cfg);
 	cfg.reclassify_age = reclassify_age;
+	/* One look asks every socket's idle time; watching, a slow cadence.
+	 * The environment can turn either part off (the man page's
+	 * ENVIRONMENT), to save its cost or to measure it. */
+	cfg.idle_every = reclassify_age > 0 ? SAMPLER_IDLE_EVERY : 0;
+	if (env_set("FDWATCH_NO_IDLE"))
+		cfg.idle_every = -1;
+	cfg.no_peers = env_set("FDWATCH_NO_PEERS");
 	sm = sampler_new(&cfg, &err);
 	if (!sm)
 		warnx_("cannot read %s: %s", cfg.proc_root ? cfg.proc_root : "/proc", strerror(-err));
@@ -172,4 +192,25 @@ int loop_watch_pids(struct proc_idset *ids, const struct options *o, const struc
 	}
 	/* Their pids may be someone else's by now: (pid, start) decides. */
 	return proc_idset_any(ids, s) ? 0 : 1;
+}
+
+void loop_trace_header(struct buf *out, double interval, double start)
+{
+	struct trace_header h = { NULL, NULL, NULL, -1, interval, start };
+	char host[256] = "", line[64];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		h.boot_id = xstrdup(line);
+	}
+	if (f)
+		fclose(f);
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	h.host = *host ? xstrdup(host) : NULL;
+	h.version = xstrdup(PACKAGE_VERSION);
+	h.hz = sysconf(_SC_CLK_TCK);
+	record_header_json(out, &h);
+	trace_header_clear(&h);
 }

@@ -78,4 +78,8 @@ size_t warn_missing_pids(const struct options *o, const struct sample *s);
 int loop_watch_pids(struct proc_idset *ids, const struct options *o, const struct sample *s,
 		    bool first);
 
+/* Appends the header record a trace begins with (record.h): this program,
+ * this host and boot, sampling every interval seconds from start. */
+void loop_trace_header(struct buf *out, double interval, double start);
+
 #endif

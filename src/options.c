@@ -210,8 +210,12 @@ static const struct helpline helplines[] = {
 	  "      --state FILE         export growth and ETA from this history\n" },
 	{ "Metrics:", "top-k", ALL_CMDS, false,
 	  "      --top-k N            socket series per process (default 10)\n" },
-	{ h_output, "format", ALL_CMDS, true,
+	{ h_output, "format", ALL_CMDS & ~B(CMD_REPORT) & ~B(CMD_REPLAY), true,
 	  "      --format text|json   json = JSON Lines, one object per line\n" },
+	{ h_output, "format", B(CMD_REPORT) | B(CMD_REPLAY), false,
+	  "      --format text|json|html   json = JSON Lines, one object per line; html = one\n"
+	  "                           self-contained page with a chart per process\n"
+	  "                           (report: with -n or --duration)\n" },
 	{ h_output, "color", ALL_CMDS, true,
 	  "      --color auto|always|never   colour (NO_COLOR in the environment: never)\n" },
 	{ h_output, "help", ALL_CMDS, true,
@@ -462,6 +466,11 @@ int options_parse(struct options *o, int argc, char **argv)
 				o->format = FORMAT_TEXT;
 			else if (strcmp(arg, "json") == 0)
 				o->format = FORMAT_JSON;
+			else if (strcmp(arg, "html") == 0 &&
+				 (o->cmd == CMD_REPORT || o->cmd == CMD_REPLAY))
+				o->format = FORMAT_HTML;
+			else if (o->cmd == CMD_REPORT || o->cmd == CMD_REPLAY)
+				return usage_error(o->cmd, "--format '%s': use text, json or html", arg);
 			else
 				return usage_error(o->cmd, "--format '%s': use text or json", arg);
 			break;

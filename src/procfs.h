@@ -56,6 +56,9 @@ struct sock_entry {
 	uint8_t laddr[16], raddr[16]; /* network byte order (4 used for IPv4) */
 	char *path;             /* unix: bound name ("@..." abstract), or NULL */
 	unsigned long peer;     /* unix: peer inode when known, else 0 */
+	uint32_t idle_ms;       /* TCP: since data last went either way */
+	bool has_idle;          /* idle_ms is known (sock_diag's tcp_info) */
+	bool has_peer;          /* unix: the dump could tell peers (0 = none) */
 };
 
 /* Parses one data line of /proc/net/tcp or udp (family 4) or tcp6/udp6 (6).

@@ -9,6 +9,8 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,6 +44,64 @@ FILE *record_open_output(const char *path, mode_t mode, bool append)
 		close(fd);
 	}
 	return f;
+}
+
+void record_num(struct buf *out, double v)
+{
+	char text[40];
+
+	if (!isfinite(v)) {
+		buf_adds(out, "null");
+		return;
+	}
+	if (!islessgreater(v, floor(v)) && fabs(v) < 1e15) {
+		buf_addf(out, "%.0f", v);
+		return;
+	}
+	/* The fewest digits that strtod turns back into v: 17 always do. */
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(text, sizeof(text), "%.*g", prec, v);
+		if (!islessgreater(strtod(text, NULL), v))
+			break;
+	}
+	buf_adds(out, text);
+}
+
+void record_peers_json(struct buf *out, enum peers_state st, const struct sock_peer *peers,
+		       size_t n)
+{
+	if (st != PEERS_KNOWN) {
+		buf_adds(out, "null");
+		return;
+	}
+	buf_addc(out, '[');
+	for (size_t i = 0; i < n; i++) {
+		buf_addf(out, "%s{\"pid\": %d, \"start\": %llu, \"comm\": ", i ? ", " : "",
+			 peers[i].pid, peers[i].start);
+		json_str(out, peers[i].comm);
+		buf_addf(out, ", \"count\": %u}", peers[i].count);
+	}
+	buf_addc(out, ']');
+}
+
+/* Appends a group's idle times and peers, where it has them. */
+static void group_detail_json(struct buf *out, const struct sock_group *g)
+{
+	if (g->idle_state == IDLE_KNOWN) {
+		buf_adds(out, ", \"idle\": {\"min\": ");
+		record_num(out, round(g->idle_min * 1000) / 1000);
+		buf_adds(out, ", \"median\": ");
+		record_num(out, round(g->idle_median * 1000) / 1000);
+		buf_adds(out, ", \"max\": ");
+		record_num(out, round(g->idle_max * 1000) / 1000);
+		buf_adds(out, "}");
+	} else if (g->idle_state == IDLE_UNKNOWN) {
+		buf_adds(out, ", \"idle\": null");
+	}
+	if (g->peers_state != PEERS_NONE) {
+		buf_adds(out, ", \"peers\": ");
+		record_peers_json(out, g->peers_state, g->peers, g->npeers);
+	}
 }
 
 void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
@@ -92,7 +152,9 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 			json_str(out, g->endpoint);
 			buf_adds(out, ", \"state\": ");
 			json_str(out, g->state);
-			buf_addf(out, ", \"count\": %u}", g->count);
+			buf_addf(out, ", \"count\": %u", g->count);
+			group_detail_json(out, g);
+			buf_addc(out, '}');
 		}
 		buf_adds(out, "]");
 		if (p->nsocks > RECORD_MAX_GROUPS) {
@@ -137,6 +199,35 @@ static void add_count(struct buf *out, const char *key, long v)
 }
 
 const char record_is_system[] = "a system record";
+const char record_is_header[] = "a trace header";
+
+void record_header_json(struct buf *out, const struct trace_header *h)
+{
+	buf_adds(out, "{\"fdwatch\": ");
+	json_str(out, h->version);
+	buf_adds(out, ", \"host\": ");
+	json_str(out, h->host);
+	buf_adds(out, ", \"boot_id\": ");
+	json_str(out, h->boot_id);
+	if (h->hz > 0)
+		buf_addf(out, ", \"hz\": %ld", h->hz);
+	else
+		buf_adds(out, ", \"hz\": null");
+	buf_adds(out, ", \"interval\": ");
+	record_num(out, h->interval);
+	buf_adds(out, ", \"start_time\": ");
+	record_num(out, isfinite(h->start_time) ? round(h->start_time * 1000) / 1000 : NAN);
+	buf_adds(out, "}\n");
+}
+
+void trace_header_clear(struct trace_header *h)
+{
+	free(h->version);
+	free(h->host);
+	free(h->boot_id);
+	memset(h, 0, sizeof(*h));
+}
+
 
 void record_system_json(struct buf *out, const struct sample *s)
 {
@@ -223,6 +314,70 @@ static bool get_count(json_object *o, unsigned *out)
 	return true;
 }
 
+/* A number field: true with *v when it is a finite number. */
+static bool get_num(json_object *o, const char *key, double *v)
+{
+	json_object *x;
+
+	if (!json_object_object_get_ex(o, key, &x) ||
+	    (json_object_get_type(x) != json_type_double && json_object_get_type(x) != json_type_int))
+		return false;
+	*v = json_object_get_double(x);
+	return isfinite(*v);
+}
+
+/* Reads a group's "idle" and "peers" (both optional) into g; false when
+ * one is there and malformed. */
+static bool parse_group_detail(json_object *o, struct sock_group *g)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, "idle", &v)) {
+		if (json_object_get_type(v) == json_type_null) {
+			g->idle_state = IDLE_UNKNOWN;
+		} else if (json_object_get_type(v) != json_type_object ||
+			   !get_num(v, "min", &g->idle_min) || !get_num(v, "median", &g->idle_median) ||
+			   !get_num(v, "max", &g->idle_max) || isless(g->idle_min, 0.0) ||
+			   isgreater(g->idle_min, g->idle_median) ||
+			   isgreater(g->idle_median, g->idle_max)) {
+			return false;
+		} else {
+			g->idle_state = IDLE_KNOWN;
+		}
+	}
+	if (json_object_object_get_ex(o, "peers", &v)) {
+		size_t n;
+
+		if (json_object_get_type(v) == json_type_null) {
+			g->peers_state = PEERS_UNKNOWN;
+			return true;
+		}
+		if (json_object_get_type(v) != json_type_array)
+			return false;
+		n = json_object_array_length(v);
+		g->peers = n ? xcalloc(n, sizeof(*g->peers)) : NULL;
+		for (size_t i = 0; i < n; i++) {
+			json_object *pe = json_object_array_get_idx(v, i);
+			struct sock_peer *d = &g->peers[g->npeers];
+			long long x;
+			bool have;
+
+			if (!pe || json_object_get_type(pe) != json_type_object ||
+			    !get_int(pe, "pid", 1, INT_MAX, &x, &have) || !have ||
+			    !get_count(pe, &d->count) || !str_ok(pe, "comm"))
+				return false;
+			d->pid = (int)x;
+			if (!get_int(pe, "start", 0, LLONG_MAX, &x, &have))
+				return false;
+			d->start = have ? (unsigned long long)x : 0;
+			d->comm = xstrdup_null(get_str(pe, "comm"));
+			g->npeers++;
+		}
+		g->peers_state = n ? PEERS_KNOWN : PEERS_UNKNOWN;
+	}
+	return true;
+}
+
 /* Reads "kinds" (optional: older records have none); false (strict) on a
  * malformed one. A kind this program does not know is added to the
  * registry: a socket's when it is a netlink protocol, else an anon
@@ -250,6 +405,33 @@ static bool parse_kinds(json_object *o, bool strict, struct proc_sample *ps)
 		kind_counts_add(&ps->kinds, &ps->nkinds, k, (unsigned)c);
 	}
 	return true;
+}
+
+/* Gives the group just added (or added to) the idle times and peers read
+ * with it; a group listed twice keeps the first. */
+static void group_take_detail(struct proc_sample *ps, const char *proto, enum sock_dir d,
+			      const char *ep, const char *state, struct sock_group *detail)
+{
+	for (size_t i = 0; i < ps->nsocks; i++) {
+		struct sock_group *g = &ps->socks[i];
+
+		if (g->dir != d || strcmp(g->proto, proto) != 0 || !str_eq(g->endpoint, ep) ||
+		    !str_eq(g->state, state))
+			continue;
+		if (g->peers_state == PEERS_NONE && g->idle_state == IDLE_NONE) {
+			g->peers_state = detail->peers_state;
+			g->peers = detail->peers;
+			g->npeers = detail->npeers;
+			g->idle_state = detail->idle_state;
+			g->idle_min = detail->idle_min;
+			g->idle_median = detail->idle_median;
+			g->idle_max = detail->idle_max;
+			detail->peers = NULL;
+			detail->npeers = 0;
+		}
+		break;
+	}
+	sock_peers_free(detail->peers, detail->npeers);
 }
 
 /* Reads types, kinds, sockets and files; false (strict) on a malformed
@@ -295,8 +477,21 @@ static bool parse_groups(json_object *o, bool strict, struct proc_sample *ps)
 					return false;
 				continue;
 			}
-			proc_sample_add_socks(ps, get_str(g, "proto"), (enum sock_dir)d,
-					      get_str(g, ep), get_str(g, "state"), count);
+			{
+				struct sock_group detail;
+
+				memset(&detail, 0, sizeof(detail));
+				if (!parse_group_detail(g, &detail)) {
+					sock_group_clear(&detail);
+					if (strict)
+						return false;
+					continue;
+				}
+				proc_sample_add_socks(ps, get_str(g, "proto"), (enum sock_dir)d,
+						      get_str(g, ep), get_str(g, "state"), count);
+				group_take_detail(ps, get_str(g, "proto"), (enum sock_dir)d,
+						  get_str(g, ep), get_str(g, "state"), &detail);
+			}
 		}
 	}
 	if (json_object_object_get_ex(o, "files", &files)) {
@@ -307,15 +502,19 @@ static bool parse_groups(json_object *o, bool strict, struct proc_sample *ps)
 		n = json_object_array_length(files);
 		for (size_t i = 0; i < n; i++) {
 			json_object *g = json_object_array_get_idx(files, i);
+			const char *dir = g ? get_str(g, "dir") : NULL;
 			unsigned count;
 
-			if (!g || !get_str(g, "dir") || !get_count(g, &count)) {
+			/* "path" is what alert sources called it before "dir" */
+			if (g && !dir)
+				dir = get_str(g, "path");
+			if (!dir || !get_count(g, &count)) {
 				if (strict)
 					return false;
 				continue;
 			}
 			ps->files = xreallocarray(ps->files, ps->nfiles + 1, sizeof(*ps->files));
-			ps->files[ps->nfiles].dir = xstrdup(get_str(g, "dir"));
+			ps->files[ps->nfiles].dir = xstrdup(dir);
 			ps->files[ps->nfiles].count = count;
 			ps->nfiles++;
 		}
@@ -336,6 +535,8 @@ static const char *parse_record(json_object *o, bool strict, double *t, struct p
 	ps->limit = -1;
 	if (json_object_get_type(o) != json_type_object)
 		return "not a JSON object";
+	if (get_str(o, "fdwatch") && !json_object_object_get_ex(o, "pid", &v))
+		return record_is_header;
 	if (!json_object_object_get_ex(o, "time", &v) ||
 	    (json_object_get_type(v) != json_type_double && json_object_get_type(v) != json_type_int))
 		return "no \"time\" number";
@@ -505,4 +706,25 @@ const char *record_parse_line(const char *line, size_t len, bool strict, double 
 	why = parse_record(o, strict, t, ps);
 	json_object_put(o);
 	return why;
+}
+
+const char *record_parse_header(const char *line, size_t len, struct trace_header *h)
+{
+	json_object *o = len <= INT_MAX ? json_tokener_parse(line) : NULL;
+	double v;
+	long long n;
+	bool have;
+
+	if (!o || json_object_get_type(o) != json_type_object || !get_str(o, "fdwatch")) {
+		json_object_put(o);
+		return "not a trace header";
+	}
+	h->version = xstrdup(get_str(o, "fdwatch"));
+	h->host = xstrdup_null(get_str(o, "host"));
+	h->boot_id = xstrdup_null(get_str(o, "boot_id"));
+	h->hz = get_int(o, "hz", 1, 1000000, &n, &have) && have ? (long)n : -1;
+	h->interval = get_num(o, "interval", &v) ? v : NAN;
+	h->start_time = get_num(o, "start_time", &v) ? v : NAN;
+	json_object_put(o);
+	return NULL;
 }

@@ -17,11 +17,109 @@
 /* How many socket and file groups to list under each process. */
 #define GROUPS_SHOWN 4
 
+static void add_escaped(struct buf *out, const char *s);
+
 struct row {
 	const struct proc_sample *p;
 	double rate;
 	double use;
+	unsigned idle;           /* sockets in flagged idle groups */
 };
+
+bool report_idle_flagged(const struct sock_group *g)
+{
+	return g->idle_state == IDLE_KNOWN && g->count >= IDLE_FLAG_COUNT &&
+	       !isless(g->idle_median, IDLE_FLAG_SECS) && g->dir != SOCK_LISTEN;
+}
+
+const char report_deleted_words[] =
+	"deleted: files removed while still open; their space is freed only when closed";
+
+const char *report_state_words(const struct sock_group *g)
+{
+	if (g->state && strcmp(g->state, "CLOSE_WAIT") == 0)
+		return "CLOSE_WAIT: the peer closed, this process never closed its end "
+		       "(a missing close() after the other side hung up)";
+	if (report_idle_flagged(g) && g->state && strcmp(g->state, "ESTABLISHED") == 0)
+		return g->dir == SOCK_IN ?
+			"ESTABLISHED and idle: connections clients opened and keep, unused "
+			"(a client that never releases them, or a missing server timeout)" :
+			"ESTABLISHED and idle: a response or connection never released "
+			"(a body never closed, a pool that never gives back)";
+	return NULL;
+}
+
+/* Seconds as a report shows them: whole from 10 on. */
+static void add_secs(struct buf *out, double s)
+{
+	if (isless(s, 10.0))
+		buf_addf(out, "%.1f", s);
+	else
+		buf_addf(out, "%.0f", floor(s));
+}
+
+void report_idle(struct buf *out, const struct sock_group *g)
+{
+	if (g->idle_state == IDLE_UNKNOWN) {
+		buf_adds(out, "idle unknown");
+		return;
+	}
+	if (g->idle_state != IDLE_KNOWN)
+		return;
+	buf_adds(out, "idle ");
+	add_secs(out, g->idle_min);
+	if (islessgreater(floor(g->idle_min), floor(g->idle_max))) {
+		buf_adds(out, "-");
+		add_secs(out, g->idle_max);
+	}
+	buf_adds(out, " s");
+}
+
+void report_peers(struct buf *out, const struct sock_group *g)
+{
+	if (g->peers_state == PEERS_UNKNOWN) {
+		buf_adds(out, "peer unknown");
+		return;
+	}
+	if (g->peers_state != PEERS_KNOWN || !g->npeers)
+		return;
+	buf_adds(out, g->dir == SOCK_IN ? "held open by " : "toward ");
+	for (size_t i = 0; i < g->npeers; i++) {
+		buf_adds(out, i ? ", " : "");
+		add_escaped(out, g->peers[i].comm ? g->peers[i].comm : "?");
+		buf_addf(out, "[%d]", g->peers[i].pid);
+		if (g->peers[i].count != g->count)
+			buf_addf(out, " x%u", g->peers[i].count);
+	}
+}
+
+void report_signature(struct buf *out, const struct sock_group *g)
+{
+	if (!report_idle_flagged(g))
+		return;
+	buf_addf(out, "%u sockets %s ", g->count,
+		 g->dir == SOCK_OUT ? "to" : g->dir == SOCK_IN ? "accepted on" : "on");
+	add_escaped(out, g->endpoint ? g->endpoint : "(unnamed)");
+	if (g->state)
+		buf_addf(out, " %s", g->state);
+	buf_adds(out, ", ");
+	report_idle(out, g);
+	if (!isless(g->idle_min, 1.0)) {
+		buf_adds(out, ", none active in the last ");
+		add_secs(out, g->idle_min);
+		buf_adds(out, " s");
+	} else {
+		buf_adds(out, ", half idle for ");
+		add_secs(out, g->idle_median);
+		buf_adds(out, " s or more");
+	}
+	if (g->state && strcmp(g->state, "CLOSE_WAIT") == 0)
+		buf_adds(out, ": closed by the peer, never by this process");
+	else if (g->dir == SOCK_IN)
+		buf_adds(out, ": the signature of clients that never release their connections");
+	else
+		buf_adds(out, ": the signature of responses never closed");
+}
 
 double report_rate(const struct sample *first, const struct sample *last,
 		   const struct proc_sample *p)
@@ -47,6 +145,8 @@ static int cmp_row(const void *a, const void *b)
 
 	if (islessgreater(rx, ry))
 		return rx > ry ? -1 : 1;
+	if (x->idle != y->idle)
+		return x->idle > y->idle ? -1 : 1;
 	if (islessgreater(x->use, y->use))
 		return x->use > y->use ? -1 : 1;
 	if (x->p->fds != y->p->fds)
@@ -191,6 +291,58 @@ static void add_kinds(struct buf *out, const struct proc_sample *p)
 	buf_addc(out, '\n');
 }
 
+/* One socket group's line: its key, count, idle range and peers. */
+static void add_group(struct buf *out, const struct sock_group *g)
+{
+	size_t mark;
+
+	buf_addf(out, "%9s%-6s %-6s ", "", g->proto, sock_dir_name(g->dir));
+	buf_adds(out, g->dir == SOCK_OUT ? "-> " : "   ");
+	add_escaped(out, g->endpoint ? g->endpoint : "(unnamed)");
+	buf_addf(out, " %s x%u", g->state ? g->state : "", g->count);
+	mark = out->len;
+	buf_adds(out, ", ");
+	report_idle(out, g);
+	if (out->len == mark + 2)
+		out->len = mark;
+	mark = out->len;
+	buf_adds(out, ", ");
+	report_peers(out, g);
+	if (out->len == mark + 2)
+		out->len = mark;
+	buf_addc(out, '\n');
+}
+
+/* The first GROUPS_SHOWN socket groups of p, the flagged ones first, each
+ * with the sentence and the words its state earns. */
+static void add_groups(struct buf *out, const struct proc_sample *p, bool color)
+{
+	const char *yellow = color ? "\033[33m" : "", *off = color ? "\033[0m" : "";
+	size_t shown = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < p->nsocks && shown < GROUPS_SHOWN; k++) {
+			const struct sock_group *g = &p->socks[k];
+			const char *words = report_state_words(g);
+
+			if (report_idle_flagged(g) != (pass == 0))
+				continue;
+			add_group(out, g);
+			shown++;
+			if (report_idle_flagged(g)) {
+				buf_addf(out, "%9s%s! ", "", yellow);
+				report_signature(out, g);
+				buf_addf(out, "%s\n", off);
+			}
+			if (words)
+				buf_addf(out, "%11s%s\n", "", words);
+		}
+	}
+	for (size_t i = 0; i < p->nkinds; i++)
+		if (p->kinds[i].kind == KIND_DELETED)
+			buf_addf(out, "%9s%u %s\n", "", p->kinds[i].count, report_deleted_words);
+}
+
 void report_text(struct buf *out, const struct sample *last, const struct sample *first,
 		 bool color)
 {
@@ -210,6 +362,9 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 		rows[i].p = &last->procs[i];
 		rows[i].rate = report_rate(first, last, &last->procs[i]);
 		rows[i].use = proc_sample_use(&last->procs[i]);
+		for (size_t k = 0; k < last->procs[i].nsocks; k++)
+			if (report_idle_flagged(&last->procs[i].socks[k]))
+				rows[i].idle += last->procs[i].socks[k].count;
 	}
 	qsort(rows, last->nprocs, sizeof(*rows), cmp_row);
 
@@ -218,7 +373,8 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 	buf_adds(out, off);
 	buf_adds(out, " - ");
 	add_escaped(out, host);
-	buf_addf(out, " - %s - %zu processes, %llu fds", when, last->nprocs, last->total_fds);
+	buf_addf(out, " - %s - %zu process%s, %llu fds", when, last->nprocs,
+		 last->nprocs == 1 ? "" : "es", last->total_fds);
 	/* A count that is not known is not 0: say how many the total lacks. */
 	if (last->nunknown)
 		buf_addf(out, " (%zu unknown)", last->nunknown);
@@ -291,14 +447,7 @@ void report_text(struct buf *out, const struct sample *last, const struct sample
 		}
 		if (p->classified && kinds_tell(p))
 			add_kinds(out, p);
-		for (size_t k = 0; k < p->nsocks && k < GROUPS_SHOWN; k++) {
-			const struct sock_group *g = &p->socks[k];
-
-			buf_addf(out, "%9s%-6s %-6s ", "", g->proto, sock_dir_name(g->dir));
-			buf_adds(out, g->dir == SOCK_OUT ? "-> " : "   ");
-			add_escaped(out, g->endpoint ? g->endpoint : "(unnamed)");
-			buf_addf(out, " %s x%u\n", g->state ? g->state : "", g->count);
-		}
+		add_groups(out, p, color);
 		if (p->nsocks > GROUPS_SHOWN)
 			buf_addf(out, "%9s... %zu more socket groups\n", "", p->nsocks - GROUPS_SHOWN);
 		for (size_t k = 0; k < p->nfiles && k < 2 && p->types[FD_FILE] >= 8; k++) {

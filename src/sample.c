@@ -46,13 +46,38 @@ struct sample *sample_new(void)
 	return xcalloc(1, sizeof(struct sample));
 }
 
+struct sock_peer *sock_peers_dup(const struct sock_peer *p, size_t n)
+{
+	struct sock_peer *d;
+
+	if (!n)
+		return NULL;
+	d = xmemdup(p, n * sizeof(*p));
+	for (size_t i = 0; i < n; i++)
+		d[i].comm = xstrdup_null(p[i].comm);
+	return d;
+}
+
+void sock_peers_free(struct sock_peer *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i].comm);
+	free(p);
+}
+
+void sock_group_clear(struct sock_group *g)
+{
+	free(g->proto);
+	free(g->endpoint);
+	free(g->state);
+	sock_peers_free(g->peers, g->npeers);
+	memset(g, 0, sizeof(*g));
+}
+
 void proc_sample_unclassify(struct proc_sample *p)
 {
-	for (size_t i = 0; i < p->nsocks; i++) {
-		free(p->socks[i].proto);
-		free(p->socks[i].endpoint);
-		free(p->socks[i].state);
-	}
+	for (size_t i = 0; i < p->nsocks; i++)
+		sock_group_clear(&p->socks[i]);
 	free(p->socks);
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i].dir);
@@ -89,6 +114,7 @@ void proc_sample_copy(struct proc_sample *dst, const struct proc_sample *src)
 		dst->socks[i].proto = xstrdup_null(src->socks[i].proto);
 		dst->socks[i].endpoint = xstrdup_null(src->socks[i].endpoint);
 		dst->socks[i].state = xstrdup_null(src->socks[i].state);
+		dst->socks[i].peers = sock_peers_dup(src->socks[i].peers, src->socks[i].npeers);
 	}
 	dst->kinds = src->nkinds ? xmemdup(src->kinds, src->nkinds * sizeof(*src->kinds)) : NULL;
 	dst->files = src->nfiles ? xcalloc(src->nfiles, sizeof(*dst->files)) : NULL;
@@ -250,6 +276,10 @@ void proc_sample_add_socks(struct proc_sample *p, const char *proto,
 	g->endpoint = xstrdup_null(endpoint);
 	g->state = xstrdup_null(state);
 	g->count = n;
+	g->peers_state = PEERS_NONE;
+	g->idle_state = IDLE_NONE;
+	g->peers = NULL;
+	g->npeers = 0;
 }
 
 static int cmp_sock_group(const void *a, const void *b)
@@ -301,6 +331,7 @@ void source_copy(struct source *dst, const struct source *src)
 	dst->state = xstrdup_null(src->state);
 	dst->path = xstrdup_null(src->path);
 	dst->name = xstrdup_null(src->name);
+	dst->peers = sock_peers_dup(src->peers, src->npeers);
 }
 
 void source_clear(struct source *s)
@@ -310,6 +341,7 @@ void source_clear(struct source *s)
 	free(s->state);
 	free(s->path);
 	free(s->name);
+	sock_peers_free(s->peers, s->npeers);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -336,6 +368,21 @@ bool source_is_group(const struct source *s, const struct sock_group *g)
 {
 	return s->kind == SRC_SOCKET && s->dir == g->dir && str_eq(s->proto, g->proto) &&
 	       str_eq(s->endpoint, g->endpoint) && str_eq(s->state, g->state);
+}
+
+void source_add_peers(struct source *s, const struct proc_sample *p)
+{
+	for (size_t i = 0; p && i < p->nsocks; i++) {
+		const struct sock_group *g = &p->socks[i];
+
+		if (!source_is_group(s, g))
+			continue;
+		sock_peers_free(s->peers, s->npeers);
+		s->peers_state = g->peers_state;
+		s->peers = sock_peers_dup(g->peers, g->npeers);
+		s->npeers = g->npeers;
+		return;
+	}
 }
 
 void fd_entries_free(struct fd_entry *e, size_t n)

@@ -32,6 +32,27 @@ struct proc_key {
 int proc_key_cmp(const struct proc_key *a, const struct proc_key *b);
 bool proc_key_eq(const struct proc_key *a, const struct proc_key *b);
 
+/* A local process holding the other ends of some sockets of a group. */
+struct sock_peer {
+	int pid;
+	unsigned long long start;
+	char *comm;     /* untrusted */
+	unsigned count;
+};
+/* How many peers a group names at most (the largest). */
+#define PEERS_SHOWN 3
+
+/* What is known of the processes at the other ends of a group (a record's
+ * "peers"): nothing to know (the other ends are not on this machine, or
+ * the sockets are not connected: no key), unknown (local, but this user
+ * cannot see who holds them, or that process was not sampled: null), or
+ * the holders. */
+enum peers_state { PEERS_NONE, PEERS_UNKNOWN, PEERS_KNOWN };
+/* Whether a TCP group's idle times are known (a record's "idle"): not a
+ * TCP connection (no key), unknown (the /proc tables have no tcp_info:
+ * null), or known. */
+enum idle_state { IDLE_NONE, IDLE_UNKNOWN, IDLE_KNOWN };
+
 /* Sockets of one process sharing (proto, direction, endpoint, state). */
 struct sock_group {
 	char *proto;    /* "tcp", "tcp6", "udp", "udp6", "unix", "netlink", ... */
@@ -39,7 +60,18 @@ struct sock_group {
 	char *endpoint; /* remote for out, local otherwise; NULL when unnamed */
 	char *state;    /* "ESTABLISHED", "CLOSE_WAIT", "UNCONN", ...; NULL if none */
 	unsigned count;
+	unsigned char peers_state; /* enum peers_state */
+	unsigned char idle_state;  /* enum idle_state */
+	struct sock_peer *peers;   /* PEERS_KNOWN: largest first, owned */
+	size_t npeers;
+	double idle_min, idle_median, idle_max; /* IDLE_KNOWN: seconds since
+	                           * each socket last sent or received data */
 };
+/* Frees what a group owns and empties it. */
+void sock_group_clear(struct sock_group *g);
+/* Deep copy of n peers (NULL for none). */
+struct sock_peer *sock_peers_dup(const struct sock_peer *p, size_t n);
+void sock_peers_free(struct sock_peer *p, size_t n);
 
 /* How many fds of one kind (kinds.h) a process holds. */
 struct kind_count {
@@ -68,6 +100,10 @@ struct source {
 	char *endpoint;          /* remote for out, local otherwise; may be NULL */
 	char *state;             /* may be NULL */
 	char *path;              /* SRC_FILE: the directory */
+	unsigned char peers_state; /* SRC_SOCKET: its group's peers, when the
+	                          * alert's writer added them (enum peers_state) */
+	struct sock_peer *peers;
+	size_t npeers;
 };
 /* Deep copy (dst's old strings are not freed) and release. */
 void source_copy(struct source *dst, const struct source *src);
@@ -76,6 +112,10 @@ void source_clear(struct source *s);
 bool source_match(const struct source *a, const struct source *b);
 /* Whether socket group g is the group that source s names. */
 bool source_is_group(const struct source *s, const struct sock_group *g);
+struct proc_sample;
+/* Gives a socket source the peers of its group in process p (when p has
+ * that group), replacing any it had. */
+void source_add_peers(struct source *s, const struct proc_sample *p);
 
 /* One process at one sample. A process is (pid, start). */
 struct proc_sample {

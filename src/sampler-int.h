@@ -59,6 +59,18 @@ struct fstypes {
 };
 void fstypes_clear(struct fstypes *ft);
 
+/* Which process of a sample holds each socket inode: an open-addressing
+ * map, inode 0 empty (sampler-net.c). */
+struct holders {
+	unsigned long *inode;
+	size_t *proc;            /* index in the sample's procs, or base + i
+	                          * for extra[i] */
+	size_t n;                /* a power of two */
+	size_t base;             /* the sample's process count */
+	struct sock_peer *extra; /* holders outside the sample (owned; count 0) */
+	size_t nextra;
+};
+
 struct sampler {
 	struct sampler_config cfg; /* cfg.sel is NULL: sel is the sampler's own */
 	struct selection sel;
@@ -90,6 +102,11 @@ struct sampler {
 	unsigned long self_netns; /* its inode */
 	unsigned client_lo, client_hi; /* net.ipv4.ip_local_port_range (socktab.h) */
 	int nl_self;             /* diag socket in our netns, opened on first use */
+	double idle_last;        /* when a TCP dump last asked for idle times */
+	struct holders outside;  /* watching: the holders found outside the
+	                          * sample by the last look for them (extras
+	                          * only), and when it was */
+	double outside_time;
 	struct fstypes fstypes;  /* filesystem types by device */
 	struct fdcache **fdc;     /* per process, by key: [0, nfdc_sorted) sorted,
 	                          * the rest added during this pass */
@@ -221,10 +238,26 @@ void nstables_free_all(struct sampler *s);
  * piddir hold the sockets in pend, reading what is missing; lines that did
  * not parse are added to *skipped. */
 void nstables_load_for(struct sampler *s, int piddir, struct pending *pend, size_t *skipped);
+/* Makes h an empty map with room for want inodes (free with holders_free). */
+void holders_init(struct holders *h, size_t want);
+/* Notes that the process at index proc holds inode (the first holder
+ * stays: a socket shared after fork has several). */
+void holders_add(struct holders *h, unsigned long inode, size_t proc);
+void holders_free(struct holders *h);
+/* The index of the process holding inode, or -1. */
+long holders_find(const struct holders *h, unsigned long inode);
+/* The other ends of the sockets of pend[0..npend) that are local but held
+ * by no process h knows, into *out (caller frees); returns how many. */
+size_t nstables_peers_missing(struct sampler *s, const struct pending *pend, size_t npend,
+			      const struct holders *h, unsigned long **out);
+
 /* Turns the socket inodes of pend into p's socket groups, and leaves in
- * pend->kinds the kind each was taken for. True when some TCP, UDP or
- * unix socket was in no table read so far (made after it). */
-bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *pend);
+ * pend->kinds the kind each was taken for; with h (NULL: no peers), names
+ * the processes of out holding the other ends of its connections. True
+ * when some TCP, UDP or unix socket was in no table read so far (made
+ * after it). */
+bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *pend,
+		      const struct holders *h, const struct sample *out);
 /* Is a socket of this kind (inode, in network namespace netns) gone from
  * its table, read during this sample? False when that table was not read
  * in it, or lists no such kind. */

@@ -217,6 +217,16 @@ static bool mptcp_in_use(int piddir)
 	return used;
 }
 
+/* Is a whole TCP dump now to ask each socket's idle time? Each one does in
+ * a one-shot sampler; a watching one asks every idle_every seconds. */
+static bool idle_due(const struct sampler *s)
+{
+	if (s->cfg.idle_every < 0)
+		return false;
+	return !isgreater(s->cfg.idle_every, 0.0) || !isgreater(s->idle_last, 0.0) ||
+	       !isless(s->now - s->idle_last, s->cfg.idle_every);
+}
+
 /* Reads the tables in `need` for the namespace of the process at piddir.
  * A table that cannot be read is replaced by an empty one, so that it is
  * tried once per sample, not once per process. */
@@ -237,6 +247,8 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 		socktab_set_client_ports(t, s->client_lo, s->client_hi);
 		if (ns->netns && ns->netns == s->self_netns)
 			socktab_name_interfaces(t);
+		if (k == SOCKDIAG_TCP)
+			sockdiag_want_idle(idle_due(s));
 		if (socktab_load(t, piddir, k == SOCKTAB_OTHER ? -1 : nl, 1u << k, skipped, &via) == 0)
 			s->stats.tables_read++;
 		socktab_free(ns->tab[k]);
@@ -250,6 +262,8 @@ static void load_tables(struct sampler *s, int piddir, struct nstables *ns, unsi
 			ns->mptcp = mptcp_in_use(piddir);
 		}
 		via_all |= via;
+		if (k == SOCKDIAG_TCP && (via & (1u << SOCKDIAG_TCP)) && idle_due(s))
+			s->idle_last = s->now;
 	}
 	if (fresh)
 		close(nl);
@@ -341,6 +355,8 @@ static bool find_by_ports(struct sampler *s, int piddir, struct nstables *ns,
 	nl = netlink_for(s, piddir, ns->netns, &fresh);
 	if (nl < 0)
 		return false;
+	/* the kernel fills tcp_info for the few rows it sends only */
+	sockdiag_want_idle(s->cfg.idle_every >= 0);
 	if (sockdiag_dump_tcp_ports(nl, ports, nports, &rows, &n, &cap) < 0) {
 		if (fresh)
 			close(nl);
@@ -396,11 +412,80 @@ void nstables_prune(struct sampler *s)
 }
 
 
+/* The row of a socket in the usable tables of ns, as nstables_key finds
+ * its key, and the table holding it in *tab; NULL when none lists it. */
+static const struct sock_entry *nstables_row(const struct sampler *s, const struct nstables *ns,
+					     unsigned long inode, struct socktab **tab)
+{
+	const struct sock_entry *e;
+
+	if (ns->recent && ns->tab[SOCKDIAG_TCP] && tab_fresh(s, ns, SOCKDIAG_TCP) &&
+	    (e = socktab_entry(ns->recent, inode))) {
+		*tab = ns->recent;
+		return e;
+	}
+	for (int k = 0; k < NTABLES; k++) {
+		if (ns->tab[k] && tab_fresh(s, ns, k) && (e = socktab_entry(ns->tab[k], inode))) {
+			*tab = ns->tab[k];
+			return e;
+		}
+	}
+	return NULL;
+}
+
+void holders_init(struct holders *h, size_t want)
+{
+	memset(h, 0, sizeof(*h));
+	h->n = 64;
+	while (h->n < want * 2)
+		h->n *= 2;
+	h->inode = xcalloc(h->n, sizeof(*h->inode));
+	h->proc = xcalloc(h->n, sizeof(*h->proc));
+}
+
+void holders_add(struct holders *h, unsigned long inode, size_t proc)
+{
+	size_t mask = h->n - 1, i = (size_t)(inode * 0x9e3779b97f4a7c15ULL >> 17) & mask;
+
+	if (!inode)
+		return;
+	for (; h->inode[i]; i = (i + 1) & mask)
+		if (h->inode[i] == inode)
+			return;
+	h->inode[i] = inode;
+	h->proc[i] = proc;
+}
+
+long holders_find(const struct holders *h, unsigned long inode)
+{
+	size_t mask = h->n - 1, i = (size_t)(inode * 0x9e3779b97f4a7c15ULL >> 17) & mask;
+
+	for (; h->inode[i]; i = (i + 1) & mask)
+		if (h->inode[i] == inode)
+			return (long)h->proc[i];
+	return -1;
+}
+
+void holders_free(struct holders *h)
+{
+	free(h->inode);
+	free(h->proc);
+	sock_peers_free(h->extra, h->nextra);
+	memset(h, 0, sizeof(*h));
+}
+
+/* What the other end of a socket is, for its group's peers. */
+enum peer_of { PEER_NA, PEER_UNKNOWN, PEER_FOUND };
+
 /* A socket of a process resolved: its group's key (NULL when no table
- * read so far holds it) and its kind. */
+ * read so far holds it), its kind, its idle time (NAN unknown, or not
+ * TCP) and who holds its other end (holder, an index in the sample). */
 struct resolved {
 	const struct sock_key *key;
 	int kind;
+	double idle;
+	unsigned char peer;      /* enum peer_of */
+	long holder;
 };
 
 /* Orders resolved sockets by key address, then kind, for qsort. */
@@ -414,9 +499,182 @@ static int cmp_resolved(const void *a, const void *b)
 	return (x->kind > y->kind) - (x->kind < y->kind);
 }
 
+/* Orders by idle time, for the median. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Orders by holder, for counting them. */
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Orders peers by count, largest first, then pid. */
+static int cmp_peer(const void *a, const void *b)
+{
+	const struct sock_peer *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The inode of the other end of connection e (row of table tab of ns):
+ * a TCP connection's other end is local when a table of the namespace
+ * holds its reverse four-tuple; a unix socket's when the dump gave its
+ * peer (the /proc table does not: *unknown). 0 when there is none to
+ * find (not connected, or not on this machine). */
+static unsigned long peer_inode(const struct nstables *ns, struct socktab *tab,
+				const struct sock_entry *e, bool *unknown)
+{
+	unsigned long peer = 0;
+
+	*unknown = false;
+	if (e->proto == P_TCP || e->proto == P_TCP6) {
+		if (e->state == 10)
+			return 0;
+		peer = socktab_tcp_peer(tab, e);
+		if (!peer && ns->tab[SOCKDIAG_TCP] && tab != ns->tab[SOCKDIAG_TCP])
+			peer = socktab_tcp_peer(ns->tab[SOCKDIAG_TCP], e);
+		if (!peer && ns->recent && tab != ns->recent)
+			peer = socktab_tcp_peer(ns->recent, e);
+		return peer;
+	}
+	if (e->proto != P_UNIX || e->state != 3 || e->listening)
+		return 0;
+	if (!e->has_peer)
+		*unknown = true;
+	return e->peer;
+}
+
+/* Finds the idle time and the other end of socket r (row e of table tab of
+ * ns), its holder among those h knows. */
+static void resolve_detail(const struct nstables *ns, struct socktab *tab,
+			   const struct sock_entry *e, const struct holders *h, struct resolved *r)
+{
+	unsigned long peer;
+	bool unknown;
+
+	r->idle = NAN;
+	r->peer = PEER_NA;
+	r->holder = -1;
+	if ((e->proto == P_TCP || e->proto == P_TCP6) && e->state != 10 && e->has_idle)
+		r->idle = e->idle_ms / 1000.0;
+	if (!h)
+		return;
+	peer = peer_inode(ns, tab, e, &unknown);
+	if (unknown) {
+		r->peer = PEER_UNKNOWN;
+		return;
+	}
+	if (!peer)
+		return;
+	r->holder = holders_find(h, peer);
+	r->peer = r->holder >= 0 ? PEER_FOUND : PEER_UNKNOWN;
+}
+
+size_t nstables_peers_missing(struct sampler *s, const struct pending *pend, size_t npend,
+			      const struct holders *h, unsigned long **out)
+{
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < npend; i++) {
+		struct nstables *ns = nstables_get(s, pend[i].netns);
+
+		for (size_t k = 0; k < pend[i].n; k++) {
+			struct socktab *tab = NULL;
+			const struct sock_entry *e = nstables_row(s, ns, pend[i].inodes[k], &tab);
+			unsigned long peer;
+			bool unknown;
+
+			if (!e || !(peer = peer_inode(ns, tab, e, &unknown)) || holders_find(h, peer) >= 0)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				*out = xreallocarray(*out, cap, sizeof(**out));
+			}
+			(*out)[n++] = peer;
+		}
+	}
+	return n;
+}
+
+/* The idle times and peers of the sockets v[0..n) of one group, into g. */
+static void group_detail(struct sock_group *g, const struct resolved *v, size_t n,
+			 const struct sample *out, const struct holders *h)
+{
+	double *idle = xcalloc(n, sizeof(*idle));
+	long *who = xcalloc(n, sizeof(*who));
+	size_t ni = 0, nw = 0, nunknown = 0, npeers = 0;
+	bool tcp = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].key && (v[i].kind == KIND_TCP || v[i].kind == KIND_TCP6) &&
+		    v[i].key->dir != SOCK_LISTEN && v[i].key->dir != SOCK_NONE)
+			tcp = true;
+		if (!isnan(v[i].idle))
+			idle[ni++] = v[i].idle;
+		if (v[i].peer == PEER_FOUND)
+			who[nw++] = v[i].holder;
+		else if (v[i].peer == PEER_UNKNOWN)
+			nunknown++;
+	}
+	if (ni) {
+		qsort(idle, ni, sizeof(*idle), cmp_double);
+		g->idle_state = IDLE_KNOWN;
+		g->idle_min = idle[0];
+		g->idle_max = idle[ni - 1];
+		g->idle_median = ni % 2 ? idle[ni / 2] : (idle[ni / 2 - 1] + idle[ni / 2]) / 2;
+	} else if (tcp) {
+		g->idle_state = IDLE_UNKNOWN;
+	}
+	if (nw) {
+		qsort(who, nw, sizeof(*who), cmp_long);
+		for (size_t i = 0; i < nw; i++)
+			npeers += i == 0 || who[i] != who[i - 1];
+		g->peers = xcalloc(npeers, sizeof(*g->peers));
+		for (size_t i = 0, j; i < nw; i = j) {
+			struct sock_peer *pe = &g->peers[g->npeers++];
+
+			for (j = i + 1; j < nw && who[j] == who[i]; j++)
+				;
+			if ((size_t)who[i] < out->nprocs) {
+				const struct proc_sample *q = &out->procs[who[i]];
+
+				pe->pid = q->pid;
+				pe->start = q->start;
+				pe->comm = xstrdup_null(q->comm);
+			} else { /* a holder outside the sample */
+				const struct sock_peer *x = &h->extra[(size_t)who[i] - h->base];
+
+				pe->pid = x->pid;
+				pe->start = x->start;
+				pe->comm = xstrdup_null(x->comm);
+			}
+			pe->count = (unsigned)(j - i);
+		}
+		qsort(g->peers, g->npeers, sizeof(*g->peers), cmp_peer);
+		while (g->npeers > PEERS_SHOWN)
+			free(g->peers[--g->npeers].comm);
+		g->peers_state = PEERS_KNOWN;
+	} else if (nunknown) {
+		g->peers_state = PEERS_UNKNOWN;
+	}
+	free(idle);
+	free(who);
+}
+
 /* Interned keys are equal exactly when their pointers are, so sorting the
  * pointers gathers each group (the man page's socket groups). */
-bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *pend)
+bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *pend,
+		      const struct holders *h, const struct sample *out)
 {
 	struct resolved *v = xcalloc(pend->n ? pend->n : 1, sizeof(*v));
 	struct nstables *ns = nstables_get(s, pend->netns);
@@ -425,11 +683,18 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *
 
 	for (size_t i = 0; i < pend->n; i++) {
 		int asked = pend->kinds[i] == KIND_UNASKED ? -1 : pend->kinds[i];
+		struct socktab *tab = NULL;
+		const struct sock_entry *e;
 
 		v[i].key = nstables_key(s, ns, pend->inodes[i]);
+		v[i].idle = NAN;
+		v[i].holder = -1;
 		if (v[i].key) {
 			/* the table's kind, but MPTCP, which only the socket tells */
 			v[i].kind = asked == KIND_MPTCP ? KIND_MPTCP : v[i].key->kind;
+			e = nstables_row(s, ns, pend->inodes[i], &tab);
+			if (e)
+				resolve_detail(ns, tab, e, h, &v[i]);
 			continue;
 		}
 		/* A socket made after its table was read (settle_unknown
@@ -462,6 +727,7 @@ bool nstables_resolve(struct sampler *s, struct proc_sample *p, struct pending *
 			g->dir = key->dir;
 			g->endpoint = xstrdup_null(key->endpoint);
 			g->state = xstrdup_null(key->state);
+			group_detail(g, v + i, j - i, out, h);
 		} else {
 			g->proto = xstrdup(kind_name(v[i].kind));
 			g->dir = SOCK_NONE;

@@ -11,6 +11,7 @@
 
 #include "sampler.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -93,6 +94,7 @@ void sampler_free(struct sampler *s)
 	procs_close(s);
 	sample_free(s->prev);
 	nstables_free_all(s);
+	holders_free(&s->outside);
 	free(s->incomplete);
 	free(s->incomplete_next);
 	free(s->changed);
@@ -644,13 +646,219 @@ static void keep_previous(struct sampler *s, const struct sample *out)
 		proc_sample_copy(&s->prev->procs[i], &out->procs[i]);
 }
 
+/* Which sampled process holds each socket: those classified in this
+ * sample by their pending sockets, the others by what their fd cache
+ * remembers (their groups are reused, but they may be the other end of a
+ * new connection). */
+static void holders_build(struct sampler *s, const struct sample *out,
+			  const struct pending *pend, size_t npend, struct holders *h)
+{
+	bool *pending = xcalloc(out->nprocs + 1, sizeof(*pending));
+	size_t want = 0;
+
+	for (size_t i = 0; i < npend; i++) {
+		want += pend[i].n;
+		pending[pend[i].proc] = true;
+	}
+	for (size_t i = 0; i < s->nfdc; i++)
+		for (size_t k = 0; k < s->fdc[i]->n; k++)
+			want += s->fdc[i]->v[k].type == FD_SOCKET;
+	/* room for as many from outside the sample (holders_outside) */
+	holders_init(h, 2 * want);
+	for (size_t i = 0; i < npend; i++)
+		for (size_t k = 0; k < pend[i].n; k++)
+			holders_add(h, pend[i].inodes[k], pend[i].proc);
+	for (size_t i = 0; i < out->nprocs && s->cfg.reclassify_age > 0; i++) {
+		const struct fdcache *fc;
+
+		if (pending[i] || !out->procs[i].classified)
+			continue;
+		fc = fdcache_find(s, &out->procs[i]);
+		for (size_t k = 0; fc && k < fc->n; k++)
+			if (fc->v[k].type == FD_SOCKET)
+				holders_add(h, fc->v[k].u.inode, i);
+	}
+	free(pending);
+}
+
+/* Orders pids, for bsearch. */
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The socket inode an fd link names ("socket:[N]"), or 0. */
+static unsigned long link_socket(int fddir, const char *name)
+{
+	char link[64];
+	ssize_t r = readlinkat(fddir, name, link, sizeof(link) - 1);
+
+	if (r <= 9 || strncmp(link, "socket:[", 8) != 0)
+		return 0;
+	link[r] = '\0';
+	return strtoul(link + 8, NULL, 10);
+}
+
+/* Looks for the holders of a one-shot sample's missing peers (the other
+ * ends of its local connections, held by no sampled process) among the
+ * processes it did not select: a report of one client names the server
+ * it leaks toward. Only the fd tables this user may read are looked at,
+ * and only their socket links, until every missing peer is found; the
+ * rest stay unknown. */
+static void holders_outside(struct sampler *s, const struct sample *out,
+			    const unsigned long *want, size_t nwant, struct holders *h)
+{
+	size_t left = 0;
+	struct holders wanted;
+	int *pids, dfd;
+	DIR *root;
+	struct dirent *de;
+
+	if (!nwant)
+		return;
+	holders_init(&wanted, nwant);
+	for (size_t i = 0; i < nwant; i++)
+		holders_add(&wanted, want[i], 1);
+	for (size_t i = 0; i < wanted.n; i++)
+		left += wanted.inode[i] != 0;
+	pids = xcalloc(out->nprocs + 1, sizeof(*pids));
+	for (size_t i = 0; i < out->nprocs; i++)
+		pids[i] = out->procs[i].pid;
+	qsort(pids, out->nprocs, sizeof(*pids), cmp_int);
+	dfd = dup(s->rootfd);
+	root = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!root && dfd >= 0)
+		close(dfd);
+	while (root && left && (de = readdir(root))) {
+		int pid = atoi(de->d_name), pd, fddir;
+		struct proc_stat st;
+		bool had = false;
+		char *text;
+		DIR *fds;
+		struct dirent *fe;
+
+		if (pid <= 0 || bsearch(&pid, pids, out->nprocs, sizeof(*pids), cmp_int))
+			continue;
+		pd = openat(s->rootfd, de->d_name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (pd < 0)
+			continue;
+		fddir = openat(pd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fds = fddir >= 0 ? fdopendir(fddir) : NULL;
+		if (!fds) {
+			if (fddir >= 0)
+				close(fddir);
+			close(pd);
+			continue; /* not ours to read, or gone */
+		}
+		while ((fe = readdir(fds))) {
+			unsigned long inode = fe->d_name[0] != '.' ? link_socket(fddir, fe->d_name) : 0;
+			size_t slot;
+
+			if (!inode)
+				continue;
+			/* a wanted inode not yet found (proc 1): take it */
+			slot = (size_t)(inode * 0x9e3779b97f4a7c15ULL >> 17) & (wanted.n - 1);
+			while (wanted.inode[slot] && wanted.inode[slot] != inode)
+				slot = (slot + 1) & (wanted.n - 1);
+			if (wanted.inode[slot] != inode || wanted.proc[slot] != 1)
+				continue;
+			wanted.proc[slot] = 0;
+			left--;
+			if (!had && read_file_at(pd, "stat", &text, NULL) == 0) {
+				if (procfs_parse_stat(text, &st) == 0) {
+					h->extra = xreallocarray(h->extra, h->nextra + 1, sizeof(*h->extra));
+					memset(&h->extra[h->nextra], 0, sizeof(*h->extra));
+					h->extra[h->nextra].pid = pid;
+					h->extra[h->nextra].start = st.start;
+					h->extra[h->nextra].comm = xstrdup(st.comm);
+					h->nextra++;
+					had = true;
+				}
+				free(text);
+			}
+			if (had)
+				holders_add(h, inode, h->base + h->nextra - 1);
+		}
+		closedir(fds);
+		close(pd);
+	}
+	if (root)
+		closedir(root);
+	holders_free(&wanted);
+	free(pids);
+}
+
+/* How often a watching sampler looks outside the sample for the holders
+ * of its missing peers: reading other processes' socket links every
+ * second would cost more than the rest (the man page's SAMPLING COST). */
+#define OUTSIDE_EVERY 30.0
+
+/* Adds to h an outside holder (a copy of pe) of inode. */
+static void holders_add_extra(struct holders *h, unsigned long inode, const struct sock_peer *pe)
+{
+	for (size_t i = 0; i < h->nextra; i++)
+		if (h->extra[i].pid == pe->pid && h->extra[i].start == pe->start) {
+			holders_add(h, inode, h->base + i);
+			return;
+		}
+	h->extra = xreallocarray(h->extra, h->nextra + 1, sizeof(*h->extra));
+	h->extra[h->nextra] = *pe;
+	h->extra[h->nextra].comm = xstrdup_null(pe->comm);
+	h->extra[h->nextra].count = 0;
+	holders_add(h, inode, h->base + h->nextra++);
+}
+
+/* The holders of the sample's missing peers outside it: looked for at
+ * once in a one-shot sample; in a watching one every OUTSIDE_EVERY
+ * seconds, what that look found serving the samples in between (a
+ * connection made since stays unknown until the next look). */
+static void peers_outside(struct sampler *s, const struct sample *out,
+			  const struct pending *pend, size_t npend, struct holders *h)
+{
+	unsigned long *want;
+	size_t nwant = nstables_peers_missing(s, pend, npend, h, &want);
+	bool watching = s->cfg.reclassify_age > 0;
+
+	h->base = out->nprocs;
+	if (!nwant || !s->real_proc) {
+		free(want);
+		return;
+	}
+	if (!watching) {
+		holders_outside(s, out, want, nwant, h);
+	} else if (s->outside_time <= 0 || !isless(s->now - s->outside_time, OUTSIDE_EVERY)) {
+		holders_outside(s, out, want, nwant, h);
+		holders_free(&s->outside);
+		holders_init(&s->outside, nwant);
+		for (size_t i = 0; i < nwant; i++) {
+			long k = holders_find(h, want[i]);
+
+			if (k >= (long)h->base)
+				holders_add_extra(&s->outside, want[i], &h->extra[(size_t)k - h->base]);
+		}
+		s->outside_time = s->now;
+	} else if (s->outside.n) {
+		for (size_t i = 0; i < nwant; i++) {
+			long k = holders_find(&s->outside, want[i]);
+
+			if (k >= 0)
+				holders_add_extra(h, want[i], &s->outside.extra[k]);
+		}
+	}
+	free(want);
+}
+
 struct sample *sampler_take(struct sampler *s)
 {
+	struct holders h;
 	struct sample *out = sample_new();
 	struct candidate *c = NULL;
 	struct pending *pend;
 	size_t n, npend = 0;
 
+	memset(&h, 0, sizeof(h));
 	begin_sample(s, out);
 	n = procs_list(s, &c);
 	pend = xcalloc(n + 1, sizeof(*pend)); /* one spare: the slot being filled */
@@ -666,14 +874,20 @@ struct sample *sampler_take(struct sampler *s)
 	procs_list_free(c, n);
 	relist_neighbours(s, out, pend, &npend);
 	s->nincomplete_next = 0;
+	if (!s->cfg.no_peers && npend) { /* (nothing to resolve otherwise) */
+		holders_build(s, out, pend, npend, &h);
+		peers_outside(s, out, pend, npend, &h);
+	}
 	for (size_t i = 0; i < npend; i++) {
 		struct proc_sample *p = &out->procs[pend[i].proc];
 
-		if (nstables_resolve(s, p, &pend[i]) && s->cfg.reclassify_age > 0)
+		if (nstables_resolve(s, p, &pend[i], h.n ? &h : NULL, out) &&
+		    s->cfg.reclassify_age > 0)
 			mark_incomplete(s, p);
 		fdcache_note_sockets(s, p, &pend[i]);
 		pending_clear(&pend[i]);
 	}
+	holders_free(&h);
 	swap_incomplete(s);
 	fdcache_prune(s);
 	pending_clear(&pend[npend]);

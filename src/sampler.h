@@ -17,7 +17,16 @@ struct sampler_config {
 	bool no_netlink;            /* read the /proc/PID/net files only */
 	double reclassify_age;      /* seconds a classification may be reused
 	                             * while the count holds; 0 = classify always */
+	double idle_every;          /* seconds between the TCP dumps that ask
+	                             * each socket's idle time (tcp_info); 0 =
+	                             * every dump, < 0 never */
+	bool no_peers;              /* do not name the processes at the other
+	                             * ends of connections */
 };
+
+/* How often a watching command asks the kernel for idle times: the dump
+ * that asks costs more per socket (the man page's SAMPLING COST). */
+#define SAMPLER_IDLE_EVERY 10.0
 
 /* How long a watching command (log, top, check, run) may reuse a process's
  * classification while its fd count holds still, in seconds. A count that

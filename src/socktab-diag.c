@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/tcp.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -43,6 +44,18 @@
 #define DIAG_BUF_SIZE 65536
 
 static unsigned diag_seq;
+static bool diag_want_info;
+
+void sockdiag_want_idle(bool want)
+{
+	diag_want_info = want;
+}
+
+/* The extensions a TCP request asks for: tcp_info, for idle times. */
+static uint8_t tcp_ext(void)
+{
+	return diag_want_info ? (uint8_t)(1u << (INET_DIAG_INFO - 1)) : 0;
+}
 
 int sockdiag_open(void)
 {
@@ -87,6 +100,37 @@ static const void *rta_data(const struct rtattr *a)
 	return (const char *)a + RTA_LENGTH(0);
 }
 
+/* RTA_NEXT without its cast from char *, which clang's -Wcast-align flags:
+ * attributes are RTA_ALIGNed, so the next one is aligned too. */
+static const struct rtattr *rta_next(const struct rtattr *a, int *len)
+{
+	*len -= (int)RTA_ALIGN(a->rta_len);
+	return (const void *)((const char *)a + RTA_ALIGN(a->rta_len));
+}
+
+/* The idle time of a TCP row from its tcp_info attribute: the time since
+ * data last went either way. An older kernel's shorter tcp_info still has
+ * both fields (they date from 2.6). */
+static void parse_tcp_info(const struct inet_diag_msg *m, size_t len, struct sock_entry *e)
+{
+	const struct rtattr *a;
+	int alen = (int)len;
+
+	for (a = (const struct rtattr *)(m + 1); RTA_OK(a, alen); a = rta_next(a, &alen)) {
+		struct tcp_info ti;
+		size_t plen = RTA_PAYLOAD(a);
+
+		if (a->rta_type != INET_DIAG_INFO ||
+		    plen < offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof(uint32_t))
+			continue;
+		memset(&ti, 0, sizeof(ti));
+		memcpy(&ti, rta_data(a), plen < sizeof(ti) ? plen : sizeof(ti));
+		e->idle_ms = ti.tcpi_last_data_sent < ti.tcpi_last_data_recv ?
+			     ti.tcpi_last_data_sent : ti.tcpi_last_data_recv;
+		e->has_idle = true;
+	}
+}
+
 /* One inet_diag_msg as a row; -EINVAL when it is too short or of a family
  * we do not read. */
 static int parse_inet(const struct nlmsghdr *h, enum sockdiag_table table, struct sock_entry *e)
@@ -112,6 +156,9 @@ static int parse_inet(const struct nlmsghdr *h, enum sockdiag_table table, struc
 	e->rport = ntohs(m->id.idiag_dport);
 	memcpy(e->laddr, m->id.idiag_src, alen);
 	memcpy(e->raddr, m->id.idiag_dst, alen);
+	/* A listener's tcp_info says nothing of use. */
+	if (table == SOCKDIAG_TCP && e->state != TCP_STATE_LISTEN)
+		parse_tcp_info(m, h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)), e);
 	return 0;
 }
 
@@ -135,14 +182,6 @@ static char *unix_name(const char *raw, size_t len)
 	return s;
 }
 
-/* RTA_NEXT without its cast from char *, which clang's -Wcast-align flags:
- * attributes are RTA_ALIGNed, so the next one is aligned too. */
-static const struct rtattr *rta_next(const struct rtattr *a, int *len)
-{
-	*len -= (int)RTA_ALIGN(a->rta_len);
-	return (const void *)((const char *)a + RTA_ALIGN(a->rta_len));
-}
-
 /* One unix_diag_msg with its name and peer attributes as a row. */
 static int parse_unix(const struct nlmsghdr *h, struct sock_entry *e)
 {
@@ -155,6 +194,7 @@ static int parse_unix(const struct nlmsghdr *h, struct sock_entry *e)
 	memset(e, 0, sizeof(*e));
 	e->proto = P_UNIX;
 	e->inode = m->udiag_ino;
+	e->has_peer = true; /* asked with UDIAG_SHOW_PEER: no attribute, no peer */
 	switch (m->udiag_state) {
 	case TCP_STATE_LISTEN:
 		e->listening = true;
@@ -352,6 +392,7 @@ static int dump_tcp(int nl, struct sock_entry **rows, size_t *n, size_t *cap)
 	memset(&legacy, 0, sizeof(legacy));
 	legacy.r.idiag_family = AF_UNSPEC;
 	legacy.r.idiag_states = DIAG_TCP_STATES;
+	legacy.r.idiag_ext = tcp_ext();
 	err = dump_one(nl, &legacy.h, sizeof(legacy), TCPDIAG_GETSOCK, SOCKDIAG_TCP, rows, n, cap);
 	if (err == 0)
 		return 0;
@@ -360,6 +401,7 @@ static int dump_tcp(int nl, struct sock_entry **rows, size_t *n, size_t *cap)
 		req.r.sdiag_family = k == 0 ? AF_INET : AF_INET6;
 		req.r.sdiag_protocol = IPPROTO_TCP;
 		req.r.idiag_states = DIAG_TCP_STATES;
+		req.r.idiag_ext = tcp_ext();
 		err = dump_one(nl, &req.h, sizeof(req), SOCK_DIAG_BY_FAMILY, SOCKDIAG_TCP, rows, n, cap);
 		/* IPv4 alone is an answer; IPv6 may be absent from the kernel. */
 		if (err < 0 && (k == 0 || err != -ENOENT)) {
@@ -443,6 +485,7 @@ int sockdiag_dump_tcp_ports(int nl, const uint16_t *ports, size_t nports, struct
 	memset(&req, 0, sizeof(req));
 	req.r.idiag_family = AF_UNSPEC;
 	req.r.idiag_states = DIAG_TCP_STATES;
+	req.r.idiag_ext = tcp_ext();
 	/* Either port equal to any of ports. The kernel wants every jump
 	 * target reachable along the "true" branches, so each condition goes
 	 * on when true to an unconditional jump to the end (accept), and when

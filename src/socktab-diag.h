@@ -5,6 +5,7 @@
 #ifndef FDWATCH_SOCKTAB_DIAG_H
 #define FDWATCH_SOCKTAB_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "procfs.h"
@@ -19,6 +20,12 @@ int sockdiag_open(void);
  * way back failed (the caller must then stop switching namespaces; the
  * returned error means no socket was made). */
 int sockdiag_open_in(int nsfd, int selfns);
+
+/* Whether TCP dumps from now on ask each socket's tcp_info, for its idle
+ * time (sock_entry.idle_ms): the kernel fills and copies it for each
+ * socket, so a sampler asks only when its command wants it (the man page's
+ * SAMPLING COST). Off at first. */
+void sockdiag_want_idle(bool want);
 
 /* Which table a dump reads. SOCKDIAG_TCP gives IPv4 and IPv6 in one walk
  * (rows come out as P_TCP and P_TCP6). */

@@ -49,6 +49,9 @@ struct socktab {
 	bool ifnames;        /* the rows are of our own netns: name interfaces */
 	uint16_t client_lo, client_hi; /* the client port range */
 	const struct sock_key **absentkeys;
+	size_t *tuples;      /* TCP rows by their four-tuple: row + 1, 0 empty;
+	                      * built on the first peer asked */
+	size_t ntuples;
 };
 
 /* Folds p[0..n) into the FNV-1a hash h. */
@@ -102,6 +105,7 @@ void socktab_free(struct socktab *t)
 	free(t->rows);
 	free(t->rowkeys);
 	free(t->absentkeys);
+	free(t->tuples);
 	free(t->slots);
 	for (size_t i = 0; i < t->capkeys; i++) {
 		if (t->keys[i].key) {
@@ -275,6 +279,24 @@ static void format_other(const struct socktab *t, const struct sock_entry *e, ch
 	}
 }
 
+/* Is a v6 address an IPv4-mapped one (::ffff:a.b.c.d)? */
+static bool addr_v4mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+/* Formats an endpoint, an IPv4-mapped address as the IPv4 one it is: the
+ * other side of such a connection (an IPv4 socket) shows it so. */
+static void format_endpoint(char *dst, size_t n, bool v6, const uint8_t *addr, uint16_t port)
+{
+	if (v6 && addr_v4mapped(addr))
+		sock_format_addr(dst, n, false, addr + 12, port);
+	else
+		sock_format_addr(dst, n, v6, addr, port);
+}
+
 /* Interns a key given its binary form, making it with make_key when new. */
 static const struct sock_key *intern_bin(struct socktab *t, struct keybin *kb,
 					 struct sock_key *(*make_key)(const struct socktab *,
@@ -320,7 +342,7 @@ static struct sock_key *make_row_key(const struct socktab *t, const struct keybi
 		format_other(t, e, ep, sizeof(ep));
 		key->endpoint = xstrdup(ep);
 	} else {
-		sock_format_addr(ep, sizeof(ep), kb->v6, kb->addr, kb->port);
+		format_endpoint(ep, sizeof(ep), kb->v6, kb->addr, kb->port);
 		key->endpoint = xstrdup(ep);
 	}
 	return key;
@@ -522,6 +544,8 @@ static void add_rows(struct socktab *t, struct sock_entry *rows, size_t n, bool 
 	size_t nlis = 0, base = t->nrows, nulis;
 	const char **ulis;
 
+	free(t->tuples); /* rebuilt with the new rows when asked */
+	t->tuples = NULL;
 	/* Listeners of this namespace, sorted by port for lookup. */
 	for (size_t i = 0; i < n; i++)
 		if ((rows[i].proto == P_TCP || rows[i].proto == P_TCP6) && rows[i].state == 10)
@@ -819,14 +843,97 @@ void socktab_describe(const struct socktab *t, const struct sock_entry *e, char 
 			 e->listening ? " (LISTEN)" : e->state == 3 ? " (CONNECTED)" : "");
 		return;
 	}
-	sock_format_addr(l, sizeof(l), v6, e->laddr, e->lport);
+	format_endpoint(l, sizeof(l), v6, e->laddr, e->lport);
 	st = e->proto == P_TCP || e->proto == P_TCP6 ? tcp_state_name(e->state) : NULL;
 	if (e->rport) {
-		sock_format_addr(r, sizeof(r), v6, e->raddr, e->rport);
+		format_endpoint(r, sizeof(r), v6, e->raddr, e->rport);
 		snprintf(dst, n, "%s %s->%s%s%s%s", sock_proto_name(e->proto), l, r,
 			 st ? " (" : "", st ? st : "", st ? ")" : "");
 	} else {
 		snprintf(dst, n, "%s %s%s%s%s", sock_proto_name(e->proto), l,
 			 st ? " (" : "", st ? st : "", st ? ")" : "");
 	}
+}
+
+/* An address as 16 bytes, IPv4 as IPv4-mapped, so that the two ends of a
+ * connection between an IPv6 socket and an IPv4 one compare equal. */
+static void addr_norm(uint8_t *dst, const uint8_t *a, bool v6)
+{
+	if (v6) {
+		memcpy(dst, a, 16);
+		return;
+	}
+	memset(dst, 0, 10);
+	dst[10] = dst[11] = 0xff;
+	memcpy(dst + 12, a, 4);
+}
+
+/* The hash of a four-tuple (local end first). */
+static uint64_t tuple_hash(const uint8_t *la, uint16_t lp, const uint8_t *ra, uint16_t rp)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = hash_bytes(h, la, 16);
+	h = hash_bytes(h, &lp, sizeof(lp));
+	h = hash_bytes(h, ra, 16);
+	return hash_bytes(h, &rp, sizeof(rp));
+}
+
+/* Is a row a TCP connection, with a remote end? */
+static bool tcp_connected(const struct sock_entry *e)
+{
+	return (e->proto == P_TCP || e->proto == P_TCP6) && e->rport && e->state != 10;
+}
+
+/* Indexes the connected TCP rows by their four-tuple. */
+static void tuples_build(struct socktab *t)
+{
+	size_t n = 64, want = 0;
+
+	for (size_t i = 0; i < t->nrows; i++)
+		want += tcp_connected(&t->rows[i]);
+	while (n < want * 2)
+		n *= 2;
+	t->tuples = xcalloc(n, sizeof(*t->tuples));
+	t->ntuples = n;
+	for (size_t i = 0; i < t->nrows; i++) {
+		const struct sock_entry *e = &t->rows[i];
+		uint8_t la[16], ra[16];
+		size_t j;
+
+		if (!tcp_connected(e))
+			continue;
+		addr_norm(la, e->laddr, e->proto == P_TCP6);
+		addr_norm(ra, e->raddr, e->proto == P_TCP6);
+		for (j = tuple_hash(la, e->lport, ra, e->rport) & (n - 1); t->tuples[j];
+		     j = (j + 1) & (n - 1))
+			;
+		t->tuples[j] = i + 1;
+	}
+}
+
+unsigned long socktab_tcp_peer(struct socktab *t, const struct sock_entry *e)
+{
+	uint8_t la[16], ra[16];
+	size_t mask, j;
+
+	if (!tcp_connected(e))
+		return 0;
+	if (!t->tuples)
+		tuples_build(t);
+	mask = t->ntuples - 1;
+	addr_norm(la, e->laddr, e->proto == P_TCP6);
+	addr_norm(ra, e->raddr, e->proto == P_TCP6);
+	/* the other end: its local end is our remote one */
+	for (j = tuple_hash(ra, e->rport, la, e->lport) & mask; t->tuples[j]; j = (j + 1) & mask) {
+		const struct sock_entry *o = &t->rows[t->tuples[j] - 1];
+		uint8_t ol[16], orr[16];
+
+		addr_norm(ol, o->laddr, o->proto == P_TCP6);
+		addr_norm(orr, o->raddr, o->proto == P_TCP6);
+		if (o->lport == e->rport && o->rport == e->lport && !memcmp(ol, ra, 16) &&
+		    !memcmp(orr, la, 16) && o != e)
+			return o->inode;
+	}
+	return 0;
 }

@@ -74,6 +74,12 @@ int socktab_load(struct socktab *t, int piddir, int nl, unsigned tables, size_t 
 const struct sock_key *socktab_key(const struct socktab *t, unsigned long inode);
 /* The table row of a socket inode, or NULL. */
 const struct sock_entry *socktab_entry(const struct socktab *t, unsigned long inode);
+/* The inode of the socket at the other end of the TCP connection e (a row
+ * of any table of the same network namespace) when t holds it, else 0:
+ * the row whose local end is e's remote end and whose remote end is e's
+ * local one, IPv4 and IPv4-mapped addresses alike. The first call indexes
+ * t's connections (one pass over the rows). */
+unsigned long socktab_tcp_peer(struct socktab *t, const struct sock_entry *e);
 /* Remembers that a socket inode was in none of the tables loaded, so that
  * socktab_knows can tell "known to be absent" (a vsock, or a TCP socket
  * never bound) from "new since the tables were read"; socktab_key gives it

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kinds.h"
+#include "report.h"
 #include "topview-int.h"
 
 /* A growable list of lines, rendered later into a window of the screen. */
@@ -231,6 +232,38 @@ static void doc_kinds(struct render *r, struct doc *d, const struct proc_sample 
 	}
 }
 
+/* Under a socket group: its idle range and the processes at the other
+ * ends, the idle signature, and what its state means (report.h). */
+static void doc_group_detail(struct render *r, struct doc *d, const struct sock_group *sg,
+			     struct buf *b)
+{
+	const char *words = report_state_words(sg);
+	size_t mark;
+
+	buf_reset(b);
+	report_idle(b, sg);
+	mark = b->len;
+	buf_adds(b, b->len ? ", " : "");
+	report_peers(b, sg);
+	if (b->len == mark + 2)
+		b->len = mark;
+	if (b->len) {
+		tv_line_add(r, doc_line(d), TV_A_DIM, "      ", 6, false);
+		/* report.c escaped the names already */
+		tv_line_add(r, &d->lines[d->n - 1], TV_A_DIM, b->data, -1, false);
+	}
+	if (report_idle_flagged(sg)) {
+		buf_reset(b);
+		report_signature(b, sg);
+		tv_line_add(r, doc_line(d), TV_A_WARNING, "      ! ", 8, false);
+		tv_line_add(r, &d->lines[d->n - 1], TV_A_WARNING, b->data ? b->data : "", -1, false);
+	}
+	if (words) {
+		tv_line_add(r, doc_line(d), TV_A_DIM, "      ", 6, false);
+		tv_line_add_clean(r, &d->lines[d->n - 1], TV_A_DIM, words, -1, false);
+	}
+}
+
 /* The socket groups, each with its own growth. */
 static void doc_sockets(struct render *r, struct doc *d, const struct proc_sample *p,
 			const struct tv_stats *st)
@@ -280,6 +313,7 @@ static void doc_sockets(struct render *r, struct doc *d, const struct proc_sampl
 		tv_line_addf(r, l, attr, "%8u", sg->count);
 		tv_fmt_rate(a, sizeof(a), gr);
 		tv_line_add(r, l, attr, a, 10, true);
+		doc_group_detail(r, d, sg, &b);
 	}
 	buf_free(&b);
 	doc_line(d);

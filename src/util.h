@@ -43,7 +43,7 @@ extern const char *progname;
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* How a command writes what it finds: for people, or as JSON Lines. */
-enum output_format { FORMAT_TEXT, FORMAT_JSON };
+enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_HTML };
 
 /* A growable byte buffer; always NUL-terminated after any append. */
 struct buf {

@@ -137,7 +137,7 @@ EXPECTED = {
               ("udp", "none", "local", "0.0.0.0:68", "UNCONN", 1),
               ("tcp6", "out", "remote", "[2001:db8::1]:443", "CLOSE_WAIT", 1),
               ("tcp6", "listen", "local", "[::]:8443", "LISTEN", 1),
-              ("tcp6", "in", "local", "[::ffff:127.0.0.1]:8443", "ESTABLISHED", 1),
+              ("tcp6", "in", "local", "127.0.0.1:8443", "ESTABLISHED", 1),  # IPv4-mapped: shown as IPv4
               ("unix", "listen", "local", "/run/web.sock", "LISTEN", 1),
               ("unix", "in", "local", "/run/web.sock", "ESTABLISHED", 1),
               ("unix", "none", "local", None, "ESTABLISHED", 1),

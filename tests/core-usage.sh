@@ -45,7 +45,7 @@ t 2 "missing value" "$FDWATCH" report --interval
 has "names the option" "--interval" "$LAST_ERR"
 t 2 "bad iterations" "$FDWATCH" report -n 0
 t 2 "bad format" "$FDWATCH" report --format xml
-has "names the choices" "text or json" "$LAST_ERR"
+has "names the choices" "text, json or html" "$LAST_ERR"
 t 2 "bad color" "$FDWATCH" report --color sometimes
 t 2 "bad pid list" "$FDWATCH" report -p 12,abc
 has "names the argument" "--pid '12,abc'" "$LAST_ERR"

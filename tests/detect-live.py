@@ -115,7 +115,8 @@ if check(len(rep) >= 1 and len(up) >= 1, "replay of record's samples raised the 
 up = raised([a for a in every if a["pid"] == fil.pid])
 if check(len(up) >= 1, "log raised an alert for the file leak", out):
     check(up[0]["fds"] <= 0.75 * 200, "well before the limit (%d of 200 fds)" % up[0]["fds"])
-    equal(up[0]["source"], {"type": "file", "path": fdir}, "the source is the files' directory")
+    equal(up[0]["source"], {"type": "file", "dir": fdir, "path": fdir},
+          "the source is the files' directory (dir; path the old name, kept for a release)")
 
 # ---- steady: a pool of 40 connections, 20 replaced every second ----
 equal([a for a in every if a["pid"] == pool.pid], [], "a steady pool raises nothing")

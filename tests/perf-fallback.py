@@ -133,7 +133,8 @@ for label, p in logs.items():
         first[label] = up[0]
         check(up[0]["fds"] <= 0.75 * 200, "%s: well before the limit (%d of 200 fds)"
               % (label, up[0]["fds"]))
-        equal(up[0]["source"], {"type": "file", "path": os.path.join(fdir, "b")},
+        equal(up[0]["source"], {"type": "file", "dir": os.path.join(fdir, "b"),
+                                  "path": os.path.join(fdir, "b")},
               label + ": the source is the files' directory")
 if len(first) == 2:
     late = first["listing"]["time"] - first["st_size"]["time"]
@@ -156,7 +157,7 @@ else:
     t = subprocess.run(nobody + [FDWATCH, "report", "-p", str(a.pid)], capture_output=True,
                        text=True, env=e, timeout=60)
     head = t.stdout.splitlines()[0] if t.stdout else ""
-    check("1 processes, 0 fds (1 unknown)" in head, "the text header says unknown", head)
+    check("1 process, 0 fds (1 unknown)" in head, "the text header says unknown", head)
 
 for p in children:
     p.kill()

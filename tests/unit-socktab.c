@@ -9,6 +9,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/tcp.h>
 #include <linux/unix_diag.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,6 +151,52 @@ static void test_parse_tcp_both_families(void **state)
 	assert_int_equal(rows[2].state, 8);
 	assert_int_equal(rows[2].raddr[0], 93);
 	assert_int_equal(rows[2].raddr[3], 34);
+	free_rows(rows, n);
+}
+
+/* A TCP row with a tcp_info attribute, as a dump that asked for it gives. */
+static void put_inet_info(struct reply *r, unsigned seq, uint8_t state, uint32_t inode,
+			  uint32_t sent_ms, uint32_t recv_ms)
+{
+	size_t payload = sizeof(struct inet_diag_msg) + RTA_SPACE(sizeof(struct tcp_info));
+	struct nlmsghdr *h = put_msg(r, seq, TCPDIAG_GETSOCK, payload);
+	struct inet_diag_msg *m = NLMSG_DATA(h);
+	struct rtattr *a = (struct rtattr *)(m + 1);
+	struct tcp_info ti;
+
+	m->idiag_family = AF_INET;
+	m->idiag_state = state;
+	m->idiag_inode = inode;
+	m->id.idiag_sport = htons(40000);
+	m->id.idiag_dport = htons(80);
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_last_data_sent = sent_ms;
+	ti.tcpi_last_data_recv = recv_ms;
+	a->rta_type = INET_DIAG_INFO;
+	a->rta_len = (unsigned short)RTA_LENGTH(sizeof(ti));
+	memcpy(RTA_DATA(a), &ti, sizeof(ti));
+}
+
+/* tcp_info gives the idle time: since data last went either way; a row
+ * without it has none (unknown, not 0). */
+static void test_parse_tcp_info(void **state)
+{
+	struct reply r = { .len = 0 };
+	struct sock_entry *rows = NULL;
+	size_t n = 0, cap = 0;
+
+	(void)state;
+	put_inet_info(&r, 5, 1, 10, 95000, 62500);
+	put_inet_info(&r, 5, 8, 11, 1200, 30000);
+	put_inet(&r, 5, AF_INET, 1, 12, "127.0.0.1", 40001, "127.0.0.1", 80);
+	put_done(&r, 5);
+	assert_int_equal(sockdiag_parse(r.data, r.len, 5, SOCKDIAG_TCP, &rows, &n, &cap), 1);
+	assert_int_equal(n, 3);
+	assert_true(rows[0].has_idle);
+	assert_int_equal(rows[0].idle_ms, 62500);
+	assert_true(rows[1].has_idle);
+	assert_int_equal(rows[1].idle_ms, 1200);
+	assert_false(rows[2].has_idle);
 	free_rows(rows, n);
 }
 
@@ -312,6 +359,33 @@ static void test_inet_directions(void **state)
 	assert_ptr_equal(socktab_key(t, 2), socktab_key(t, 2));
 	assert_null(socktab_key(t, 9));
 	assert_null(socktab_key(t, 0));
+	socktab_free(t);
+}
+
+/* The other end of a connection is the row with the four-tuple reversed,
+ * an IPv4 socket and an IPv6 one connected through an IPv4-mapped address
+ * alike; an IPv4-mapped endpoint is shown as the IPv4 address it is. */
+static void test_tcp_peer(void **state)
+{
+	struct socktab *t = socktab_new();
+	struct sock_entry rows[] = {
+		inet_row(P_TCP, 10, 1, "0.0.0.0", 8080, "0.0.0.0", 0),
+		inet_row(P_TCP, 1, 2, "127.0.0.1", 8080, "127.0.0.1", 50000),
+		inet_row(P_TCP6, 1, 3, "::ffff:127.0.0.1", 50000, "::ffff:127.0.0.1", 8080),
+		inet_row(P_TCP, 1, 4, "127.0.0.1", 50001, "127.0.0.1", 8080),
+		inet_row(P_TCP, 1, 5, "127.0.0.1", 8080, "127.0.0.1", 50001),
+		inet_row(P_TCP, 1, 6, "10.0.0.5", 50002, "93.184.216.34", 443),
+	};
+
+	(void)state;
+	socktab_add_netns(t, rows, sizeof(rows) / sizeof(rows[0]));
+	assert_int_equal(socktab_tcp_peer(t, socktab_entry(t, 2)), 3);
+	assert_int_equal(socktab_tcp_peer(t, socktab_entry(t, 3)), 2);
+	assert_int_equal(socktab_tcp_peer(t, socktab_entry(t, 4)), 5);
+	assert_int_equal(socktab_tcp_peer(t, socktab_entry(t, 5)), 4);
+	assert_int_equal(socktab_tcp_peer(t, socktab_entry(t, 6)), 0); /* not local */
+	assert_int_equal(socktab_tcp_peer(t, socktab_entry(t, 1)), 0); /* a listener */
+	assert_key(t, 3, "tcp6", SOCK_OUT, "127.0.0.1:8080", "ESTABLISHED");
 	socktab_free(t);
 }
 
@@ -647,6 +721,8 @@ int main(void)
 		cmocka_unit_test(test_unix_forged_row),
 		cmocka_unit_test(test_receive_kernel_only),
 		cmocka_unit_test(test_sized_to_data),
+		cmocka_unit_test(test_parse_tcp_info),
+		cmocka_unit_test(test_tcp_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

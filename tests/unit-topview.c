@@ -58,6 +58,17 @@ static struct sample *make_sample(const char *leaker_comm)
 	kind_counts_add(&p->kinds, &p->nkinds, kind_of_anon("anon_inode:[eventfd]"), 1);
 	proc_sample_add_socks(p, "tcp", SOCK_OUT, "127.0.0.1:8080", "CLOSE_WAIT", 640);
 	proc_sample_add_socks(p, "tcp", SOCK_OUT, "10.0.0.1:5432", "ESTABLISHED", 160);
+	/* the leak's other ends, held by a process with a hostile name */
+	p->socks[0].peers_state = PEERS_KNOWN;
+	p->socks[0].peers = calloc(1, sizeof(*p->socks[0].peers));
+	p->socks[0].peers[0].pid = 812;
+	p->socks[0].peers[0].comm = xstrdup("ng\x1b[2Jx");
+	p->socks[0].peers[0].count = 640;
+	p->socks[0].npeers = 1;
+	p->socks[0].idle_state = IDLE_KNOWN;
+	p->socks[0].idle_min = 62.5;
+	p->socks[0].idle_median = 80;
+	p->socks[0].idle_max = 95;
 	p->files = calloc(2, sizeof(*p->files));
 	p->files[0].dir = xstrdup("/tmp");
 	p->files[0].count = 4;
@@ -600,6 +611,13 @@ static void test_detail(void **state)
 		assert_non_null(strstr(row, "1024"));
 		free(row);
 	}
+	/* Under the group: its idle range, the peer (escaped), the sentence
+	 * and what CLOSE_WAIT means. */
+	assert_non_null(strstr(t, "idle 62-95 s, toward ng\\e[2Jx[812]"));
+	assert_non_null(strstr(t, "640 sockets to 127.0.0.1:8080 CLOSE_WAIT, idle 62-95 s, none "
+				  "active in the last 62 s"));
+	assert_non_null(strstr(t, "CLOSE_WAIT: the peer closed, this process never closed its end"));
+	assert_null(strstr(t, "\x1b[2J"));
 	assert_non_null(strstr(t, "Open fds (3)"));
 	assert_non_null(strstr(t, "/dev/null"));
 	assert_non_null(strstr(t, "/tmp/\\e[2Jx"));

@@ -187,12 +187,21 @@ def fdwatch(*args, env=None, timeout=60, input=None):
                           env=env, timeout=timeout, input=input)
 
 
-def json_lines(text, system=False):
+def json_lines(text, system=False, header=False):
     """The JSON Lines records of text; the system records (the limits beyond
-    the process, one per sample) only with system."""
+    the process, one per sample) only with system, the trace header that
+    record and log -o begin with only with header."""
     recs = [json.loads(l) for l in text.splitlines() if l.strip()]
+    recs = recs if header else [r for r in recs if not (isinstance(r, dict) and "pid" not in r
+                                                         and "fdwatch" in r)]
     return recs if system else [r for r in recs if not (isinstance(r, dict) and "system" in r
                                                          and "pid" not in r)]
+
+
+def without_idle(groups):
+    """Socket groups without their idle times, which move between two looks
+    at the same sockets: for comparing the groups of two samples."""
+    return [{k: v for k, v in g.items() if k != "idle"} for g in groups or []]
 
 
 def report(pid, *extra, env=None):
