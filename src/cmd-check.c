@@ -94,6 +94,7 @@ int cmd_check(struct options *o)
 	}
 	in.s = s;
 	in.nalerts = verdict_alerting(h.tr, s, &alerts, &ncrit);
+	alerts_add_peers(alerts, in.nalerts, s);
 	in.alerts = alerts;
 	if (!isnan(h.oldest))
 		in.history = s->time - h.oldest;
