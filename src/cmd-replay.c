@@ -36,6 +36,7 @@ struct rec {
 	size_t order;            /* its place in its file */
 	struct proc_sample ps;
 	struct sys_sample *sys;  /* a system record's, else NULL */
+	const char *boot;        /* its file's boot_id (the input owns it), or NULL */
 };
 
 /* One input file: its re-sort window, a min-heap by (time, order). */
@@ -47,6 +48,7 @@ struct input {
 	struct rec *heap;
 	size_t n;
 	double last;             /* time of the last record given out; -inf */
+	char *boot;              /* boot_id of its trace header, NULL without */
 	char *line;
 	size_t cap;
 };
@@ -146,7 +148,13 @@ static int read_rec(struct replay *r, struct input *in, struct rec *rc)
 
 			memset(&h, 0, sizeof(h));
 			proc_sample_clear(&rc->ps);
-			if (!record_parse_header(in->line, (size_t)len, &h) && !r->head.version)
+			if (record_parse_header(in->line, (size_t)len, &h)) {
+				trace_header_clear(&h);
+				continue;
+			}
+			if (!in->boot && h.boot_id)
+				in->boot = xstrdup(h.boot_id);
+			if (!r->head.version)
 				r->head = h;
 			else
 				trace_header_clear(&h);
@@ -164,6 +172,7 @@ static int read_rec(struct replay *r, struct input *in, struct rec *rc)
 			continue;
 		}
 		rc->order = in->nrecs++;
+		rc->boot = in->boot;
 		return 1;
 	}
 }
@@ -423,6 +432,7 @@ static void close_inputs(struct replay *r)
 			rec_clear(&rc);
 		}
 		free(in->heap);
+		free(in->boot);
 		free(in->line);
 		if (in->f && in->f != stdin)
 			fclose(in->f);
@@ -439,6 +449,7 @@ int cmd_replay(struct options *o)
 	struct buf out;
 	struct sample s;
 	struct rec *held = NULL;
+	const char *boot = NULL; /* of the samples replayed so far */
 	size_t nheld = 0, capheld = 0, e = 0;
 	int status;
 
@@ -498,6 +509,18 @@ int cmd_replay(struct options *o)
 				s.procs[s.nprocs++] = held[k].ps;
 		}
 		r.used += nheld;
+		if (status == 0 && nheld && held[0].boot) {
+			/* (pid, start) names a process within one boot only: at a
+			 * reboot between the traces, every process ended. */
+			if (boot && strcmp(boot, held[0].boot) != 0) {
+				struct sample none;
+
+				memset(&none, 0, sizeof(none));
+				none.time = t;
+				tracker_feed(tr, &none, true);
+			}
+			boot = held[0].boot;
+		}
 		if (status == 0) {
 			tracker_feed(tr, &s, false);
 			print_events(tr, o, &out, &s, html);

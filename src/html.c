@@ -15,6 +15,10 @@
 /* Groups followed per process: when more appear, a new one takes the place
  * of the smallest if it is larger. */
 #define GROUPS_KEPT 48
+/* Points kept per line: wider than any chart is drawn. Past it, pairs of
+ * points become their larger one and later points closer than the new
+ * spacing join the last, so a day of samples costs what 20 minutes do. */
+#define POINTS_KEPT 1024
 /* Socket and file groups drawn per process. */
 #define SOCK_LINES 3
 #define FILE_LINES 2
@@ -31,6 +35,7 @@ struct hline {
 	bool file;
 	struct hpt *pt;
 	size_t n, cap;
+	double gap;              /* least time between kept points (thinning) */
 	unsigned peak, last;
 	double last_t;
 	char *detail;            /* idle and peers as last seen (escaped text) */
@@ -50,6 +55,7 @@ struct hproc {
 	long limit;              /* last known, -1 none */
 	struct hpt *fds;
 	size_t n, cap;
+	double gap;              /* as hline's */
 	long first_fds, last_fds, max_fds;
 	struct hline *g;
 	size_t ng;
@@ -185,9 +191,23 @@ static struct hproc *proc_get(struct html *h, int pid, unsigned long long start)
 	return p;
 }
 
-/* Appends (t, v) to a growable array of points. */
-static void points_add(struct hpt **pt, size_t *n, size_t *cap, double t, double v)
+/* Appends (t, v) to a line's points, thinned to at most POINTS_KEPT with
+ * every peak kept (see there); *gap is the line's spacing, 0 at first. */
+static void points_add(struct hpt **pt, size_t *n, size_t *cap, double *gap, double t, double v)
 {
+	if (*n && t - (*pt)[*n - 1].t < *gap) {
+		if (v > (*pt)[*n - 1].v)
+			(*pt)[*n - 1].v = v;
+		return;
+	}
+	if (*n == POINTS_KEPT) {
+		size_t k = 0;
+
+		for (size_t i = 0; i + 1 < *n; i += 2)
+			(*pt)[k++] = (*pt)[i].v >= (*pt)[i + 1].v ? (*pt)[i] : (*pt)[i + 1];
+		*n = k;
+		*gap = ((*pt)[k - 1].t - (*pt)[0].t) / (double)(k > 1 ? k - 1 : 1);
+	}
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
 		*pt = xreallocarray(*pt, *cap, sizeof(**pt));
@@ -228,7 +248,7 @@ static struct hline *series_get(struct hproc *p, const char *label, bool file, u
 /* Notes one count of a group at time t. */
 static void series_note(struct hline *g, double t, unsigned count)
 {
-	points_add(&g->pt, &g->n, &g->cap, t, count);
+	points_add(&g->pt, &g->n, &g->cap, &g->gap, t, count);
 	g->last = count;
 	g->last_t = t;
 	if (count > g->peak)
@@ -296,7 +316,7 @@ void html_add_sample(struct html *h, const struct sample *s)
 		if (ps->limit >= 0)
 			p->limit = ps->limit;
 		if (ps->fds >= 0) {
-			points_add(&p->fds, &p->n, &p->cap, s->time, (double)ps->fds);
+			points_add(&p->fds, &p->n, &p->cap, &p->gap, s->time, (double)ps->fds);
 			if (p->first_fds < 0)
 				p->first_fds = ps->fds;
 			p->last_fds = ps->fds;

@@ -612,13 +612,12 @@ static void group_detail(struct sock_group *g, const struct resolved *v, size_t 
 {
 	double *idle = xcalloc(n, sizeof(*idle));
 	long *who = xcalloc(n, sizeof(*who));
-	size_t ni = 0, nw = 0, nunknown = 0, npeers = 0;
-	bool tcp = false;
+	size_t ni = 0, nw = 0, nunknown = 0, npeers = 0, ntcp = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].key && (v[i].kind == KIND_TCP || v[i].kind == KIND_TCP6) &&
 		    v[i].key->dir != SOCK_LISTEN && v[i].key->dir != SOCK_NONE)
-			tcp = true;
+			ntcp++;
 		if (!isnan(v[i].idle))
 			idle[ni++] = v[i].idle;
 		if (v[i].peer == PEER_FOUND)
@@ -626,13 +625,15 @@ static void group_detail(struct sock_group *g, const struct resolved *v, size_t 
 		else if (v[i].peer == PEER_UNKNOWN)
 			nunknown++;
 	}
-	if (ni) {
+	/* Only the idle times of all its connections describe a group: a few
+	 * fresh ones beside many that were not asked would read as active. */
+	if (ni && ni >= ntcp) {
 		qsort(idle, ni, sizeof(*idle), cmp_double);
 		g->idle_state = IDLE_KNOWN;
 		g->idle_min = idle[0];
 		g->idle_max = idle[ni - 1];
 		g->idle_median = ni % 2 ? idle[ni / 2] : (idle[ni / 2 - 1] + idle[ni / 2]) / 2;
-	} else if (tcp) {
+	} else if (ntcp) {
 		g->idle_state = IDLE_UNKNOWN;
 	}
 	if (nw) {

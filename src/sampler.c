@@ -171,6 +171,9 @@ static void copy_classification(struct proc_sample *p, const struct proc_sample 
 	p->kinds = copy.kinds;
 	p->nkinds = copy.nkinds;
 	p->inotify_watches = copy.inotify_watches;
+	/* p keeps the identity it read itself. */
+	free(copy.unit);
+	free(copy.container);
 	p->classified = true;
 	p->classified_time = old->classified_time;
 	p->fds = count;
@@ -712,7 +715,7 @@ static void holders_outside(struct sampler *s, const struct sample *out,
 {
 	size_t left = 0;
 	struct holders wanted;
-	int *pids, dfd;
+	int *pids;
 	DIR *root;
 	struct dirent *de;
 
@@ -727,10 +730,9 @@ static void holders_outside(struct sampler *s, const struct sample *out,
 	for (size_t i = 0; i < out->nprocs; i++)
 		pids[i] = out->procs[i].pid;
 	qsort(pids, out->nprocs, sizeof(*pids), cmp_int);
-	dfd = dup(s->rootfd);
-	root = dfd >= 0 ? fdopendir(dfd) : NULL;
-	if (!root && dfd >= 0)
-		close(dfd);
+	/* A directory of its own: a dup would share (and keep) the read
+	 * position of every earlier listing of the proc root. */
+	root = opendirat(s->rootfd, ".", 0);
 	while (root && left && (de = readdir(root))) {
 		int pid = atoi(de->d_name), pd, fddir;
 		struct proc_stat st;

@@ -126,4 +126,20 @@ check("cannot write" in r.stderr, "and says why", r.stderr)
 r = fdwatch("record", "-p", h.pid, "-n", 2, "-d", 0.1)
 equal(len(json_lines(r.stdout)), 2, "record without -o writes to stdout")
 h.stop()
+# Traces of two boots: the same (pid, start) after a reboot is another
+# process, so the leak of the first boot ends at the second's first sample.
+def header(boot):
+    return {"fdwatch": "0.1.0", "host": "h", "boot_id": boot, "hz": 100, "interval": 1.0,
+            "start_time": T0}
+b1 = [header("boot-one")] + leak(11, 150)
+T1 = T0 + 5000
+b2 = [header("boot-two")] + [{"time": T1 + i, "pid": 11, "start": 99, "comm": "leaker",
+                              "fds": 20, "limit": 512} for i in range(30)]
+r = fdwatch("replay", "--format", "json", write("boot1.jsonl", b1), write("boot2.jsonl", b2))
+al = json_lines(r.stdout)
+oks = [a for a in al if a["level"] == "ok"]
+check(any(a["level"] != "ok" for a in al) and oks and oks[0]["time"] == T1 and
+      "exited" in oks[0]["message"],
+      "at the second boot's first sample the first boot's process is gone", r.stdout)
+
 done()
