@@ -23,6 +23,7 @@
 #define MHD_NO_DEPRECATION 1
 #include <microhttpd.h>
 
+#include "privs.h"
 #include "util.h"
 
 struct exporter {
@@ -244,6 +245,7 @@ struct exporter *exporter_start(const struct exporter_config *cfg, int *err)
 	struct sockaddr_in6 sa;
 	socklen_t salen = sizeof(sa);
 	sigset_t all, old;
+	int e;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
 
 	if (cfg->cert_pem) {
@@ -284,6 +286,18 @@ struct exporter *exporter_start(const struct exporter_config *cfg, int *err)
 	 * (SIGTERM must wake its sleep, not the server's poll). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* Nor any capability in effect: the thread that parses what the
+	 * network sends starts with the caller's own rights (a thread
+	 * inherits its creator's sets; only this one is lowered back). */
+	if (privs_user_begin() < 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		*err = -EPERM;
+		close(ex->fd);
+		pthread_mutex_destroy(&ex->lock);
+		exporter_free(ex);
+		return NULL;
+	}
+	errno = 0;
 	/* Without TLS the option list ends before the key and certificate. */
 	ex->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, ex,
 				 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)ex->fd,
@@ -293,9 +307,11 @@ struct exporter *exporter_start(const struct exporter_config *cfg, int *err)
 				 ex->cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, ex->key,
 				 MHD_OPTION_HTTPS_MEM_CERT, ex->cert,
 				 MHD_OPTION_END);
+	e = errno;
+	privs_user_end();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!ex->d) {
-		*err = errno ? -errno : -EIO;
+		*err = e ? -e : -EIO;
 		close(ex->fd);
 		pthread_mutex_destroy(&ex->lock);
 		exporter_free(ex);

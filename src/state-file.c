@@ -22,16 +22,18 @@
 /* How long a run waits for another to release the lock. */
 #define STATE_LOCK_WAIT 30.0
 
+/* The real user's throughout this file: a setuid copy keeps its caller's
+ * history, in files made with its caller's rights (privs.h). */
 char *state_default_path(void)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 
-	if (geteuid() == 0)
+	if (getuid() == 0)
 		return xstrdup("/var/lib/fdwatch/state");
 	if (xdg && xdg[0] == '/')
 		return xasprintf("%s/fdwatch/state", xdg);
 	if (!home || !*home) {
-		struct passwd *pw = getpwuid(geteuid());
+		struct passwd *pw = getpwuid(getuid());
 
 		home = pw ? pw->pw_dir : NULL;
 	}
@@ -95,7 +97,7 @@ static int take_lock(const char *path, int *out)
 		return err;
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
-	    (sb.st_uid != geteuid() && sb.st_uid != 0)) {
+	    (sb.st_uid != getuid() && sb.st_uid != 0)) {
 		warnx_("refusing the lock file %s: not a regular file of this user's", lock);
 		close(fd);
 		free(lock);
@@ -164,7 +166,7 @@ static int read_all(int fd, size_t max, char **out, size_t *len)
  * (static text). */
 static const char *unsafe_why(const struct stat *sb, bool above)
 {
-	if (sb->st_uid != geteuid() && sb->st_uid != 0)
+	if (sb->st_uid != getuid() && sb->st_uid != 0)
 		return "owned by another user";
 	if (sb->st_mode & (S_IWGRP | S_IWOTH)) {
 		if (above && S_ISDIR(sb->st_mode) && (sb->st_mode & S_ISVTX) && sb->st_uid == 0)
@@ -263,7 +265,7 @@ static int open_as_user(const char *path, struct state **out)
 	if (lstat(st->path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
 		char *real;
 
-		if (geteuid() == 0) {
+		if (getuid() == 0) {
 			warnx_("refusing the state file %s: it is a symbolic link (as root, "
 			       "give the real path)", st->path);
 			state_close(st);

@@ -255,6 +255,36 @@ if shutil.which("openssl"):
 else:
     skip_part("openssl is not installed: the HTTPS part")
 
+# A capability copy run by another user: the thread that parses HTTP holds
+# no capability in effect; the sampling thread keeps its own.
+capdir = tempfile.mkdtemp(prefix="fdwatch-capx.")
+os.chmod(capdir, 0o755)
+capexe = os.path.join(capdir, "fdwatch")
+shutil.copy(FDWATCH, capexe)
+os.chmod(capexe, 0o755)
+if os.geteuid() != 0 or not shutil.which("setcap") or not shutil.which("setpriv"):
+    skip_part("needs root, setcap and setpriv: the capability copy's server thread")
+elif subprocess.run(["setcap", "cap_sys_ptrace,cap_dac_read_search+ep", capexe],
+                    capture_output=True).returncode != 0:
+    skip_part("setcap failed here: the capability copy's server thread")
+else:
+    cp = subprocess.Popen(["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+                           capexe, "metrics", "--listen", "127.0.0.1:0"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _children.append(cp)
+    line = cp.stderr.readline()
+    caps = {}
+    for tid in os.listdir("/proc/%d/task" % cp.pid):
+        with open("/proc/%d/task/%s/status" % (cp.pid, tid)) as f:
+            caps[int(tid)] = int(re.search(r"^CapEff:\s*([0-9a-f]+)", f.read(), re.M).group(1), 16)
+    main_eff = caps.pop(cp.pid, 0)
+    check("/metrics" in line and main_eff != 0 and caps and all(v == 0 for v in caps.values()),
+          "capability copy: the HTTP thread has no capability in effect, the sampler keeps its own",
+          (line, main_eff, caps))
+    cp.send_signal(signal.SIGTERM)
+    cp.wait(10)
+shutil.rmtree(capdir)
+
 # Another exporter on a port in use fails clearly; SIGTERM ends one.
 r = subprocess.run([FDWATCH, "metrics", "--listen", base2[len("http://"):]], capture_output=True,
                    text=True, timeout=10)

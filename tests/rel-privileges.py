@@ -199,6 +199,14 @@ if shutil.which("setcap"):
     r = as_nobody(["record", "-n", 1, "-p", 1, "-o", planted], exe=suid)
     check(r.returncode == 1 and not os.path.exists(planted),
           "setuid copy: record -o cannot write where nobody may not", r.stderr)
+    # Its history is its caller's: files nobody made are nobody's to trust.
+    sstate = os.path.join(own, "suid-state")
+    r1 = as_nobody(["check", "--state", sstate], exe=suid)
+    r2 = as_nobody(["check", "--state", sstate], exe=suid)
+    check(r1.returncode in (0, 1, 2) and r2.returncode in (0, 1, 2) and
+          os.stat(sstate).st_uid == nobody_uid,
+          "setuid copy: check --state keeps nobody's own history (exits %d, %d)" %
+          (r1.returncode, r2.returncode), r1.stdout + r1.stderr + r2.stdout + r2.stderr)
     os.unlink(suid)
 else:
     skip_part("setcap is not installed: the capability run")
