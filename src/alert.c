@@ -123,7 +123,7 @@ void alert_message(struct buf *out, const struct alert *a)
 	if (a->limit >= 0)
 		buf_addf(out, "/%ld", a->limit);
 	buf_addf(out, " %s", resource_unit(a->resource));
-	if (a->resource != RES_NOFILE && a->limit > 0 && a->fds >= 0)
+	if ((a->resource != RES_NOFILE || a->by_use) && a->limit > 0 && a->fds >= 0)
 		buf_addf(out, " (%.0f%%)", 100.0 * (double)a->fds / (double)a->limit);
 	if (a->resource != RES_NOFILE && a->resource != RES_FILES_MAX && a->pid > 0 &&
 	    a->level != LEVEL_OK)
@@ -134,6 +134,12 @@ void alert_message(struct buf *out, const struct alert *a)
 	if (a->level == LEVEL_OK) {
 		buf_addf(out, ", %s", a->why);
 		return;
+	}
+	if (a->by_use) {
+		/* Saturation: what fails now, and since when. */
+		buf_addf(out, ", %s", a->why);
+		if (a->use_for >= 1)
+			buf_addf(out, " for %s", fmt_duration(d, sizeof(d), a->use_for));
 	}
 	if (isfinite(a->rate))
 		buf_addf(out, ", %+.3g/s", a->rate);

@@ -17,6 +17,7 @@ endif
 
 # Script tests: real leaks end to end, replay and record on hand-made input,
 # and the score on the labelled corpus (tests/corpus.py generates it).
-TESTS += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/detect-syslog.py
+TESTS += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/detect-syslog.py \
+	tests/detect-saturation.py
 EXTRA_DIST += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/corpus.py \
-	tests/detect-syslog.py
+	tests/detect-syslog.py tests/detect-saturation.py

@@ -53,17 +53,28 @@ void runsum_add_sample(struct run_summary *rs, const struct sample *s)
 	}
 }
 
+static void alert_keep(struct alert *dst, const struct alert *a)
+{
+	*dst = *a;
+	dst->comm = xstrdup_null(a->comm);
+	dst->user = xstrdup_null(a->user);
+	source_copy(&dst->src, &a->src);
+}
+
 void runsum_add_alert(struct run_summary *rs, const struct alert *a)
 {
+	if (a->level == LEVEL_WARNING && a->by_use) {
+		if (!rs->have_near)
+			alert_keep(&rs->near_alert, a);
+		rs->have_near = true;
+		return;
+	}
 	if (a->level <= rs->worst)
 		return;
 	if (rs->have_alert)
 		alert_clear(&rs->worst_alert);
 	rs->worst = a->level;
-	rs->worst_alert = *a;
-	rs->worst_alert.comm = xstrdup_null(a->comm);
-	rs->worst_alert.user = xstrdup_null(a->user);
-	source_copy(&rs->worst_alert.src, &a->src);
+	alert_keep(&rs->worst_alert, a);
 	rs->have_alert = true;
 }
 
@@ -104,11 +115,17 @@ static void summary_text(struct buf *b, const struct run_summary *rs, const stru
 				 (pk->last_t - pk->first_t));
 		buf_addc(b, '\n');
 	}
+	if (rs->have_near && !rs->have_alert) {
+		buf_adds(b, "fdwatch run: steady near its limit (not failing the run): ");
+		alert_message(b, &rs->near_alert);
+		buf_addc(b, '\n');
+	}
 	if (!rs->have_alert) {
 		buf_adds(b, "fdwatch run: no fd leak detected\n");
 		return;
 	}
 	buf_addf(b, "fdwatch run: %s: ",
+		 rs->worst_alert.by_use ? "CRITICAL at its fd limit" :
 		 rs->worst == LEVEL_CRITICAL ? "CRITICAL fd leak" : "WARNING fd leak");
 	alert_message(b, &rs->worst_alert);
 	buf_addc(b, '\n');
@@ -167,6 +184,8 @@ void runsum_free(struct run_summary *rs)
 {
 	if (rs->have_alert)
 		alert_clear(&rs->worst_alert);
+	if (rs->have_near)
+		alert_clear(&rs->near_alert);
 	for (size_t i = 0; i < rs->nprocs; i++)
 		free(rs->procs[i].comm);
 	free(rs->procs);

@@ -39,6 +39,10 @@ struct tproc {
 	int holder;              /* the process holding most of it, 0 none */
 	unsigned long long holder_start;
 	unsigned holder_count;   /* and how much */
+	/* Since when (s) the use has been at or above --warn-use and
+	 * --crit-use without a break; NAN while below. */
+	double warn_since, crit_since;
+	bool by_use;             /* the level announced is the use's, not growth's */
 };
 
 struct tracker {
@@ -51,9 +55,6 @@ struct tracker {
 	unsigned *marks;         /* scratch for tproc_update */
 	size_t nmarks;
 };
-
-/* The use (percent of the limit) at which a resource beyond the process
- * is critical or a warning whatever its growth. */
 
 /* Samples of slack before a lower level is announced, at the least. */
 #define HOLD_SAMPLES 5
@@ -383,12 +384,21 @@ static void tproc_alert(const struct tproc *p, double now, enum alert_level leve
 	a->why = why;
 	a->rate = NAN;
 	a->eta = NAN;
+	a->use_for = NAN;
+	if (p->by_use && level != LEVEL_OK) {
+		double since = level == LEVEL_CRITICAL ? p->crit_since : p->warn_since;
+
+		a->by_use = true;
+		a->use_for = isnan(since) ? 0 : fmax(0, now - since);
+	}
 	if (growth && p->v.growing) {
 		a->rate = p->v.rate;
 		a->eta = p->v.eta;
 		tracker_attribute(p, p->v.since, p->v.until, p->v.rise, &a->src);
 	}
 }
+
+static const char *tproc_why(const struct tproc *p, enum alert_level level);
 
 bool tracker_alert(const struct tracker *t, const struct proc_key *k, struct alert *out)
 {
@@ -400,7 +410,7 @@ bool tracker_alert(const struct tracker *t, const struct proc_key *k, struct ale
 		out->fds = out->limit = -1;
 		return false;
 	}
-	tproc_alert(p, p->last_t, p->level, "growing", true, out);
+	tproc_alert(p, p->last_t, p->level, tproc_why(p, p->level), true, out);
 	return true;
 }
 
@@ -414,35 +424,65 @@ static void event_push(struct tracker *t, const struct tproc *p, double now,
 	tproc_alert(p, now, level, why, level != LEVEL_OK, &t->ev[t->nev++]);
 }
 
+/* The level p's use of its limit calls for whatever its growth (SPEC
+ * "Saturation"): critical from --crit-use percent, a warning from
+ * --warn-use; it keeps since when. A process at its limit fails its
+ * requests now, so a stopped growth (it cannot open more) is no reason
+ * for an ok. */
+static enum alert_level tproc_use_level(const struct detect_params *pr, struct tproc *p,
+					double now)
+{
+	double use = p->limit > 0 && p->fds >= 0 ? 100.0 * (double)p->fds / (double)p->limit : NAN;
+
+	if (!(use >= pr->warn_use))
+		p->warn_since = NAN;
+	else if (isnan(p->warn_since))
+		p->warn_since = now;
+	if (!(use >= pr->crit_use))
+		p->crit_since = NAN;
+	else if (isnan(p->crit_since))
+		p->crit_since = now;
+	return use >= pr->crit_use ? LEVEL_CRITICAL : use >= pr->warn_use ? LEVEL_WARNING : LEVEL_OK;
+}
+
+/* Why p is at level: its use, or its growth. */
+static const char *tproc_why(const struct tproc *p, enum alert_level level)
+{
+	if (level == LEVEL_OK)
+		return p->by_use ? "no longer near its limit" : "stopped growing";
+	if (!p->by_use)
+		return "growing";
+	return level == LEVEL_CRITICAL ? "at its limit" : "near its limit";
+}
+
 /* Runs the detector on p and announces a change of level. A higher level
  * is announced at once; a lower one only after the verdict has stayed
  * lower for a while, so that one quiet sample does not end an alert. */
 static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 {
-	enum alert_level raw;
+	enum alert_level raw, use;
 	double hold;
 
 	detect_series(&p->total, (double)p->fds, p->limit >= 0 ? (double)p->limit : NAN,
 		      &t->params, &p->v, &p->memo);
-	raw = p->v.level;
-	if (p->resource != RES_NOFILE && p->limit > 0) {
-		/* A resource near its limit fails everybody at once, growing
-		 * or not: critical from --crit-use percent, warning from
-		 * --warn-use. */
-		double use = 100.0 * (double)p->fds / (double)p->limit;
-
-		if (use >= t->params.crit_use)
-			raw = LEVEL_CRITICAL;
-		else if (use >= t->params.warn_use && raw < LEVEL_WARNING)
-			raw = LEVEL_WARNING;
-	}
+	use = tproc_use_level(&t->params, p, now);
+	raw = p->v.level > use ? p->v.level : use;
 	if (raw >= p->level) {
 		p->held = now;
-		if (raw != LEVEL_OK)
+		if (p->v.level != LEVEL_OK)
 			p->alert_span = p->v.until - p->v.since;
+		/* Growth names the alert while it explains the level; a
+		 * process near its limit that starts to grow is news. */
+		if (raw != LEVEL_OK) {
+			bool was = p->by_use;
+
+			p->by_use = p->v.level < raw;
+			if (raw == p->level && was && !p->by_use)
+				event_push(t, p, now, raw, tproc_why(p, raw));
+		}
 		if (raw > p->level) {
 			p->level = raw;
-			event_push(t, p, now, raw, "growing");
+			event_push(t, p, now, raw, tproc_why(p, raw));
 		}
 		return;
 	}
@@ -451,7 +491,9 @@ static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 		return;
 	p->level = raw;
 	p->held = now;
-	event_push(t, p, now, raw, raw == LEVEL_OK ? "stopped growing" : "growing");
+	if (raw != LEVEL_OK)
+		p->by_use = p->v.level < raw;
+	event_push(t, p, now, raw, tproc_why(p, raw));
 }
 
 static struct tproc *proc_get(struct tracker *t, const struct proc_sample *ps)
@@ -472,6 +514,7 @@ static struct tproc *proc_get(struct tracker *t, const struct proc_sample *ps)
 	p->key = k;
 	p->fds = p->limit = -1;
 	p->first_t = p->last_t = NAN;
+	p->warn_since = p->crit_since = NAN;
 	p->level = LEVEL_OK;
 	hseries_init(&p->total);
 	p->v.rate = p->v.eta = p->v.since = p->v.until = NAN;
@@ -572,7 +615,7 @@ size_t tracker_resources(const struct tracker *t, struct alert **out)
 		if (p->resource == RES_NOFILE)
 			continue;
 		*out = xreallocarray(*out, n + 1, sizeof(**out));
-		tproc_alert(p, p->last_t, p->level, "growing", true, &(*out)[n++]);
+		tproc_alert(p, p->last_t, p->level, tproc_why(p, p->level), true, &(*out)[n++]);
 	}
 	return n;
 }

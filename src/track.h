@@ -40,7 +40,14 @@ struct alert {
 	long fds, limit;         /* -1 unknown */
 	double rate, eta;        /* NAN unknown */
 	struct source src;       /* kind SRC_NONE: unknown */
-	const char *why;         /* "growing", "stopped growing", "exited" (static) */
+	/* "growing", "at its limit", "near its limit", "stopped growing",
+	 * "no longer near its limit", "exited" (static) */
+	const char *why;
+	/* The level comes from the use alone (--crit-use, --warn-use), not
+	 * from growth: how long the use has been at or above that threshold
+	 * (s; 0 when it just got there). NAN when the level is growth's. */
+	double use_for;
+	bool by_use;
 };
 
 struct tracker;
