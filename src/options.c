@@ -43,7 +43,7 @@ int usage_error(enum command c, const char *fmt, ...)
 enum {
 	OPT_PROC = 256, OPT_DURATION, OPT_FORMAT, OPT_COLOR, OPT_STATE, OPT_TEXTFILE,
 	OPT_SYSLOG, OPT_CHILDREN, OPT_TOPK, OPT_WARN, OPT_CRIT, OPT_WARN_USE, OPT_CRIT_USE,
-	OPT_HELP, OPT_VERSION,
+	OPT_HELP, OPT_VERSION, OPT_NO_CHILDREN,
 };
 
 /* Which commands accept an option: a bit per command. */
@@ -74,6 +74,7 @@ static const struct optdef optdefs[] = {
 	{ { "textfile", required_argument, NULL, OPT_TEXTFILE }, 0, B(CMD_METRICS) },
 	{ { "syslog", no_argument, NULL, OPT_SYSLOG }, 0, B(CMD_LOG) },
 	{ { "children", no_argument, NULL, OPT_CHILDREN }, 0, B(CMD_RUN) },
+	{ { "no-children", no_argument, NULL, OPT_NO_CHILDREN }, 0, B(CMD_RUN) },
 	{ { "top-k", required_argument, NULL, OPT_TOPK }, 0, B(CMD_METRICS) },
 	{ { "warn-eta", required_argument, NULL, OPT_WARN }, 0, DETECTING },
 	{ { "crit-eta", required_argument, NULL, OPT_CRIT }, 0, DETECTING },
@@ -131,8 +132,9 @@ static const struct helpline helplines[] = {
 	{ "Check:", "state", B(CMD_CHECK), false,
 	  "      --state FILE         history file (default /var/lib/fdwatch/state\n"
 	  "                           as root, else $XDG_STATE_HOME/fdwatch/state)\n" },
-	{ "Run:", "children", ALL_CMDS, false,
-	  "      --children           also watch COMMAND's descendants\n" },
+	{ "Run:", "no-children", ALL_CMDS, false,
+	  "      --no-children        watch COMMAND alone, not its descendants\n"
+	  "                           (by default its whole tree; --children is kept)\n" },
 	{ "Run:", "output", B(CMD_RUN), false,
 	  "  -o, --output FILE        write alert events and the summary to FILE\n"
 	  "                           (default: stderr, so COMMAND's stdout stays its own)\n" },
@@ -305,6 +307,9 @@ int options_parse(struct options *o, int argc, char **argv)
 	memset(o, 0, sizeof(*o));
 	detect_params_default(&o->detect);
 	o->top_k = 10;
+	/* run watches COMMAND's whole tree: CI wrappers are shells, make
+	 * and test runners, and the leak is in what they start. */
+	o->children = true;
 	o->no_stsize = env_flag("FDWATCH_NO_STSIZE");
 	o->no_netlink = env_flag("FDWATCH_NO_NETLINK");
 
@@ -414,6 +419,9 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_CHILDREN:
 			o->children = true;
+			break;
+		case OPT_NO_CHILDREN:
+			o->children = false;
 			break;
 		case OPT_TOPK:
 			if (parse_long(arg, 1, 10000, &v) < 0)

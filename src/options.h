@@ -28,7 +28,7 @@ struct options {
 	const char *state_path;     /* check, metrics --state */
 	const char *textfile;       /* metrics --textfile */
 	bool syslog;                /* log --syslog */
-	bool children;              /* run --children */
+	bool children;              /* run: the whole tree (not --no-children) */
 	long top_k;                 /* metrics: socket series per process */
 	/* The detector's parameters: --warn-eta and --crit-eta over the
 	 * defaults, critical never farther than warning. Built once, here,

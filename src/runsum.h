@@ -48,6 +48,9 @@ void runsum_add_sample(struct run_summary *rs, const struct sample *s);
 void runsum_add_alert(struct run_summary *rs, const struct alert *a);
 /* The process with the most fds at its peak, or NULL. */
 const struct run_proc *runsum_peak(const struct run_summary *rs);
+/* The process whose count rose most from its first sample to its peak,
+ * or NULL when none rose. */
+const struct run_proc *runsum_grower(const struct run_summary *rs);
 /* Appends the summary: "fdwatch run: ..." lines, or one JSON object. */
 void runsum_write(struct buf *out, const struct run_summary *rs, const struct run_outcome *oc,
 		  enum output_format format);
