@@ -1,5 +1,5 @@
 /* cmd-run.c - `fdwatch run -- COMMAND [ARG]...`: start COMMAND (no shell),
- * watch it (and with --children its descendants) until it exits, report
+ * watch it and its descendants (--no-children: it alone) until it exits, report
  * alert events as they happen and a summary at the end. For CI: a command
  * that leaks fds fails. fdwatch's own report goes to stderr (or -o FILE) so
  * that COMMAND's stdout stays COMMAND's, as with time(1). */
@@ -49,7 +49,7 @@ static void run_sigset(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
-/* Points the sampler at the command and, with --children, every
+/* Points the sampler at the command and (unless --no-children) every
  * descendant of fdwatch (a subreaper, so orphaned grandchildren stay ours),
  * fdwatch itself left out. */
 static void select_watched(struct run_ctx *c)
