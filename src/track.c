@@ -455,6 +455,22 @@ static const char *tproc_why(const struct tproc *p, enum alert_level level)
 	return level == LEVEL_CRITICAL ? "at its limit" : "near its limit";
 }
 
+/* Is p, alerted for growth, filling up again after a partial reset (a
+ * garbage collector's finaliser closing some of the leaked fds, a pool
+ * trimmed), fast enough that the limit would still be within the time of
+ * the level it has? Then the alert stays: a leak that drops and refills
+ * must not get an ok after every drop and be raised again late in every
+ * refill. */
+static bool tproc_refilling(const struct detect_params *pr, const struct tproc *p)
+{
+	double r = detect_refill_rate(&p->total), eta;
+
+	if (!(r > 0) || p->limit <= 0 || p->fds < 0)
+		return false;
+	eta = p->limit > p->fds ? (double)(p->limit - p->fds) / r : 0;
+	return eta <= (p->level == LEVEL_CRITICAL ? pr->crit_eta : pr->warn_eta);
+}
+
 /* Runs the detector on p and announces a change of level. A higher level
  * is announced at once; a lower one only after the verdict has stayed
  * lower for a while, so that one quiet sample does not end an alert. */
@@ -489,6 +505,10 @@ static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 	hold = fmax(HOLD_SAMPLES * p->interval, HOLD_FRACTION * p->alert_span);
 	if (now - p->held < hold)
 		return;
+	if (!p->by_use && tproc_refilling(&t->params, p)) {
+		p->held = now;
+		return;
+	}
 	p->level = raw;
 	p->held = now;
 	if (raw != LEVEL_OK)
