@@ -149,6 +149,8 @@ void alert_message(struct buf *out, const struct alert *a)
 		buf_adds(out, ", toward ");
 		source_text(out, &a->src);
 	}
+	if (a->fast > 0 && a->level != LEVEL_OK)
+		buf_addf(out, " (sampled every %.2gs: limit near)", a->fast);
 }
 
 void alert_json(struct buf *out, const struct alert *a)

@@ -43,7 +43,7 @@ int usage_error(enum command c, const char *fmt, ...)
 enum {
 	OPT_PROC = 256, OPT_DURATION, OPT_FORMAT, OPT_COLOR, OPT_STATE, OPT_TEXTFILE,
 	OPT_SYSLOG, OPT_CHILDREN, OPT_TOPK, OPT_WARN, OPT_CRIT, OPT_WARN_USE, OPT_CRIT_USE,
-	OPT_HELP, OPT_VERSION, OPT_NO_CHILDREN,
+	OPT_HELP, OPT_VERSION, OPT_NO_CHILDREN, OPT_NO_ADAPTIVE,
 };
 
 /* Which commands accept an option: a bit per command. */
@@ -75,6 +75,8 @@ static const struct optdef optdefs[] = {
 	{ { "syslog", no_argument, NULL, OPT_SYSLOG }, 0, B(CMD_LOG) },
 	{ { "children", no_argument, NULL, OPT_CHILDREN }, 0, B(CMD_RUN) },
 	{ { "no-children", no_argument, NULL, OPT_NO_CHILDREN }, 0, B(CMD_RUN) },
+	{ { "no-adaptive", no_argument, NULL, OPT_NO_ADAPTIVE }, 0,
+	  B(CMD_LOG) | B(CMD_TOP) | B(CMD_RUN) },
 	{ { "top-k", required_argument, NULL, OPT_TOPK }, 0, B(CMD_METRICS) },
 	{ { "warn-eta", required_argument, NULL, OPT_WARN }, 0, DETECTING },
 	{ { "crit-eta", required_argument, NULL, OPT_CRIT }, 0, DETECTING },
@@ -116,6 +118,9 @@ static const struct helpline helplines[] = {
 	  "  -n, --iterations N       stop after N samples\n" },
 	{ h_sample, "duration", ALL_CMDS, true,
 	  "      --duration SECONDS   stop after this long\n" },
+	{ h_sample, "no-adaptive", ALL_CMDS, false,
+	  "      --no-adaptive        never sample a process nearing its limit faster\n"
+	  "                           than the interval (down to 0.1 s, by default)\n" },
 	{ h_detect, "warn-eta", ALL_CMDS, false,
 	  "      --warn-eta SECONDS   warn when sustained growth reaches the fd limit\n"
 	  "                           within this time (default 604800, 7 days)\n" },
@@ -422,6 +427,9 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_NO_CHILDREN:
 			o->children = false;
+			break;
+		case OPT_NO_ADAPTIVE:
+			o->no_adaptive = true;
 			break;
 		case OPT_TOPK:
 			if (parse_long(arg, 1, 10000, &v) < 0)

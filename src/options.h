@@ -29,6 +29,7 @@ struct options {
 	const char *textfile;       /* metrics --textfile */
 	bool syslog;                /* log --syslog */
 	bool children;              /* run: the whole tree (not --no-children) */
+	bool no_adaptive;           /* log, top, run: never sample faster */
 	long top_k;                 /* metrics: socket series per process */
 	/* The detector's parameters: --warn-eta and --crit-eta over the
 	 * defaults, critical never farther than warning. Built once, here,

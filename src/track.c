@@ -43,6 +43,7 @@ struct tproc {
 	 * --crit-use without a break; NAN while below. */
 	double warn_since, crit_since;
 	bool by_use;             /* the level announced is the use's, not growth's */
+	double fast;             /* adaptive sampling: its extra interval, 0 none */
 };
 
 struct tracker {
@@ -385,6 +386,7 @@ static void tproc_alert(const struct tproc *p, double now, enum alert_level leve
 	a->rate = NAN;
 	a->eta = NAN;
 	a->use_for = NAN;
+	a->fast = p->fast;
 	if (p->by_use && level != LEVEL_OK) {
 		double since = level == LEVEL_CRITICAL ? p->crit_since : p->warn_since;
 
@@ -697,6 +699,55 @@ void tracker_drop(struct tracker *t, int pid, unsigned long long start, double n
 
 	if (found)
 		proc_remove(t, i, now);
+}
+
+/* The rate of p's newest samples: robust over the last few, else from
+ * the last two (a leak's first seconds); NAN when unknown. */
+static double tproc_quick_rate(const struct tproc *p)
+{
+	size_t n = hseries_level_len(&p->total, 0);
+	const struct hbucket *a, *b;
+	double r = detect_recent_rate(&p->total);
+
+	if (!isnan(r) || n < 2)
+		return r;
+	a = hseries_bucket(&p->total, 0, n - 2);
+	b = hseries_bucket(&p->total, 0, n - 1);
+	if (isnan(a->min) || isnan(b->min) || !(b->t1 > a->t1))
+		return NAN;
+	return (b->min - a->min) / (b->t1 - a->t1);
+}
+
+size_t tracker_adapt(struct tracker *t, double base, double fastest, int **pids,
+		     double *interval)
+{
+	size_t n = 0;
+
+	*pids = NULL;
+	*interval = base;
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct tproc *p = t->procs[i];
+		double r, eta, iv;
+
+		p->fast = 0;
+		if (p->resource != RES_NOFILE || p->limit <= 0 || p->fds < 0 || p->fds >= p->limit)
+			continue;
+		r = p->v.growing ? p->v.rate : tproc_quick_rate(p);
+		if (!(r > 0))
+			continue;
+		eta = (double)(p->limit - p->fds) / r;
+		if (!(eta < TRACK_ADAPT_FACTOR * base))
+			continue;
+		iv = fmax(fastest, eta / TRACK_ADAPT_FACTOR);
+		if (iv > 0.75 * base)
+			continue; /* not worth an extra sample */
+		p->fast = iv;
+		*pids = xreallocarray(*pids, n + 1, sizeof(**pids));
+		(*pids)[n++] = p->key.pid;
+		if (iv < *interval)
+			*interval = iv;
+	}
+	return n;
 }
 
 size_t tracker_take_events(struct tracker *t, struct alert **out)
