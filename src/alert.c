@@ -20,21 +20,29 @@ void source_text(struct buf *out, const struct source *s)
 		break;
 	case SRC_SOCKET:
 		e = text_escaped(s->proto ? s->proto : "?");
-		buf_addf(out, "%s %s ", e, sock_dir_name(s->dir));
+		buf_addf(out, "%s %s", e, sock_dir_name(s->dir));
 		free(e);
-		e = text_escaped(s->endpoint ? s->endpoint : "(unnamed)");
-		buf_adds(out, e);
-		free(e);
+		if (s->endpoint || !s->spread) {
+			e = text_escaped(s->endpoint ? s->endpoint : "(unnamed)");
+			buf_addf(out, " %s", e);
+			free(e);
+		}
 		if (s->state) {
 			e = text_escaped(s->state);
 			buf_addf(out, " %s", e);
 			free(e);
 		}
+		/* A class of groups: how many it spreads over. */
+		if (s->spread)
+			buf_addf(out, ", %u %s", s->spread, s->dir == SOCK_OUT ? "remotes" :
+				 s->endpoint ? "ports" : "local addresses");
 		break;
 	case SRC_FILE:
 		e = text_escaped(s->path ? s->path : "?");
 		buf_addf(out, "files in %s", e);
 		free(e);
+		if (s->spread)
+			buf_addf(out, " (%u directories)", s->spread);
 		break;
 	case SRC_KIND:
 		e = text_escaped(s->name ? s->name : "?");
@@ -60,11 +68,15 @@ void source_json(struct buf *out, const struct source *s)
 		json_str(out, s->endpoint);
 		buf_adds(out, ", \"state\": ");
 		json_str(out, s->state);
+		if (s->spread)
+			buf_addf(out, ", \"groups\": %u", s->spread);
 		buf_adds(out, "}");
 		break;
 	case SRC_FILE:
 		buf_adds(out, "{\"type\": \"file\", \"path\": ");
 		json_str(out, s->path);
+		if (s->spread)
+			buf_addf(out, ", \"groups\": %u", s->spread);
 		buf_adds(out, "}");
 		break;
 	case SRC_KIND:

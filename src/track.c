@@ -225,6 +225,22 @@ static void add_point(struct tproc *p, double now, long count, long limit)
 	hseries_add(&p->total, now, (float)count);
 }
 
+/* Whether g is a group of unconnected datagram sockets on one port of
+ * an address (direction none, state UNCONN); then that address with the
+ * port as "*" in buf. */
+static bool unconnected_host(const struct sock_group *g, char *buf, size_t size)
+{
+	const char *c;
+
+	if (g->dir != SOCK_NONE || !g->state || strcmp(g->state, "UNCONN") != 0 || !g->endpoint)
+		return false;
+	c = strrchr(g->endpoint, ':');
+	if (!c || c == g->endpoint || (size_t)(c - g->endpoint) + 3 > size)
+		return false;
+	snprintf(buf, size, "%.*s:*", (int)(c - g->endpoint), g->endpoint);
+	return true;
+}
+
 static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			 const struct proc_sample *ps)
 {
@@ -262,6 +278,8 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 		}
 		for (size_t i = 0; i < ps->nsocks; i++) {
 			const struct sock_group *g = &ps->socks[i];
+			char anyport[80];
+			float count = (float)g->count;
 
 			memset(&id, 0, sizeof(id));
 			id.kind = SRC_SOCKET;
@@ -269,7 +287,31 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			id.dir = g->dir;
 			id.endpoint = g->endpoint;
 			id.state = g->state;
-			source_add(p, &id, (float)g->count, now, marks);
+			if (unconnected_host(g, anyport, sizeof(anyport))) {
+				/* Unconnected datagram sockets each sit on their own
+				 * (ephemeral) port: one group per address, port "*",
+				 * counted once, at its first group. */
+				bool seen = false;
+
+				for (size_t j = 0; j < i && !seen; j++) {
+					char other[80];
+
+					seen = unconnected_host(&ps->socks[j], other, sizeof(other)) &&
+					       strcmp(other, anyport) == 0 &&
+					       str_eq(ps->socks[j].proto, g->proto);
+				}
+				if (seen)
+					continue;
+				for (size_t j = i + 1; j < ps->nsocks; j++) {
+					char other[80];
+
+					if (unconnected_host(&ps->socks[j], other, sizeof(other)) &&
+					    strcmp(other, anyport) == 0 && str_eq(ps->socks[j].proto, g->proto))
+						count += (float)ps->socks[j].count;
+				}
+				id.endpoint = anyport;
+			}
+			source_add(p, &id, count, now, marks);
 		}
 		for (size_t i = 0; i < ps->nfiles; i++) {
 			memset(&id, 0, sizeof(id));
@@ -283,7 +325,11 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			enum fd_type ty = kind_type(ps->kinds[i].kind);
 			char name[32];
 
-			if (ty != FD_ANON && ty != FD_OTHER)
+			/* ... and of the files, those whose kind says more than
+			 * their directory: deleted files and memfds. */
+			if (ty != FD_ANON && ty != FD_OTHER &&
+			    strcmp(kind_name(ps->kinds[i].kind), "deleted") != 0 &&
+			    strcmp(kind_name(ps->kinds[i].kind), "memfd") != 0)
 				continue;
 			snprintf(name, sizeof(name), "%s", kind_name(ps->kinds[i].kind));
 			memset(&id, 0, sizeof(id));
@@ -341,6 +387,127 @@ static void attribute_series(const struct tsource *s, double since, double until
 	}
 }
 
+/* The host part of a socket endpoint ("10.0.0.5" of "10.0.0.5:443",
+ * "[::1]" of "[::1]:53"), its length; 0 when it has no port. */
+static size_t endpoint_host_len(const char *e)
+{
+	const char *c = e ? strrchr(e, ':') : NULL;
+
+	if (!c || c == e || (e[0] == '[' && c[-1] != ']'))
+		return 0;
+	return (size_t)(c - e);
+}
+
+/* Cuts directory dir to the deepest one that holds both it and path. */
+static void dir_common(char *dir, const char *path)
+{
+	size_t n = 0, cut = 0;
+
+	for (; dir[n] && dir[n] == path[n]; n++)
+		if (dir[n] == '/')
+			cut = n;
+	if (dir[n] == '\0' && (path[n] == '/' || path[n] == '\0'))
+		return;           /* dir holds path */
+	if (dir[n] == '/' && path[n] == '\0')
+		cut = n;          /* path holds dir */
+	dir[cut == 0 && dir[0] == '/' ? 1 : cut] = '\0';
+}
+
+/* A class of groups being summed up by attribute_class. */
+struct gclass {
+	const struct tsource *first;
+	double rise;
+	unsigned n;
+	bool same_host;          /* all its endpoints share first's host */
+};
+
+/* When no single group carries most of p's growth, the narrowest class of
+ * them that does (SPEC "Hierarchical source"): sockets of one proto,
+ * direction and state across endpoints (with their shared address when
+ * they have one: unconnected UDP sockets each on its own port), or files
+ * in directories under one parent. Fills out and returns true when a
+ * class of at least two groups carries at least half of rise. */
+static bool attribute_class(const struct tproc *p, double since, double until, double rise,
+			    struct source *out)
+{
+	struct gclass cls[TRACK_MAX_GROUPS + 1];
+	size_t ncls = 0, best = SIZE_MAX;
+	char *dir = NULL;
+	double frise = 0;
+	unsigned nfiles = 0;
+
+	for (size_t i = 0; i < p->nsrc; i++) {
+		const struct tsource *ts = &p->src[i];
+		double r;
+		size_t k;
+
+		if (ts->id.kind != SRC_SOCKET && ts->id.kind != SRC_FILE)
+			continue;
+		r = detect_rise(&ts->hs, since, until);
+		if (!(r > 0))
+			continue;
+		if (ts->id.kind == SRC_FILE) {
+			/* The deepest directory above every growing one. */
+			const char *path = ts->id.path ? ts->id.path : "";
+
+			if (!dir)
+				dir = xstrdup(path);
+			else
+				dir_common(dir, path);
+			frise += r;
+			nfiles++;
+			continue;
+		}
+		for (k = 0; k < ncls; k++) {
+			const struct source *a = &cls[k].first->id;
+
+			if (a->dir == ts->id.dir && str_eq(a->proto, ts->id.proto) &&
+			    str_eq(a->state, ts->id.state))
+				break;
+		}
+		if (k == ncls) {
+			if (ncls == ARRAY_SIZE(cls))
+				continue;
+			cls[ncls++] = (struct gclass){ ts, 0, 0, true };
+		} else {
+			size_t h = endpoint_host_len(cls[k].first->id.endpoint);
+
+			if (!h || h != endpoint_host_len(ts->id.endpoint) ||
+			    strncmp(cls[k].first->id.endpoint, ts->id.endpoint, h) != 0)
+				cls[k].same_host = false;
+		}
+		cls[k].rise += r;
+		cls[k].n++;
+	}
+	for (size_t k = 0; k < ncls; k++)
+		if (cls[k].n >= 2 && (best == SIZE_MAX || cls[k].rise > cls[best].rise))
+			best = k;
+	memset(out, 0, sizeof(*out));
+	if (best != SIZE_MAX && cls[best].rise >= 0.5 * rise && cls[best].rise >= frise) {
+		const struct source *a = &cls[best].first->id;
+
+		out->kind = SRC_SOCKET;
+		out->proto = xstrdup_null(a->proto);
+		out->dir = a->dir;
+		out->state = xstrdup_null(a->state);
+		out->spread = cls[best].n;
+		if (cls[best].same_host) {
+			size_t h = endpoint_host_len(a->endpoint);
+
+			out->endpoint = xmalloc(h + 3);
+			memcpy(out->endpoint, a->endpoint, h);
+			memcpy(out->endpoint + h, ":*", 3);
+		}
+	} else if (nfiles >= 2 && frise >= 0.5 * rise && dir && dir[0]) {
+		out->kind = SRC_FILE;
+		out->path = dir;
+		out->spread = nfiles;
+		dir = NULL;
+	}
+	free(dir);
+	return out->kind != SRC_NONE;
+}
+
 /* The source that accounts for most of p's growth over [since, until]
  * (copied into out, caller clears); kind SRC_NONE when none carries at
  * least half of it. */
@@ -357,9 +524,12 @@ static void tracker_attribute(const struct tproc *p, double since, double until,
 		else
 			attribute_series(&p->src[i], since, until, &gbest, &group);
 	}
-	/* The group or type must carry at least half the growth. */
+	/* The group, else a class of groups, else the type must carry at
+	 * least half the growth. */
 	if (group && gbest >= 0.5 * rise)
 		source_copy(out, &group->id);
+	else if (attribute_class(p, since, until, rise, out))
+		return;
 	else if (type && tbest >= 0.5 * rise)
 		source_copy(out, &type->id);
 }

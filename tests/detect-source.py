@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Growth spread over many groups is named by the narrowest class that
+carries it, with real processes: connections to 20 loopback listeners left
+in CLOSE_WAIT ("tcp out CLOSE_WAIT, 20 remotes"), unconnected UDP sockets
+each on its own port (grouped by their address, "127.0.0.1:*"), and files in
+40 directories under one parent (that parent); a single growing group is
+still named itself."""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from fdtest import FDWATCH, _children, check, done, equal, json_lines
+
+tmp = os.path.realpath(tempfile.mkdtemp(prefix="fdwatch-src."))
+
+# The child leaks 40 fds a second, round robin over its targets, under a
+# limit of 400 (alerted within a few seconds, EMFILE after about 10).
+CHILD = r"""
+import os, resource, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (400, 400))
+mode, arg = sys.argv[1], sys.argv[2]
+held, i = [], 0
+if mode == "tcp":
+    ports = [int(p) for p in arg.split(",")]
+elif mode == "files":
+    dirs = [os.path.join(arg, "d%02d" % k) for k in range(40)]
+    for d in dirs:
+        os.makedirs(d, exist_ok=True)
+print("ready", flush=True)
+end = time.monotonic() + 30
+while time.monotonic() < end:
+    try:
+        if mode == "tcp":
+            held.append(socket.create_connection(("127.0.0.1", ports[i % len(ports)])))
+        elif mode == "udp":
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind(("127.0.0.1", 0))
+            held.append(u)
+        elif mode == "files":
+            held.append(open(os.path.join(dirs[i % len(dirs)], "f%d" % i), "w"))
+        elif mode == "onedir":
+            held.append(open(os.path.join(arg, "f%d" % i), "w"))
+    except OSError:
+        time.sleep(30)
+    i += 1
+    time.sleep(0.025)
+"""
+
+
+def first_alert(mode, arg):
+    child = subprocess.Popen([sys.executable, "-c", CHILD, mode, arg], stdout=subprocess.PIPE,
+                             text=True)
+    _children.append(child)
+    child.stdout.readline()
+    log = subprocess.run([FDWATCH, "log", "-p", str(child.pid), "-d", "0.25", "--duration", "9",
+                          "--format", "json"], capture_output=True, text=True, timeout=60)
+    child.kill()
+    child.wait()
+    raised = [a for a in json_lines(log.stdout) if a["level"] != "ok" and a.get("source")]
+    # The first alert that names a source (one raised on the use of the
+    # limit alone may come without).
+    return raised[0]["source"] if raised else None, log
+
+
+# 20 listeners whose accepted ends are closed at once: the child's ends
+# sit in CLOSE_WAIT, spread over 20 remotes.
+listeners = []
+for _ in range(20):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(512)
+    listeners.append(s)
+ports = ",".join(str(s.getsockname()[1]) for s in listeners)
+import threading
+stop = False
+
+
+def closer():
+    for s in listeners:
+        s.settimeout(0.02)
+    while not stop:
+        for s in listeners:
+            try:
+                c, _ = s.accept()
+                c.close()
+            except OSError:
+                pass
+
+
+th = threading.Thread(target=closer)
+th.start()
+src, log = first_alert("tcp", ports)
+stop = True
+th.join()
+check(src and src.get("proto") == "tcp" and src.get("direction") == "out" and
+      src.get("state") == "CLOSE_WAIT" and src.get("remote") == "127.0.0.1:*" and
+      src.get("groups") == 20, "20 remotes: tcp out CLOSE_WAIT across 20 remotes", (src, log.stdout))
+msgs = [a["message"] for a in json_lines(log.stdout)]
+check(any("CLOSE_WAIT, 20 remotes" in m for m in msgs), "the message names the class and the count",
+      msgs)
+
+src, log = first_alert("udp", "")
+check(src and src.get("proto") == "udp" and src.get("local") == "127.0.0.1:*" and
+      src.get("state") == "UNCONN",
+      "unconnected UDP: grouped by their address without the port", (src, log.stdout))
+
+src, log = first_alert("files", os.path.join(tmp, "spool"))
+equal((src or {}).get("path"), os.path.join(tmp, "spool"),
+      "files in 40 directories: their common parent")
+check((src or {}).get("groups", 0) >= 10, "and how many directories (of those tracked)", src)
+
+src, log = first_alert("onedir", tmp)
+equal(src, {"type": "file", "path": tmp}, "files in one directory: that directory itself")
+
+for s in listeners:
+    s.close()
+subprocess.run(["rm", "-rf", tmp])
+done()
