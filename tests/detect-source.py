@@ -4,8 +4,10 @@ carries it, with real processes: connections to 20 loopback listeners left
 in CLOSE_WAIT ("tcp out CLOSE_WAIT, 20 remotes"), unconnected UDP sockets
 each on its own port (grouped by their address, "127.0.0.1:*"), and files in
 40 directories under one parent (that parent); a single growing group is
-still named itself."""
+still named itself. A replayed trace whose socket entries carry no
+direction keeps their endpoint."""
 
+import json
 import os
 import socket
 import subprocess
@@ -115,6 +117,26 @@ check((src or {}).get("groups", 0) >= 10, "and how many directories (of those tr
 
 src, log = first_alert("onedir", tmp)
 equal(src, {"type": "file", "path": tmp}, "files in one directory: that directory itself")
+
+# A trace written by another tool: socket entries carry remote and state
+# but no direction. replay groups them by the endpoint they carry.
+trace = os.path.join(tmp, "nodir.jsonl")
+with open(trace, "w") as f:
+    for i in range(240):
+        n = 10 + 4 * i
+        f.write(json.dumps({"time": 1764000000 + i * 0.25, "pid": 77, "start": 1, "comm": "other",
+                            "fds": n + 20, "limit": 1100,
+                            "types": {"file": 20, "socket": n, "pipe": 0, "anon": 0, "other": 0},
+                            "sockets": [{"proto": "tcp", "remote": "10.0.0.9:443",
+                                         "state": "CLOSE_WAIT", "count": n},
+                                        {"proto": "tcp", "local": "0.0.0.0:80", "state": "LISTEN",
+                                         "count": 1}]}) + "\n")
+r = subprocess.run([FDWATCH, "replay", "--format", "json", trace], capture_output=True, text=True,
+                   timeout=60)
+raised = [a for a in json_lines(r.stdout) if a["level"] != "ok"]
+equal(raised[0]["source"] if raised else None,
+      {"type": "socket", "proto": "tcp", "direction": "out", "remote": "10.0.0.9:443",
+       "state": "CLOSE_WAIT"}, "replay: an entry without a direction keeps its endpoint")
 
 for s in listeners:
     s.close()
