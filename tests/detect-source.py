@@ -78,7 +78,7 @@ def first_alert(mode, arg, prefix=()):
                              stdout=subprocess.PIPE, text=True)
     _children.append(child)
     child.stdout.readline()
-    log = subprocess.run([FDWATCH, "log", "-p", str(child.pid), "-d", "0.25", "--duration", "9",
+    log = subprocess.run([FDWATCH, "log", "-p", str(child.pid), "-d", "0.25", "--duration", "7",
                           "--format", "json"], capture_output=True, text=True, timeout=60)
     child.kill()
     child.wait()
