@@ -19,7 +19,7 @@ RUNS = 3
 def one(fdwatch, helper, life, extra, tmp):
     rate = (256 - 7) / life
     h = subprocess.Popen([helper, "--leak", "file", "--rate", str(rate), "--nofile", "256",
-                          "--dir", tmp, "--timeout", "600"],
+                          "--dir", tmp, "--timeout", str(2 * life + 60)],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     pid = int(h.stdout.readline().split()[0])
     t0 = time.time()
