@@ -276,43 +276,50 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			if (have || ps->types[ty] > 0)
 				source_add(p, &id, (float)ps->types[ty], now, marks);
 		}
+		/* Unconnected datagram sockets each sit on their own
+		 * (ephemeral) port: summed into one group per address, port
+		 * "*". Their addresses are few, so a short list does. */
+		struct anyport { char ep[80]; char *proto; float count; } *any = NULL;
+		static char unconn[] = "UNCONN";
+		size_t nany = 0;
+
 		for (size_t i = 0; i < ps->nsocks; i++) {
 			const struct sock_group *g = &ps->socks[i];
-			char anyport[80];
-			float count = (float)g->count;
+			char ep[80];
+			size_t k;
 
+			if (unconnected_host(g, ep, sizeof(ep))) {
+				for (k = 0; k < nany; k++)
+					if (str_eq(any[k].proto, g->proto) && strcmp(any[k].ep, ep) == 0)
+						break;
+				if (k == nany) {
+					any = xreallocarray(any, nany + 1, sizeof(*any));
+					memcpy(any[k].ep, ep, sizeof(ep));
+					any[k].proto = g->proto;
+					any[k].count = 0;
+					nany++;
+				}
+				any[k].count += (float)g->count;
+				continue;
+			}
 			memset(&id, 0, sizeof(id));
 			id.kind = SRC_SOCKET;
 			id.proto = g->proto;
 			id.dir = g->dir;
 			id.endpoint = g->endpoint;
 			id.state = g->state;
-			if (unconnected_host(g, anyport, sizeof(anyport))) {
-				/* Unconnected datagram sockets each sit on their own
-				 * (ephemeral) port: one group per address, port "*",
-				 * counted once, at its first group. */
-				bool seen = false;
-
-				for (size_t j = 0; j < i && !seen; j++) {
-					char other[80];
-
-					seen = unconnected_host(&ps->socks[j], other, sizeof(other)) &&
-					       strcmp(other, anyport) == 0 &&
-					       str_eq(ps->socks[j].proto, g->proto);
-				}
-				if (seen)
-					continue;
-				for (size_t j = i + 1; j < ps->nsocks; j++) {
-					char other[80];
-
-					if (unconnected_host(&ps->socks[j], other, sizeof(other)) &&
-					    strcmp(other, anyport) == 0 && str_eq(ps->socks[j].proto, g->proto))
-						count += (float)ps->socks[j].count;
-				}
-				id.endpoint = anyport;
-			}
-			source_add(p, &id, count, now, marks);
+			source_add(p, &id, (float)g->count, now, marks);
 		}
+		for (size_t k = 0; k < nany; k++) {
+			memset(&id, 0, sizeof(id));
+			id.kind = SRC_SOCKET;
+			id.proto = any[k].proto;
+			id.dir = SOCK_NONE;
+			id.endpoint = any[k].ep;
+			id.state = unconn;
+			source_add(p, &id, any[k].count, now, marks);
+		}
+		free(any);
 		for (size_t i = 0; i < ps->nfiles; i++) {
 			memset(&id, 0, sizeof(id));
 			id.kind = SRC_FILE;
