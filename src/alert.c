@@ -21,21 +21,29 @@ void source_text(struct buf *out, const struct source *s)
 		break;
 	case SRC_SOCKET:
 		e = text_escaped(s->proto ? s->proto : "?");
-		buf_addf(out, "%s %s ", e, sock_dir_name(s->dir));
+		buf_addf(out, "%s %s", e, sock_dir_name(s->dir));
 		free(e);
-		e = text_escaped(s->endpoint ? s->endpoint : "(unnamed)");
-		buf_adds(out, e);
-		free(e);
+		if (s->endpoint || !s->spread) {
+			e = text_escaped(s->endpoint ? s->endpoint : "(unnamed)");
+			buf_addf(out, " %s", e);
+			free(e);
+		}
 		if (s->state) {
 			e = text_escaped(s->state);
 			buf_addf(out, " %s", e);
 			free(e);
 		}
+		/* A class of groups: how many it spreads over. */
+		if (s->spread)
+			buf_addf(out, ", %u %s", s->spread, s->dir == SOCK_OUT ? "remotes" :
+				 s->endpoint ? "ports" : "local addresses");
 		break;
 	case SRC_FILE:
 		e = text_escaped(s->path ? s->path : "?");
 		buf_addf(out, "files in %s", e);
 		free(e);
+		if (s->spread)
+			buf_addf(out, " (%u directories)", s->spread);
 		break;
 	case SRC_KIND:
 		e = text_escaped(s->name ? s->name : "?");
@@ -65,6 +73,8 @@ void source_json(struct buf *out, const struct source *s)
 			buf_adds(out, ", \"peers\": ");
 			record_peers_json(out, s->peers_state, s->peers, s->npeers);
 		}
+		if (s->spread)
+			buf_addf(out, ", \"groups\": %u", s->spread);
 		buf_adds(out, "}");
 		break;
 	case SRC_FILE:
@@ -74,6 +84,8 @@ void source_json(struct buf *out, const struct source *s)
 		json_str(out, s->path);
 		buf_adds(out, ", \"path\": ");
 		json_str(out, s->path);
+		if (s->spread)
+			buf_addf(out, ", \"groups\": %u", s->spread);
 		buf_adds(out, "}");
 		break;
 	case SRC_KIND:
@@ -159,7 +171,7 @@ void alert_message(struct buf *out, const struct alert *a)
 	if (a->limit >= 0)
 		buf_addf(out, "/%ld", a->limit);
 	buf_addf(out, " %s", resource_unit(a->resource));
-	if (a->resource != RES_NOFILE && a->limit > 0 && a->fds >= 0)
+	if ((a->resource != RES_NOFILE || a->by_use) && a->limit > 0 && a->fds >= 0)
 		buf_addf(out, " (%.0f%%)", 100.0 * (double)a->fds / (double)a->limit);
 	if (a->resource != RES_NOFILE && a->resource != RES_FILES_MAX && a->pid > 0 &&
 	    a->level != LEVEL_OK)
@@ -171,6 +183,12 @@ void alert_message(struct buf *out, const struct alert *a)
 		buf_addf(out, ", %s", a->why);
 		return;
 	}
+	if (a->by_use) {
+		/* Saturation: what fails now, and since when. */
+		buf_addf(out, ", %s", a->why);
+		if (a->use_for >= 1)
+			buf_addf(out, " for %s", fmt_duration(d, sizeof(d), a->use_for));
+	}
 	if (isfinite(a->rate))
 		buf_addf(out, ", %+.3g/s", a->rate);
 	if (isfinite(a->eta))
@@ -180,6 +198,8 @@ void alert_message(struct buf *out, const struct alert *a)
 		source_text(out, &a->src);
 		peers_text(out, &a->src);
 	}
+	if (a->fast > 0 && a->level != LEVEL_OK)
+		buf_addf(out, " (sampled every %.2gs: limit near)", a->fast);
 }
 
 void alert_json(struct buf *out, const struct alert *a)

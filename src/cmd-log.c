@@ -26,6 +26,7 @@ struct log_ctx {
 	bool header_due;         /* rec is empty: begin it with the trace header */
 	struct buf recbuf;
 	struct proc_idset watched; /* -p: the processes as first seen */
+	struct adapt adapt;      /* faster samples of the processes near their limit */
 	int status;
 };
 
@@ -104,23 +105,14 @@ static int write_records(struct log_ctx *c, const struct sample *s, const struct
 	return output_flush(c->rec, &c->recbuf, c->o->output);
 }
 
-static int on_tick(struct loop *l, void *ctx)
+/* Feeds s (a sample of every watched process, or with extra, an extra
+ * one of those near their limit) and writes its records and the alert
+ * events it raised. 0, or -1 after saying why. */
+static int take_in(struct log_ctx *c, struct loop *l, struct sample *s, bool extra)
 {
-	struct log_ctx *c = ctx;
-	struct sample *s = sampler_take(c->sm);
 	struct alert *ev;
 	size_t nev;
-	int gone;
 
-	/* Judge the time as records carry it (to the millisecond), so that a
-	 * replay of -o FILE comes to the very same figures. */
-	s->time = round(s->time * 1000) / 1000;
-	gone = loop_watch_pids(&c->watched, c->o, s, l->ticks == 1);
-	if (gone < 0) {
-		sample_free(s);
-		c->status = 1;
-		return 1;
-	}
 	if (reopen_wanted && c->rec) {
 		reopen_wanted = 0;
 		if (reopen_records(c) < 0) {
@@ -134,7 +126,8 @@ static int on_tick(struct loop *l, void *ctx)
 		c->status = 1;
 		return -1;
 	}
-	tracker_feed(c->tr, s, true);
+	tracker_feed(c->tr, s, !extra);
+	adapt_update(&c->adapt, l, c->tr);
 	nev = tracker_take_events(c->tr, &ev);
 	alerts_add_peers(ev, nev, s);
 	sample_free(s);
@@ -148,8 +141,40 @@ static int on_tick(struct loop *l, void *ctx)
 		c->status = 1;
 		return -1;
 	}
+	return 0;
+}
+
+static int on_tick(struct loop *l, void *ctx)
+{
+	struct log_ctx *c = ctx;
+	struct sample *s = sampler_take(c->sm);
+	int gone;
+
+	/* Judge the time as records carry it (to the millisecond), so that a
+	 * replay of -o FILE comes to the very same figures. */
+	s->time = round(s->time * 1000) / 1000;
+	gone = loop_watch_pids(&c->watched, c->o, s, l->ticks == 1);
+	if (gone < 0) {
+		sample_free(s);
+		c->status = 1;
+		return 1;
+	}
+	if (take_in(c, l, s, false) < 0)
+		return -1;
 	/* The processes given with -p have all exited: nothing more can come. */
 	return gone;
+}
+
+/* An extra sample of the processes near their limit. */
+static int on_fast_tick(struct loop *l, void *ctx)
+{
+	struct log_ctx *c = ctx;
+	struct sample *s = adapt_take(&c->adapt);
+
+	if (!s)
+		return 0;
+	s->time = round(s->time * 1000) / 1000;
+	return take_in(c, l, s, true) < 0 ? -1 : 0;
 }
 
 int cmd_log(struct options *o)
@@ -171,6 +196,12 @@ int cmd_log(struct options *o)
 			fclose(c.rec);
 		return 1;
 	}
+	if (adapt_open(&c.adapt, o) < 0) {
+		sampler_free(c.sm);
+		if (c.rec)
+			fclose(c.rec);
+		return 1;
+	}
 	c.tr = tracker_new(&o->detect);
 	buf_init(&c.out);
 	buf_init(&c.recbuf);
@@ -180,6 +211,7 @@ int cmd_log(struct options *o)
 	if (c.rec)
 		catch_hup();
 	loop_init(&l, o, 1.0, on_tick, &c);
+	l.fast_tick = on_fast_tick;
 	loop_run(&l);
 	if (o->syslog)
 		closelog();
@@ -191,6 +223,7 @@ int cmd_log(struct options *o)
 		c.status = 1;
 	}
 	tracker_free(c.tr);
+	adapt_close(&c.adapt);
 	sampler_free(c.sm);
 	return c.status;
 }

@@ -1,5 +1,5 @@
 /* cmd-run.c - `fdwatch run -- COMMAND [ARG]...`: start COMMAND (no shell),
- * watch it (and with --children its descendants) until it exits, report
+ * watch it and its descendants (--no-children: it alone) until it exits, report
  * alert events as they happen and a summary at the end. For CI: a command
  * that leaks fds fails. fdwatch's own report goes to stderr (or -o FILE) so
  * that COMMAND's stdout stays COMMAND's, as with time(1). */
@@ -38,6 +38,7 @@ struct run_ctx {
 	struct tracker *tr;
 	struct run_summary sum;
 	sigset_t waitset;          /* the signals waited for between samples */
+	struct adapt adapt;        /* faster samples of the processes near their limit */
 	int wstatus;
 	bool lost;                 /* a part of the report could not be written */
 };
@@ -53,7 +54,7 @@ static void run_sigset(sigset_t *set)
 	sigaddset(set, SIGQUIT);
 }
 
-/* Points the sampler at the command and, with --children, every
+/* Points the sampler at the command and (unless --no-children) every
  * descendant of fdwatch (a subreaper, so orphaned grandchildren stay ours),
  * fdwatch itself left out. */
 static void select_watched(struct run_ctx *c)
@@ -86,19 +87,16 @@ static int run_flush(struct run_ctx *c)
 	return r;
 }
 
-static int on_tick(struct loop *l, void *ctx)
+/* Feeds s (of every watched process, or with extra, an extra one of
+ * those near their limit) and reports the alert events it raised. */
+static int take_in(struct run_ctx *c, struct loop *l, struct sample *s, bool extra)
 {
-	struct run_ctx *c = ctx;
-	struct sample *s;
 	struct alert *ev;
 	size_t nev;
 
-	if (c->o->children || l->ticks == 1)
-		select_watched(c);
-	s = sampler_take(c->sm);
-	runsum_add_sample(&c->sum, s);
-	tracker_feed(c->tr, s, true);
+	tracker_feed(c->tr, s, !extra);
 	sample_free(s);
+	adapt_update(&c->adapt, l, c->tr);
 	nev = tracker_take_events(c->tr, &ev);
 	for (size_t i = 0; i < nev; i++) {
 		/* run judges its command's processes, not the machine's limits */
@@ -111,6 +109,27 @@ static int on_tick(struct loop *l, void *ctx)
 	if (c->buf.len)
 		run_flush(c);
 	return 0;
+}
+
+static int on_tick(struct loop *l, void *ctx)
+{
+	struct run_ctx *c = ctx;
+	struct sample *s;
+
+	if (c->o->children || l->ticks == 1)
+		select_watched(c);
+	s = sampler_take(c->sm);
+	runsum_add_sample(&c->sum, s);
+	return take_in(c, l, s, false);
+}
+
+/* An extra sample of the processes near their limit. */
+static int on_fast_tick(struct loop *l, void *ctx)
+{
+	struct run_ctx *c = ctx;
+	struct sample *s = adapt_take(&c->adapt);
+
+	return s ? take_in(c, l, s, true) : 0;
 }
 
 /* Between samples: waits for the command's end or a signal to pass on.
@@ -245,10 +264,13 @@ int cmd_run(struct options *o)
 		return c.child == -ENOENT ? 127 : 126;
 	}
 	t0 = clock_mono();
+	if (adapt_open(&c.adapt, o) < 0)
+		o->no_adaptive = true; /* watched at the interval, as before */
 	c.tr = tracker_new(&o->detect);
 	buf_init(&c.buf);
 	loop_init(&l, o, RUN_DEFAULT_INTERVAL, on_tick, &c);
 	l.wait = on_wait;
+	l.fast_tick = on_fast_tick;
 	/* run ends with its command (on_wait), not with -n, --duration or a
 	 * signal: those are passed on to the command. */
 	l.iterations = 0;
@@ -277,6 +299,7 @@ int cmd_run(struct options *o)
 	runsum_free(&c.sum);
 	buf_free(&c.buf);
 	tracker_free(c.tr);
+	adapt_close(&c.adapt);
 	sampler_free(c.sm);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return oc.status;

@@ -23,9 +23,14 @@ struct top {
 	struct tracker *tr;
 	struct topview *v;
 	struct loop loop;
+	struct adapt adapt;     /* faster samples of the processes near their limit */
 	bool first_done;
 	bool dirty;             /* the screen needs painting */
 };
+
+/* Samples the detector needs before its first verdict (its smallest
+ * window): a process with fewer is "new", not "safe". */
+#define TOP_JUDGED_SAMPLES 12
 
 /* The values of one series' history, one per level-0 bucket, oldest
  * first (caller frees); their count in *n. */
@@ -41,7 +46,8 @@ static double *series_values(const struct hseries *hs, size_t *n)
 }
 
 /* Fills the view's stats of process p from the tracker's word on it. */
-static void fill_stats(struct tv_stats *st, const struct proc_sample *p, const struct tracker *tr)
+static void fill_stats(struct tv_stats *st, const struct proc_sample *p, const struct tracker *tr,
+		       const struct detect_params *dp)
 {
 	struct proc_key k = { p->pid, p->start };
 	const struct hseries *hs = tracker_history(tr, &k, NULL);
@@ -55,6 +61,18 @@ static void fill_stats(struct tv_stats *st, const struct proc_sample *p, const s
 		    : a.level == LEVEL_WARNING ? TV_WARNING : TV_OK;
 	st->rate = isnan(a.rate) ? detect_recent_rate(hs) : a.rate;
 	st->eta = a.eta;
+	st->fast = a.fast;
+	/* Growing fast with no verdict yet: the ETA of the rate shown, and a
+	 * mark, rather than a blank that reads as safe. */
+	if (a.level == LEVEL_OK && isnan(a.rate) && st->rate > 0 && a.limit > 0 && a.fds >= 0) {
+		double eta = a.limit > a.fds ? (double)(a.limit - a.fds) / st->rate : 0;
+
+		if (eta <= dp->crit_eta) {
+			st->eta = eta;
+			st->unjudged = true;
+			st->young = tracker_samples(tr, &k) < TOP_JUDGED_SAMPLES;
+		}
+	}
 	st->src = a.src;        /* the view owns the source now */
 	memset(&a.src, 0, sizeof(a.src));
 	alert_clear(&a);
@@ -109,10 +127,11 @@ static int on_tick(struct loop *l, void *ctx)
 	struct alert *ev = NULL;
 
 	tracker_feed(t->tr, s, true);
+	adapt_update(&t->adapt, l, t->tr);
 	alerts_free(ev, tracker_take_events(t->tr, &ev));
 	topview_set_sample(t->v, s);
 	for (size_t i = 0; i < s->nprocs; i++)
-		fill_stats(topview_stats(t->v, i), &s->procs[i], t->tr);
+		fill_stats(topview_stats(t->v, i), &s->procs[i], t->tr, &t->o->detect);
 	topview_refresh(t->v);
 	list_fds(t);
 	/* Missing -p pids are named on stderr, which is shown on exit. */
@@ -121,6 +140,23 @@ static int on_tick(struct loop *l, void *ctx)
 		topview_message(t->v, "some -p processes are not running (listed on exit)");
 	t->first_done = true;
 	t->dirty = true;
+	return 0;
+}
+
+/* An extra sample of the processes near their limit: judged at once, shown
+ * with the next sample of the interval. */
+static int on_fast_tick(struct loop *l, void *ctx)
+{
+	struct top *t = ctx;
+	struct sample *s = adapt_take(&t->adapt);
+	struct alert *ev = NULL;
+
+	if (!s)
+		return 0;
+	tracker_feed(t->tr, s, false);
+	sample_free(s);
+	adapt_update(&t->adapt, l, t->tr);
+	alerts_free(ev, tracker_take_events(t->tr, &ev));
 	return 0;
 }
 
@@ -183,9 +219,14 @@ int cmd_top(struct options *o)
 	t.sm = sampler_open(o, SAMPLER_REUSE_AGE);
 	if (!t.sm)
 		return 1;
+	if (adapt_open(&t.adapt, o) < 0) {
+		sampler_free(t.sm);
+		return 1;
+	}
 	t.tr = tracker_new(&o->detect);
 	loop_init(&t.loop, o, 1.0, on_tick, &t);
 	t.loop.wait = on_wait;
+	t.loop.fast_tick = on_fast_tick;
 	t.loop.linger = true;
 	t.v = topview_new(!tui_utf8(), t.loop.interval);
 	gethostname(host, sizeof(host) - 1);
@@ -202,6 +243,7 @@ int cmd_top(struct options *o)
 	}
 	topview_free(t.v);
 	tracker_free(t.tr);
+	adapt_close(&t.adapt);
 	sampler_free(t.sm);
 	return status;
 }

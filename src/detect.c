@@ -15,7 +15,7 @@ void detect_params_default(struct detect_params *p)
 {
 	p->warn_eta = 7 * 86400.0;
 	p->crit_eta = 3600.0;
-	p->evidence = 0.4;
+	p->evidence = 0.5;
 	p->min_rise = 3.0;
 	p->warn_use = 80.0;
 	p->crit_use = 95.0;
@@ -122,9 +122,30 @@ static double window_noise(const struct hbucket *b, size_t m, const double *f, c
 	return median_sorted(r, (int)n);
 }
 
+/* Does the newest half of the last part of buckets b[0..m) stand above
+ * the half before it by a quarter of what rate would add? */
+static bool newest_rises(const struct hbucket *b, size_t m, double rate)
+{
+	size_t lo = m - m / K, mid = m - m / (2 * K);
+	double fa = NAN, fb = NAN, dt;
+
+	if (mid <= lo || mid >= m)
+		return true;
+	for (size_t i = lo; i < m; i++) {
+		double *f = i < mid ? &fa : &fb;
+
+		if (!isnan(b[i].min) && (isnan(*f) || b[i].min < *f))
+			*f = b[i].min;
+	}
+	if (isnan(fa) || isnan(fb))
+		return true;
+	dt = (b[m - 1].t1 + b[mid].t0) / 2 - (b[mid - 1].t1 + b[lo].t0) / 2;
+	return fb - fa >= 0.25 * rate * dt;
+}
+
 /* The shape tests on one window; fills rate and rise when they pass. */
 static bool window_grows(const struct hbucket *b, size_t m, const struct detect_params *p,
-			 double *rate, double *rise_out, double *f0)
+			 double *rate, double *rise_out, double *f0, double *f1)
 {
 	double f[K], tf[K], rise, r_early, r_late;
 
@@ -161,11 +182,17 @@ static bool window_grows(const struct hbucket *b, size_t m, const struct detect_
 	if (r_late > DETECT_MAX_SPEEDUP * r_early)
 		return false;
 	*rate = detect_theil_sen(tf, f, K);
+	/* Still rising at the newest end: a fill that levels off inside
+	 * the last part (a pool, keep-alive connections reaching their
+	 * timeout) has a flat newest half-part. */
+	if (!newest_rises(b, m, *rate))
+		return false;
 	/* The rise must stand well clear of the scatter (bursts, noise). */
 	if (rise < DETECT_NOISE_MARGIN * window_noise(b, m, f, tf, *rate))
 		return false;
 	*rise_out = rise;
 	*f0 = f[0];
+	*f1 = f[K - 1];
 	return *rate > 0;
 }
 
@@ -185,9 +212,9 @@ static bool window_judge(const struct hseries *s, int k, size_t m, const struct 
 			 struct detect_cand *c)
 {
 	struct hbucket w[HIST_RING];
-	double rate, rise, f0, span, prior;
+	double rate, rise, f0, f1, span, prior;
 
-	if (hseries_copy(s, k, m, w) != m || !window_grows(w, m, p, &rate, &rise, &f0))
+	if (hseries_copy(s, k, m, w) != m || !window_grows(w, m, p, &rate, &rise, &f0, &f1))
 		return false;
 	span = w[m - 1].t1 - w[0].t0;
 	/* A rise back to where the series already was is a recovery (a wave,
@@ -197,6 +224,7 @@ static bool window_judge(const struct hseries *s, int k, size_t m, const struct 
 		return false;
 	c->rate = rate;
 	c->rise = rise;
+	c->top = f1;
 	c->since = w[0].t0;
 	c->until = w[m - 1].t1;
 	return true;
@@ -211,10 +239,17 @@ static void cand_apply(const struct detect_cand *c, double now, double fds, doub
 	double eta = NAN;
 
 	if (limit >= 0 && !isnan(limit) && isfinite(fds)) {
+		double seen = c->until;
+
 		eta = limit > fds ? (limit - fds) / c->rate : 0;
-		/* The growth seen then counts up to now: a coarse level is
-		 * judged again only when it completes a bucket. */
-		if (now - c->since >= p->evidence * eta)
+		/* The growth seen then counts up to now while the count went
+		 * on rising (a coarse level is judged again only when it
+		 * completes a bucket); a fill that has levelled off since
+		 * gains no evidence by waiting. */
+		if (now > c->until &&
+		    fds >= c->top + 0.5 * c->rate * (now - c->until + (c->until - c->since) / (2 * K)))
+			seen = now;
+		if (seen - c->since >= p->evidence * eta)
 			level = level_for_eta(eta, p);
 	}
 	if (v->growing && (level < v->level || (level == v->level && !(eta < v->eta))))
@@ -325,4 +360,26 @@ double detect_recent_rate(const struct hseries *hs)
 	if (k < DETECT_RECENT_MIN)
 		return NAN;
 	return detect_theil_sen(t, y, (int)k);
+}
+
+double detect_refill_rate(const struct hseries *hs)
+{
+	size_t n = hseries_level_len(hs, 0), k = 0, lo = 0;
+	double t[HIST_RING], y[HIST_RING];
+
+	for (size_t i = 0; i < n && k < HIST_RING; i++) {
+		const struct hbucket *b = hseries_bucket(hs, 0, i);
+
+		if (isnan(b->min))
+			continue;
+		t[k] = b->t1;
+		y[k] = b->min;
+		/* the newest lowest point: where the last drop ended */
+		if (y[k] <= y[lo])
+			lo = k;
+		k++;
+	}
+	if (k - lo < DETECT_RECENT_MIN)
+		return NAN;
+	return detect_theil_sen(t + lo, y + lo, (int)(k - lo));
 }

@@ -17,9 +17,13 @@
  *  - rises DETECT_NOISE_MARGIN times more than the floors scatter around
  *    the trend line, and falls from one bucket to the next at most once in
  *    DETECT_MAX_FALLS steps (not noise, not bursts),
+ *  - still rises in the newest half of its last part, by a quarter of what
+ *    its rate adds there (not a fill levelling off: keep-alive connections
+ *    reaching their timeout, the end of a warm-up ramp),
  * and the evidence grows with the time left: from its start to the newest
  * sample, the window must span at least `evidence` times the forecast time
- * to the limit. Windows from a few
+ * to the limit; the time after the window counts only while the count went
+ * on rising (a plateau gains no evidence by lasting). Windows from a few
  * samples to the whole history are tried; the most urgent one wins. */
 #ifndef FDWATCH_DETECT_H
 #define FDWATCH_DETECT_H
@@ -45,7 +49,7 @@ enum alert_level { LEVEL_OK, LEVEL_WARNING, LEVEL_CRITICAL };
 struct detect_params {
 	double warn_eta;  /* warn when the limit is this near (s); default 7 days */
 	double crit_eta;  /* critical when this near (s); default 1 hour */
-	double evidence;  /* window span / eta needed; default 0.4 */
+	double evidence;  /* window span / eta needed; default 0.5 */
 	double min_rise;  /* floor growth needed at all (fds); default 3 */
 	double warn_use;  /* warning at or above this % of the limit; default 80 */
 	double crit_use;  /* critical at or above this %, growing or not; default 95 */
@@ -65,6 +69,7 @@ struct verdict {
 struct detect_cand {
 	double since, until;
 	double rate, rise;
+	double top;       /* the floor of its newest part */
 };
 
 /* What the detector remembers of one series between calls, so that a level
@@ -106,5 +111,9 @@ double detect_theil_sen(const double *t, const double *v, int n);
  * DETECT_RECENT_MIN of them. */
 #define DETECT_RECENT_MIN 3
 double detect_recent_rate(const struct hseries *s);
+/* The same over the newest samples since the lowest of them (the end of
+ * the last drop): how fast a series fills again after a partial reset;
+ * NAN with fewer than DETECT_RECENT_MIN samples since. */
+double detect_refill_rate(const struct hseries *s);
 
 #endif

@@ -17,6 +17,10 @@ endif
 
 # Script tests: real leaks end to end, replay and record on hand-made input,
 # and the score on the labelled corpus (tests/corpus.py generates it).
-TESTS += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/detect-syslog.py
+TESTS += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/detect-syslog.py \
+	tests/detect-saturation.py tests/detect-adaptive.py tests/detect-source.py
 EXTRA_DIST += tests/detect-live.py tests/replay-cli.py tests/detect-corpus.py tests/corpus.py \
-	tests/detect-syslog.py
+	tests/detect-syslog.py tests/detect-saturation.py tests/detect-adaptive.py tests/detect-source.py \
+	tests/corpus-record.py tests/live-lead.py \
+	tests/corpus/nginx-keepalive.jsonl tests/corpus/warm-up.jsonl tests/corpus/gc-floor.jsonl \
+	tests/corpus/gc-refill.jsonl tests/corpus/at-limit.jsonl

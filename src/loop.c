@@ -86,10 +86,24 @@ int loop_run(struct loop *l)
 			if (r)
 				return r;
 			schedule_next(l);
+			/* Extra ticks keep their spacing from this one too. */
+			if (l->fast > 0 && l->fast_next < l->last + l->fast)
+				l->fast_next = l->last + l->fast;
 			if (l->iterations && l->ticks >= l->iterations && !l->linger)
 				return 0;
+		} else if (!l->paused && l->fast > 0 && l->fast_tick && clock_mono() >= l->fast_next) {
+			/* An extra tick, unless the next one of the grid is as near. */
+			if (l->next - clock_mono() > l->fast / 2) {
+				r = l->fast_tick(l, l->ctx);
+				if (r)
+					return r;
+			}
+			if (l->fast > 0 && l->fast_next <= clock_mono())
+				l->fast_next = clock_mono() + l->fast;
 		}
 		until = l->paused ? -1 : l->next;
+		if (!l->paused && l->fast > 0 && l->fast_tick && l->fast_next < until)
+			until = l->fast_next;
 		if (l->duration > 0) {
 			double end = l->t0 + l->duration;
 
@@ -120,6 +134,56 @@ void loop_set_interval(struct loop *l, double interval)
 	l->next = l->last + interval;
 	if (l->next < now)
 		l->next = now;
+}
+
+void loop_set_fast(struct loop *l, double fast)
+{
+	double now = clock_mono();
+
+	if (fast > 0 && (!(l->fast > 0) || l->fast_next > now + fast || l->fast_next < now))
+		l->fast_next = now + fast;
+	l->fast = fast > 0 ? fast : 0;
+}
+
+/* The fastest extra sampling (s): a listing of a few processes ten times a
+ * second costs little, and the detector then needs about a second. */
+#define ADAPT_FASTEST 0.1
+
+int adapt_open(struct adapt *a, const struct options *o)
+{
+	memset(a, 0, sizeof(*a));
+	if (o->no_adaptive)
+		return 0;
+	a->sm = sampler_open(o, SAMPLER_REUSE_AGE);
+	return a->sm ? 0 : -1;
+}
+
+void adapt_update(struct adapt *a, struct loop *l, struct tracker *tr)
+{
+	int *pids;
+	double iv;
+
+	if (!a->sm)
+		return;
+	a->nfast = tracker_adapt(tr, l->interval, ADAPT_FASTEST, &pids, &iv);
+	a->fast = a->nfast ? iv : 0;
+	if (a->nfast)
+		sampler_select_pids(a->sm, pids, a->nfast);
+	free(pids);
+	loop_set_fast(l, a->fast);
+}
+
+struct sample *adapt_take(struct adapt *a)
+{
+	if (!a->sm || !a->nfast)
+		return NULL;
+	return sampler_take(a->sm);
+}
+
+void adapt_close(struct adapt *a)
+{
+	sampler_free(a->sm);
+	memset(a, 0, sizeof(*a));
 }
 
 int output_flush(FILE *f, struct buf *b, const char *what)

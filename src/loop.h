@@ -40,6 +40,12 @@ struct loop {
 	 * NULL: sleep until then or a signal. */
 	int (*wait)(struct loop *l, double until, void *ctx);
 	void *ctx;
+	/* Adaptive sampling: extra ticks every `fast` seconds between the
+	 * ticks of the interval (0: none), taken by fast_tick; they do not
+	 * count as ticks. Set with loop_set_fast. */
+	double fast;
+	int (*fast_tick)(struct loop *l, void *ctx);
+	double fast_next;
 	/* Kept by the loop. */
 	double t0;              /* monotonic time of the first tick */
 	double next;            /* when the next tick is due */
@@ -57,6 +63,27 @@ int loop_run(struct loop *l);
 /* Changes the interval: the next tick comes that long after the last one,
  * or at once when that time has passed. */
 void loop_set_interval(struct loop *l, double interval);
+
+/* Asks for extra ticks every fast seconds from now on (0: none). */
+void loop_set_fast(struct loop *l, double fast);
+
+/* Adaptive sampling for a watching command (log, top, run): a second
+ * sampler for the few processes whose limit is near, sampled faster than
+ * the interval until they are safe again. */
+struct adapt {
+	struct sampler *sm;     /* NULL: off (--no-adaptive) */
+	size_t nfast;           /* processes sampled faster now */
+	double fast;            /* and how often (s), 0 none */
+};
+/* Opens the second sampler unless o says --no-adaptive; 0 or -1 after
+ * printing why. */
+int adapt_open(struct adapt *a, const struct options *o);
+/* After a sample went into tr: picks the processes to sample faster and
+ * tells the loop how often. */
+void adapt_update(struct adapt *a, struct loop *l, struct tracker *tr);
+/* One extra sample of those processes (caller frees); NULL when none. */
+struct sample *adapt_take(struct adapt *a);
+void adapt_close(struct adapt *a);
 
 /* Sleeps until the monotonic time `until`, or a signal. */
 void loop_sleep_until(double until);

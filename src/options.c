@@ -58,7 +58,7 @@ enum {
 	OPT_DURATION, OPT_FORMAT, OPT_COLOR, OPT_OUTPUT, OPT_STATE, OPT_TEXTFILE,
 	OPT_SYSLOG, OPT_CHILDREN, OPT_TOPK, OPT_WARN, OPT_CRIT, OPT_WARN_USE, OPT_CRIT_USE,
 	OPT_LISTEN, OPT_TLS_CERT, OPT_TLS_KEY, OPT_BASIC_AUTH, OPT_MAX_PROCS, OPT_MIN_FDS, OPT_TIMEOUT, OPT_VERBOSE,
-	OPT_HELP, OPT_VERSION,
+	OPT_NO_CHILDREN, OPT_NO_ADAPTIVE, OPT_HELP, OPT_VERSION,
 };
 
 /* Which commands accept an option: a bit per command. */
@@ -101,6 +101,9 @@ static const struct optdef optdefs[] = {
 	{ { "min-fds", required_argument, NULL, OPT_MIN_FDS }, 0, B(CMD_METRICS) },
 	{ { "syslog", no_argument, NULL, OPT_SYSLOG }, 0, B(CMD_LOG) },
 	{ { "children", no_argument, NULL, OPT_CHILDREN }, 0, B(CMD_RUN) },
+	{ { "no-children", no_argument, NULL, OPT_NO_CHILDREN }, 0, B(CMD_RUN) },
+	{ { "no-adaptive", no_argument, NULL, OPT_NO_ADAPTIVE }, 0,
+	  B(CMD_LOG) | B(CMD_TOP) | B(CMD_RUN) },
 	{ { "top-k", required_argument, NULL, OPT_TOPK }, 0, B(CMD_METRICS) },
 	{ { "warn-eta", required_argument, NULL, OPT_WARN }, 0, DETECTING },
 	{ { "crit-eta", required_argument, NULL, OPT_CRIT }, 0, DETECTING },
@@ -154,6 +157,9 @@ static const struct helpline helplines[] = {
 	  "      --duration SECONDS   stop after this long\n" },
 	{ h_sample, "duration", B(CMD_METRICS), false,
 	  "      --duration SECONDS   with --listen: stop after this long\n" },
+	{ h_sample, "no-adaptive", ALL_CMDS, false,
+	  "      --no-adaptive        never sample a process nearing its limit faster\n"
+	  "                           than the interval (down to 0.1 s, by default)\n" },
 	{ h_detect, "warn-eta", ALL_CMDS, false,
 	  "      --warn-eta SECONDS   warn when sustained growth reaches the fd limit\n"
 	  "                           within this time (default 604800, 7 days)\n" },
@@ -180,8 +186,9 @@ static const struct helpline helplines[] = {
 	  "  -t, --timeout SECONDS    end UNKNOWN when the check takes longer (default: none)\n" },
 	{ "Check:", "verbose", B(CMD_CHECK), false,
 	  "  -v, --verbose            also list the processes nearest their limit\n" },
-	{ "Run:", "children", ALL_CMDS, false,
-	  "      --children           also watch COMMAND's descendants\n" },
+	{ "Run:", "no-children", ALL_CMDS, false,
+	  "      --no-children        watch COMMAND alone, not its descendants\n"
+	  "                           (by default its whole tree; --children is kept)\n" },
 	{ "Run:", "output", B(CMD_RUN), false,
 	  "  -o, --output FILE        write alert events and the summary to FILE\n"
 	  "                           (default: stderr, so COMMAND's stdout stays its own;\n"
@@ -386,6 +393,9 @@ int options_parse(struct options *o, int argc, char **argv)
 	detect_params_default(&o->detect);
 	o->top_k = 10;
 	o->max_procs = 50;
+	/* run watches COMMAND's whole tree: CI wrappers are shells, make
+	 * and test runners, and the leak is in what they start. */
+	o->children = true;
 	o->no_stsize = env_flag("FDWATCH_NO_STSIZE");
 	o->no_netlink = env_flag("FDWATCH_NO_NETLINK");
 
@@ -536,6 +546,12 @@ int options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_VERBOSE:
 			o->verbose++;
+			break;
+		case OPT_NO_CHILDREN:
+			o->children = false;
+			break;
+		case OPT_NO_ADAPTIVE:
+			o->no_adaptive = true;
 			break;
 		case OPT_TOPK:
 			if (parse_long(arg, 1, 10000, &v) < 0)

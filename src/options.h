@@ -29,7 +29,8 @@ struct options {
 	const char *state_path;     /* check, metrics --state */
 	const char *textfile;       /* metrics --textfile */
 	bool syslog;                /* log --syslog */
-	bool children;              /* run --children */
+	bool children;              /* run: the whole tree (not --no-children) */
+	bool no_adaptive;           /* log, top, run: never sample faster */
 	long top_k;                 /* metrics: socket series per process */
 	const char *listen;         /* metrics --listen [ADDR:]PORT, or NULL */
 	struct sockaddr_storage listen_addr; /* and the address it names */

@@ -471,6 +471,21 @@ static bool parse_groups(json_object *o, bool strict, struct proc_sample *ps)
 			const char *ep = d == SOCK_OUT ? "remote" : "local";
 			unsigned count;
 
+			/* An entry without a direction (written by another tool)
+			 * is grouped by the endpoint it carries: a remote is an
+			 * outgoing connection, a local one a listener or a
+			 * socket with no peer. */
+			if (g && !dir && !strict) {
+				const char *st = get_str(g, "state");
+
+				if (get_str(g, "remote")) {
+					d = SOCK_OUT;
+					ep = "remote";
+				} else if (get_str(g, "local")) {
+					d = st && strcmp(st, "LISTEN") == 0 ? SOCK_LISTEN : SOCK_NONE;
+				}
+			}
+
 			if (d < 0 || !get_str(g, "proto") || !str_ok(g, ep) || !str_ok(g, "state") ||
 			    !get_count(g, &count)) {
 				if (strict)

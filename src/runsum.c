@@ -53,19 +53,30 @@ void runsum_add_sample(struct run_summary *rs, const struct sample *s)
 	}
 }
 
+static void alert_keep(struct alert *dst, const struct alert *a)
+{
+	*dst = *a;
+	dst->comm = xstrdup_null(a->comm);
+	dst->unit = xstrdup_null(a->unit);
+	dst->container = xstrdup_null(a->container);
+	dst->user = xstrdup_null(a->user);
+	source_copy(&dst->src, &a->src);
+}
+
 void runsum_add_alert(struct run_summary *rs, const struct alert *a)
 {
+	if (a->level == LEVEL_WARNING && a->by_use) {
+		if (!rs->have_near)
+			alert_keep(&rs->near_alert, a);
+		rs->have_near = true;
+		return;
+	}
 	if (a->level <= rs->worst)
 		return;
 	if (rs->have_alert)
 		alert_clear(&rs->worst_alert);
 	rs->worst = a->level;
-	rs->worst_alert = *a;
-	rs->worst_alert.comm = xstrdup_null(a->comm);
-	rs->worst_alert.unit = xstrdup_null(a->unit);
-	rs->worst_alert.container = xstrdup_null(a->container);
-	rs->worst_alert.user = xstrdup_null(a->user);
-	source_copy(&rs->worst_alert.src, &a->src);
+	alert_keep(&rs->worst_alert, a);
 	rs->have_alert = true;
 }
 
@@ -79,9 +90,33 @@ const struct run_proc *runsum_peak(const struct run_summary *rs)
 	return best;
 }
 
+const struct run_proc *runsum_grower(const struct run_summary *rs)
+{
+	const struct run_proc *best = NULL;
+
+	for (size_t i = 0; i < rs->nprocs; i++) {
+		const struct run_proc *r = &rs->procs[i];
+
+		if (r->peak_fds > r->first_fds &&
+		    (!best || r->peak_fds - r->first_fds > best->peak_fds - best->first_fds))
+			best = r;
+	}
+	return best;
+}
+
+/* "comm[pid]; first -> last fds (rate)" of r. */
+static void proc_text(struct buf *b, const struct run_proc *r)
+{
+	escape_text(b, r->comm ? r->comm : "?", r->comm ? strlen(r->comm) : 1);
+	buf_addf(b, "[%d]; %ld -> %ld fds", r->key.pid, r->first_fds, r->last_fds);
+	if (r->last_t > r->first_t)
+		buf_addf(b, " (%+.2f/s)", (double)(r->last_fds - r->first_fds) /
+			 (r->last_t - r->first_t));
+}
+
 static void summary_text(struct buf *b, const struct run_summary *rs, const struct run_outcome *oc)
 {
-	const struct run_proc *pk = runsum_peak(rs);
+	const struct run_proc *pk = runsum_peak(rs), *gr = runsum_grower(rs);
 	int ws = oc->wstatus;
 	char dur[32];
 
@@ -99,11 +134,19 @@ static void summary_text(struct buf *b, const struct run_summary *rs, const stru
 		if (pk->limit >= 0)
 			buf_addf(b, " (limit %ld)", pk->limit);
 		buf_adds(b, " in ");
-		escape_text(b, pk->comm ? pk->comm : "?", pk->comm ? strlen(pk->comm) : 1);
-		buf_addf(b, "[%d]; %ld -> %ld fds", pk->key.pid, pk->first_fds, pk->last_fds);
-		if (pk->last_t > pk->first_t)
-			buf_addf(b, " (%+.2f/s)", (double)(pk->last_fds - pk->first_fds) /
-				 (pk->last_t - pk->first_t));
+		proc_text(b, pk);
+		buf_addc(b, '\n');
+	}
+	/* In a tree, the process that peaked need not be the one that grew. */
+	if (gr && gr != pk) {
+		buf_addf(b, "fdwatch run: grew most: %ld -> peak %ld fds in ", gr->first_fds,
+			 gr->peak_fds);
+		proc_text(b, gr);
+		buf_addc(b, '\n');
+	}
+	if (rs->have_near && !rs->have_alert) {
+		buf_adds(b, "fdwatch run: steady near its limit (not failing the run): ");
+		alert_message(b, &rs->near_alert);
 		buf_addc(b, '\n');
 	}
 	if (!rs->have_alert) {
@@ -111,6 +154,7 @@ static void summary_text(struct buf *b, const struct run_summary *rs, const stru
 		return;
 	}
 	buf_addf(b, "fdwatch run: %s: ",
+		 rs->worst_alert.by_use ? "CRITICAL at its fd limit" :
 		 rs->worst == LEVEL_CRITICAL ? "CRITICAL fd leak" : "WARNING fd leak");
 	alert_message(b, &rs->worst_alert);
 	buf_addc(b, '\n');
@@ -121,7 +165,7 @@ static void summary_text(struct buf *b, const struct run_summary *rs, const stru
 
 static void summary_json(struct buf *b, const struct run_summary *rs, const struct run_outcome *oc)
 {
-	const struct run_proc *pk = runsum_peak(rs);
+	const struct run_proc *pk = runsum_peak(rs), *gr = runsum_grower(rs);
 	int ws = oc->wstatus;
 
 	buf_adds(b, "{\"summary\": true, \"command\": ");
@@ -142,6 +186,15 @@ static void summary_json(struct buf *b, const struct run_summary *rs, const stru
 			 pk->peak_fds, pk->first_fds, pk->last_fds);
 		json_num(b, pk->limit >= 0 ? (double)pk->limit : NAN);
 		buf_addc(b, '}');
+	} else {
+		buf_adds(b, "null");
+	}
+	buf_adds(b, ", \"grew\": ");
+	if (gr) {
+		buf_addf(b, "{\"pid\": %d, \"start\": %llu, \"comm\": ", gr->key.pid, gr->key.start);
+		json_str(b, gr->comm);
+		buf_addf(b, ", \"fds\": %ld, \"first_fds\": %ld, \"last_fds\": %ld}", gr->peak_fds,
+			 gr->first_fds, gr->last_fds);
 	} else {
 		buf_adds(b, "null");
 	}
@@ -169,6 +222,8 @@ void runsum_free(struct run_summary *rs)
 {
 	if (rs->have_alert)
 		alert_clear(&rs->worst_alert);
+	if (rs->have_near)
+		alert_clear(&rs->near_alert);
 	for (size_t i = 0; i < rs->nprocs; i++)
 		free(rs->procs[i].comm);
 	free(rs->procs);

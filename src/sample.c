@@ -353,10 +353,10 @@ bool source_match(const struct source *a, const struct source *b)
 	case SRC_TYPE:
 		return a->type == b->type;
 	case SRC_SOCKET:
-		return a->dir == b->dir && str_eq(a->proto, b->proto) &&
+		return a->dir == b->dir && a->spread == b->spread && str_eq(a->proto, b->proto) &&
 		       str_eq(a->endpoint, b->endpoint) && str_eq(a->state, b->state);
 	case SRC_FILE:
-		return str_eq(a->path, b->path);
+		return a->spread == b->spread && str_eq(a->path, b->path);
 	case SRC_KIND:
 		return a->type == b->type && str_eq(a->name, b->name);
 	default:

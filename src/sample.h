@@ -104,6 +104,11 @@ struct source {
 	                          * alert's writer added them (enum peers_state) */
 	struct sock_peer *peers;
 	size_t npeers;
+	/* A class of several groups (no single one carries the growth): how
+	 * many (remotes, local addresses, directories); 0 for one group. Its
+	 * endpoint is then the address they share with the port as "*", or
+	 * NULL; its path the directory they share. */
+	unsigned spread;
 };
 /* Deep copy (dst's old strings are not freed) and release. */
 void source_copy(struct source *dst, const struct source *src);

@@ -257,7 +257,10 @@ static void render_row(struct topview *v, struct render *r, struct tv_line *l, s
 		cell[0] = '\0';
 		buf_reset(&b);
 		switch (c) {
-		case TV_COL_LEVEL: snprintf(cell, sizeof(cell), "%s", tv_level_name(st->level)); break;
+		case TV_COL_LEVEL:
+			snprintf(cell, sizeof(cell), "%s", st->level == TV_OK && st->unjudged ?
+				 (st->young ? "new" : "?") : tv_level_name(st->level));
+			break;
 		case TV_COL_PID: snprintf(cell, sizeof(cell), "%d", p->pid); break;
 		case TV_COL_USER: tv_line_add_clean(r, l, base, p->user, width[c], false); continue;
 		case TV_COL_COMM: tv_line_add_clean(r, l, base, p->comm, width[c], false); continue;

@@ -239,6 +239,24 @@ void tv_render_header(struct topview *v, struct render *r, int *row)
 	tv_line_addf(r, l, crit ? TV_A_CRITICAL : TV_A_NORMAL, "%zu critical", crit);
 	tv_line_add(r, l, TV_A_NORMAL, ", ", -1, false);
 	tv_line_addf(r, l, warn ? TV_A_WARNING : TV_A_NORMAL, "%zu warning", warn);
+	{
+		size_t nfast = 0, nnew = 0;
+		double fast = 0;
+
+		for (size_t i = 0; i < s->nprocs; i++) {
+			const struct tv_stats *st = &v->stats[i];
+
+			if (st->fast > 0 && (!nfast || st->fast < fast))
+				fast = st->fast;
+			nfast += st->fast > 0;
+			nnew += st->level == TV_OK && st->unjudged;
+		}
+		if (nnew)
+			tv_line_addf(r, l, TV_A_WARNING, ", %zu growing fast, not judged yet", nnew);
+		if (nfast)
+			tv_line_addf(r, l, TV_A_WARNING, "  (%zu near the limit sampled every %.2gs)",
+				     nfast, fast);
+	}
 	if (s->nunreadable)
 		tv_line_add(r, l, TV_A_DIM,
 			    "   (for every fd table: run as root or with CAP_SYS_PTRACE)", -1, false);

@@ -35,6 +35,11 @@ struct tv_stats {
 	double *group_rate;     /* growth of each of the process's socket groups
 	                         * (same order as proc_sample.socks), fds/s, NAN
 	                         * unknown; NULL when unknown for all */
+	/* Growing fast but not judged yet (too few samples, or no verdict
+	 * yet): marked "new" or "?", with the ETA of the shown rate. */
+	bool unjudged, young;
+	double fast;            /* sampled every this many seconds because its
+	                         * limit is near; 0 when not */
 };
 
 /* Columns of the main table, left to right. */

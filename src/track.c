@@ -40,6 +40,11 @@ struct tproc {
 	int holder;              /* the process holding most of it, 0 none */
 	unsigned long long holder_start;
 	unsigned holder_count;   /* and how much */
+	/* Since when (s) the use has been at or above --warn-use and
+	 * --crit-use without a break; NAN while below. */
+	double warn_since, crit_since;
+	bool by_use;             /* the level announced is the use's, not growth's */
+	double fast;             /* adaptive sampling: its extra interval, 0 none */
 };
 
 struct tracker {
@@ -52,9 +57,6 @@ struct tracker {
 	unsigned *marks;         /* scratch for tproc_update */
 	size_t nmarks;
 };
-
-/* The use (percent of the limit) at which a resource beyond the process
- * is critical or a warning whatever its growth. */
 
 /* Samples of slack before a lower level is announced, at the least. */
 #define HOLD_SAMPLES 5
@@ -228,6 +230,22 @@ static void add_point(struct tproc *p, double now, long count, long limit)
 	hseries_add(&p->total, now, (float)count);
 }
 
+/* Whether g is a group of unconnected datagram sockets on one port of
+ * an address (direction none, state UNCONN); then that address with the
+ * port as "*" in buf. */
+static bool unconnected_host(const struct sock_group *g, char *buf, size_t size)
+{
+	const char *c;
+
+	if (g->dir != SOCK_NONE || !g->state || strcmp(g->state, "UNCONN") != 0 || !g->endpoint)
+		return false;
+	c = strrchr(g->endpoint, ':');
+	if (!c || c == g->endpoint || (size_t)(c - g->endpoint) + 3 > size)
+		return false;
+	snprintf(buf, size, "%.*s:*", (int)(c - g->endpoint), g->endpoint);
+	return true;
+}
+
 static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			 const struct proc_sample *ps)
 {
@@ -271,9 +289,32 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			if (have || ps->types[ty] > 0)
 				source_add(p, &id, (float)ps->types[ty], now, marks);
 		}
+		/* Unconnected datagram sockets each sit on their own
+		 * (ephemeral) port: summed into one group per address, port
+		 * "*". Their addresses are few, so a short list does. */
+		struct anyport { char ep[80]; char *proto; float count; } *any = NULL;
+		static char unconn[] = "UNCONN";
+		size_t nany = 0;
+
 		for (size_t i = 0; i < ps->nsocks; i++) {
 			const struct sock_group *g = &ps->socks[i];
+			char ep[80];
+			size_t k;
 
+			if (unconnected_host(g, ep, sizeof(ep))) {
+				for (k = 0; k < nany; k++)
+					if (str_eq(any[k].proto, g->proto) && strcmp(any[k].ep, ep) == 0)
+						break;
+				if (k == nany) {
+					any = xreallocarray(any, nany + 1, sizeof(*any));
+					memcpy(any[k].ep, ep, sizeof(ep));
+					any[k].proto = g->proto;
+					any[k].count = 0;
+					nany++;
+				}
+				any[k].count += (float)g->count;
+				continue;
+			}
 			memset(&id, 0, sizeof(id));
 			id.kind = SRC_SOCKET;
 			id.proto = g->proto;
@@ -282,6 +323,16 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			id.state = g->state;
 			source_add(p, &id, (float)g->count, now, marks);
 		}
+		for (size_t k = 0; k < nany; k++) {
+			memset(&id, 0, sizeof(id));
+			id.kind = SRC_SOCKET;
+			id.proto = any[k].proto;
+			id.dir = SOCK_NONE;
+			id.endpoint = any[k].ep;
+			id.state = unconn;
+			source_add(p, &id, any[k].count, now, marks);
+		}
+		free(any);
 		for (size_t i = 0; i < ps->nfiles; i++) {
 			memset(&id, 0, sizeof(id));
 			id.kind = SRC_FILE;
@@ -294,7 +345,11 @@ static void tproc_update(struct tracker *t, struct tproc *p, double now,
 			enum fd_type ty = kind_type(ps->kinds[i].kind);
 			char name[32];
 
-			if (ty != FD_ANON && ty != FD_OTHER)
+			/* ... and of the files, those whose kind says more than
+			 * their directory: deleted files and memfds. */
+			if (ty != FD_ANON && ty != FD_OTHER &&
+			    strcmp(kind_name(ps->kinds[i].kind), "deleted") != 0 &&
+			    strcmp(kind_name(ps->kinds[i].kind), "memfd") != 0)
 				continue;
 			snprintf(name, sizeof(name), "%s", kind_name(ps->kinds[i].kind));
 			memset(&id, 0, sizeof(id));
@@ -352,6 +407,127 @@ static void attribute_series(const struct tsource *s, double since, double until
 	}
 }
 
+/* The host part of a socket endpoint ("10.0.0.5" of "10.0.0.5:443",
+ * "[::1]" of "[::1]:53"), its length; 0 when it has no port. */
+static size_t endpoint_host_len(const char *e)
+{
+	const char *c = e ? strrchr(e, ':') : NULL;
+
+	if (!c || c == e || (e[0] == '[' && c[-1] != ']'))
+		return 0;
+	return (size_t)(c - e);
+}
+
+/* Cuts directory dir to the deepest one that holds both it and path. */
+static void dir_common(char *dir, const char *path)
+{
+	size_t n = 0, cut = 0;
+
+	for (; dir[n] && dir[n] == path[n]; n++)
+		if (dir[n] == '/')
+			cut = n;
+	if (dir[n] == '\0' && (path[n] == '/' || path[n] == '\0'))
+		return;           /* dir holds path */
+	if (dir[n] == '/' && path[n] == '\0')
+		cut = n;          /* path holds dir */
+	dir[cut == 0 && dir[0] == '/' ? 1 : cut] = '\0';
+}
+
+/* A class of groups being summed up by attribute_class. */
+struct gclass {
+	const struct tsource *first;
+	double rise;
+	unsigned n;
+	bool same_host;          /* all its endpoints share first's host */
+};
+
+/* When no single group carries most of p's growth, the narrowest class of
+ * them that does (SPEC "Hierarchical source"): sockets of one proto,
+ * direction and state across endpoints (with their shared address when
+ * they have one: unconnected UDP sockets each on its own port), or files
+ * in directories under one parent. Fills out and returns true when a
+ * class of at least two groups carries at least half of rise. */
+static bool attribute_class(const struct tproc *p, double since, double until, double rise,
+			    struct source *out)
+{
+	struct gclass cls[TRACK_MAX_GROUPS + 1];
+	size_t ncls = 0, best = SIZE_MAX;
+	char *dir = NULL;
+	double frise = 0;
+	unsigned nfiles = 0;
+
+	for (size_t i = 0; i < p->nsrc; i++) {
+		const struct tsource *ts = &p->src[i];
+		double r;
+		size_t k;
+
+		if (ts->id.kind != SRC_SOCKET && ts->id.kind != SRC_FILE)
+			continue;
+		r = detect_rise(&ts->hs, since, until);
+		if (!(r > 0))
+			continue;
+		if (ts->id.kind == SRC_FILE) {
+			/* The deepest directory above every growing one. */
+			const char *path = ts->id.path ? ts->id.path : "";
+
+			if (!dir)
+				dir = xstrdup(path);
+			else
+				dir_common(dir, path);
+			frise += r;
+			nfiles++;
+			continue;
+		}
+		for (k = 0; k < ncls; k++) {
+			const struct source *a = &cls[k].first->id;
+
+			if (a->dir == ts->id.dir && str_eq(a->proto, ts->id.proto) &&
+			    str_eq(a->state, ts->id.state))
+				break;
+		}
+		if (k == ncls) {
+			if (ncls == ARRAY_SIZE(cls))
+				continue;
+			cls[ncls++] = (struct gclass){ ts, 0, 0, true };
+		} else {
+			size_t h = endpoint_host_len(cls[k].first->id.endpoint);
+
+			if (!h || h != endpoint_host_len(ts->id.endpoint) ||
+			    strncmp(cls[k].first->id.endpoint, ts->id.endpoint, h) != 0)
+				cls[k].same_host = false;
+		}
+		cls[k].rise += r;
+		cls[k].n++;
+	}
+	for (size_t k = 0; k < ncls; k++)
+		if (cls[k].n >= 2 && (best == SIZE_MAX || cls[k].rise > cls[best].rise))
+			best = k;
+	memset(out, 0, sizeof(*out));
+	if (best != SIZE_MAX && cls[best].rise >= 0.5 * rise && cls[best].rise >= frise) {
+		const struct source *a = &cls[best].first->id;
+
+		out->kind = SRC_SOCKET;
+		out->proto = xstrdup_null(a->proto);
+		out->dir = a->dir;
+		out->state = xstrdup_null(a->state);
+		out->spread = cls[best].n;
+		if (cls[best].same_host) {
+			size_t h = endpoint_host_len(a->endpoint);
+
+			out->endpoint = xmalloc(h + 3);
+			memcpy(out->endpoint, a->endpoint, h);
+			memcpy(out->endpoint + h, ":*", 3);
+		}
+	} else if (nfiles >= 2 && frise >= 0.5 * rise && dir && dir[0]) {
+		out->kind = SRC_FILE;
+		out->path = dir;
+		out->spread = nfiles;
+		dir = NULL;
+	}
+	free(dir);
+	return out->kind != SRC_NONE;
+}
+
 /* The source that accounts for most of p's growth over [since, until]
  * (copied into out, caller clears); kind SRC_NONE when none carries at
  * least half of it. */
@@ -368,9 +544,12 @@ static void tracker_attribute(const struct tproc *p, double since, double until,
 		else
 			attribute_series(&p->src[i], since, until, &gbest, &group);
 	}
-	/* The group or type must carry at least half the growth. */
+	/* The group, else a class of groups, else the type must carry at
+	 * least half the growth. */
 	if (group && gbest >= 0.5 * rise)
 		source_copy(out, &group->id);
+	else if (attribute_class(p, since, until, rise, out))
+		return;
 	else if (type && tbest >= 0.5 * rise)
 		source_copy(out, &type->id);
 }
@@ -398,12 +577,22 @@ static void tproc_alert(const struct tproc *p, double now, enum alert_level leve
 	a->why = why;
 	a->rate = NAN;
 	a->eta = NAN;
+	a->use_for = NAN;
+	a->fast = p->fast;
+	if (p->by_use && level != LEVEL_OK) {
+		double since = level == LEVEL_CRITICAL ? p->crit_since : p->warn_since;
+
+		a->by_use = true;
+		a->use_for = isnan(since) ? 0 : fmax(0, now - since);
+	}
 	if (growth && p->v.growing) {
 		a->rate = p->v.rate;
 		a->eta = p->v.eta;
 		tracker_attribute(p, p->v.since, p->v.until, p->v.rise, &a->src);
 	}
 }
+
+static const char *tproc_why(const struct tproc *p, enum alert_level level);
 
 bool tracker_alert(const struct tracker *t, const struct proc_key *k, struct alert *out)
 {
@@ -415,7 +604,7 @@ bool tracker_alert(const struct tracker *t, const struct proc_key *k, struct ale
 		out->fds = out->limit = -1;
 		return false;
 	}
-	tproc_alert(p, p->last_t, p->level, "growing", true, out);
+	tproc_alert(p, p->last_t, p->level, tproc_why(p, p->level), true, out);
 	return true;
 }
 
@@ -429,44 +618,96 @@ static void event_push(struct tracker *t, const struct tproc *p, double now,
 	tproc_alert(p, now, level, why, level != LEVEL_OK, &t->ev[t->nev++]);
 }
 
+/* The level p's use of its limit calls for whatever its growth (SPEC
+ * "Saturation"): critical from --crit-use percent, a warning from
+ * --warn-use; it keeps since when. A process at its limit fails its
+ * requests now, so a stopped growth (it cannot open more) is no reason
+ * for an ok. */
+static enum alert_level tproc_use_level(const struct detect_params *pr, struct tproc *p,
+					double now)
+{
+	double use = p->limit > 0 && p->fds >= 0 ? 100.0 * (double)p->fds / (double)p->limit : NAN;
+
+	if (!(use >= pr->warn_use))
+		p->warn_since = NAN;
+	else if (isnan(p->warn_since))
+		p->warn_since = now;
+	if (!(use >= pr->crit_use))
+		p->crit_since = NAN;
+	else if (isnan(p->crit_since))
+		p->crit_since = now;
+	return use >= pr->crit_use ? LEVEL_CRITICAL : use >= pr->warn_use ? LEVEL_WARNING : LEVEL_OK;
+}
+
+/* Why p is at level: its use, or its growth. */
+static const char *tproc_why(const struct tproc *p, enum alert_level level)
+{
+	if (level == LEVEL_OK)
+		return p->by_use ? "no longer near its limit" : "stopped growing";
+	if (!p->by_use)
+		return "growing";
+	return level == LEVEL_CRITICAL ? "at its limit" : "near its limit";
+}
+
+/* Is p, alerted for growth, filling up again after a partial reset (a
+ * garbage collector's finaliser closing some of the leaked fds, a pool
+ * trimmed), fast enough that the limit would still be within the time of
+ * the level it has? Then the alert stays: a leak that drops and refills
+ * must not get an ok after every drop and be raised again late in every
+ * refill. */
+static bool tproc_refilling(const struct detect_params *pr, const struct tproc *p)
+{
+	double r = detect_refill_rate(&p->total), eta;
+
+	if (!(r > 0) || p->limit <= 0 || p->fds < 0)
+		return false;
+	eta = p->limit > p->fds ? (double)(p->limit - p->fds) / r : 0;
+	return eta <= (p->level == LEVEL_CRITICAL ? pr->crit_eta : pr->warn_eta);
+}
+
 /* Runs the detector on p and announces a change of level. A higher level
  * is announced at once; a lower one only after the verdict has stayed
  * lower for a while, so that one quiet sample does not end an alert. */
 static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 {
-	enum alert_level raw;
+	enum alert_level raw, use;
 	double hold;
 
 	detect_series(&p->total, (double)p->fds, p->limit >= 0 ? (double)p->limit : NAN,
 		      &t->params, &p->v, &p->memo);
-	raw = p->v.level;
-	if (p->resource != RES_NOFILE && p->limit > 0) {
-		/* A resource near its limit fails everybody at once, growing
-		 * or not: critical from --crit-use percent, warning from
-		 * --warn-use. */
-		double use = 100.0 * (double)p->fds / (double)p->limit;
-
-		if (use >= t->params.crit_use)
-			raw = LEVEL_CRITICAL;
-		else if (use >= t->params.warn_use && raw < LEVEL_WARNING)
-			raw = LEVEL_WARNING;
-	}
+	use = tproc_use_level(&t->params, p, now);
+	raw = p->v.level > use ? p->v.level : use;
 	if (raw >= p->level) {
 		p->held = now;
-		if (raw != LEVEL_OK)
+		if (p->v.level != LEVEL_OK)
 			p->alert_span = p->v.until - p->v.since;
+		/* Growth names the alert while it explains the level; a
+		 * process near its limit that starts to grow is news. */
+		if (raw != LEVEL_OK) {
+			bool was = p->by_use;
+
+			p->by_use = p->v.level < raw;
+			if (raw == p->level && was && !p->by_use)
+				event_push(t, p, now, raw, tproc_why(p, raw));
+		}
 		if (raw > p->level) {
 			p->level = raw;
-			event_push(t, p, now, raw, "growing");
+			event_push(t, p, now, raw, tproc_why(p, raw));
 		}
 		return;
 	}
 	hold = fmax(HOLD_SAMPLES * p->interval, HOLD_FRACTION * p->alert_span);
 	if (now - p->held < hold)
 		return;
+	if (!p->by_use && tproc_refilling(&t->params, p)) {
+		p->held = now;
+		return;
+	}
 	p->level = raw;
 	p->held = now;
-	event_push(t, p, now, raw, raw == LEVEL_OK ? "stopped growing" : "growing");
+	if (raw != LEVEL_OK)
+		p->by_use = p->v.level < raw;
+	event_push(t, p, now, raw, tproc_why(p, raw));
 }
 
 static struct tproc *proc_get(struct tracker *t, const struct proc_sample *ps)
@@ -487,6 +728,7 @@ static struct tproc *proc_get(struct tracker *t, const struct proc_sample *ps)
 	p->key = k;
 	p->fds = p->limit = -1;
 	p->first_t = p->last_t = NAN;
+	p->warn_since = p->crit_since = NAN;
 	p->level = LEVEL_OK;
 	hseries_init(&p->total);
 	p->v.rate = p->v.eta = p->v.since = p->v.until = NAN;
@@ -587,7 +829,7 @@ size_t tracker_resources(const struct tracker *t, struct alert **out)
 		if (p->resource == RES_NOFILE)
 			continue;
 		*out = xreallocarray(*out, n + 1, sizeof(**out));
-		tproc_alert(p, p->last_t, p->level, "growing", true, &(*out)[n++]);
+		tproc_alert(p, p->last_t, p->level, tproc_why(p, p->level), true, &(*out)[n++]);
 	}
 	return n;
 }
@@ -649,6 +891,55 @@ void tracker_drop(struct tracker *t, int pid, unsigned long long start, double n
 
 	if (found)
 		proc_remove(t, i, now);
+}
+
+/* The rate of p's newest samples: robust over the last few, else from
+ * the last two (a leak's first seconds); NAN when unknown. */
+static double tproc_quick_rate(const struct tproc *p)
+{
+	size_t n = hseries_level_len(&p->total, 0);
+	const struct hbucket *a, *b;
+	double r = detect_recent_rate(&p->total);
+
+	if (!isnan(r) || n < 2)
+		return r;
+	a = hseries_bucket(&p->total, 0, n - 2);
+	b = hseries_bucket(&p->total, 0, n - 1);
+	if (isnan(a->min) || isnan(b->min) || !(b->t1 > a->t1))
+		return NAN;
+	return (b->min - a->min) / (b->t1 - a->t1);
+}
+
+size_t tracker_adapt(struct tracker *t, double base, double fastest, int **pids,
+		     double *interval)
+{
+	size_t n = 0;
+
+	*pids = NULL;
+	*interval = base;
+	for (size_t i = 0; i < t->nprocs; i++) {
+		struct tproc *p = t->procs[i];
+		double r, eta, iv;
+
+		p->fast = 0;
+		if (p->resource != RES_NOFILE || p->limit <= 0 || p->fds < 0 || p->fds >= p->limit)
+			continue;
+		r = p->v.growing ? p->v.rate : tproc_quick_rate(p);
+		if (!(r > 0))
+			continue;
+		eta = (double)(p->limit - p->fds) / r;
+		if (!(eta < TRACK_ADAPT_FACTOR * base))
+			continue;
+		iv = fmax(fastest, eta / TRACK_ADAPT_FACTOR);
+		if (iv > 0.75 * base)
+			continue; /* not worth an extra sample */
+		p->fast = iv;
+		*pids = xreallocarray(*pids, n + 1, sizeof(**pids));
+		(*pids)[n++] = p->key.pid;
+		if (iv < *interval)
+			*interval = iv;
+	}
+	return n;
 }
 
 size_t tracker_take_events(struct tracker *t, struct alert **out)

@@ -41,7 +41,17 @@ struct alert {
 	long fds, limit;         /* -1 unknown */
 	double rate, eta;        /* NAN unknown */
 	struct source src;       /* kind SRC_NONE: unknown */
-	const char *why;         /* "growing", "stopped growing", "exited" (static) */
+	/* "growing", "at its limit", "near its limit", "stopped growing",
+	 * "no longer near its limit", "exited" (static) */
+	const char *why;
+	/* The level comes from the use alone (--crit-use, --warn-use), not
+	 * from growth: how long the use has been at or above that threshold
+	 * (s; 0 when it just got there). NAN when the level is growth's. */
+	double use_for;
+	bool by_use;
+	/* Adaptive sampling: seconds between the extra samples taken of this
+	 * process because its limit is near; 0 when none. */
+	double fast;
 };
 
 struct tracker;
@@ -78,6 +88,17 @@ const struct hseries *tracker_history(const struct tracker *t, const struct proc
  * (the system's file table, each user's inotify use), tightest first, in
  * *out (caller frees with alerts_free); returns how many. */
 size_t tracker_resources(const struct tracker *t, struct alert **out);
+
+/* Adaptive sampling (the man page's "Adaptive samples"): the processes
+ * whose forecast time to their limit (at the detector's rate, or at the
+ * rate of their newest samples before it has judged them) is shorter than
+ * TRACK_ADAPT_FACTOR intervals of base, growing ones only, in *pids
+ * (caller frees); returns how many, and in *interval how often to sample
+ * them (base when none): that time over TRACK_ADAPT_FACTOR, at least
+ * fastest. Each such process's alerts say so (alert.fast). */
+#define TRACK_ADAPT_FACTOR 30.0
+size_t tracker_adapt(struct tracker *t, double base, double fastest, int **pids,
+		     double *interval);
 
 /* Bytes of memory the tracker holds for its processes; their count in
  * *nprocs. */

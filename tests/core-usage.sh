@@ -72,7 +72,7 @@ for c in top report log check run record replay metrics; do
 	bad=
 	for o in $opts; do
 		case $o in
-		--syslog | --children | --help | --version) set -- "$o" ;;
+		--syslog | --children | --no-children | --no-adaptive | --help | --version) set -- "$o" ;;
 		--format) set -- "$o" text ;;
 		--color) set -- "$o" auto ;;
 		--user) set -- "$o" root ;;

@@ -6,7 +6,9 @@
     corpus.py score FDWATCH [DIR]   replay each trace through FDWATCH, score
                                     it and the usual Prometheus rule pair,
                                     print a table; --json for the figures,
-                                    --no-baseline to skip the Prometheus rule
+                                    --no-baseline to skip the Prometheus rule,
+                                    --thin S to thin every trace to S seconds
+                                    (as if watched at that interval)
     corpus.py bench FDWATCH         time the replay of a day of 1 s samples
 
 Leaks of several rates and shapes (noisy, under a sawtooth, starting late, a
@@ -179,9 +181,75 @@ def traces():
     return out
 
 
-def generate(d):
+# Real runs recorded by tests/corpus-record.py (at 0.25 s, trimmed), each
+# also thinned to the coarser intervals listed. A leak's life runs from its
+# first record to the first that reaches the limit; "stay": once raised,
+# the alert must stay up until then (no ok between resets); "hold": the
+# process stays at its limit after that and must stay critical.
+RECORDED = [
+    ("nginx-keepalive", "steady", (1, 5),
+     "nginx, keepalive_timeout 65, 5 new idle clients/s: a plateau of ~330/1024 (real)", {}),
+    ("warm-up", "steady", (1, 5),
+     "a warm-up ramp from 10 to 300 fds in 90 s, then holding (real)", {}),
+    ("gc-floor", "leak", (1,),
+     "20 fds/s leaked, 80 closed every 5 s: a sawtooth with a rising floor (real)",
+     {"stay": True}),
+    ("gc-refill", "leak", (1,),
+     "10 fds/s toward 512, 250 closed every 30 s: refills toward the limit (real)",
+     {"stay": True}),
+    ("at-limit", "leak", (1,),
+     "fills 256 fds, then stays at its limit failing every open (real)",
+     {"hold": True}),
+]
+RECORDED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def thin(recs, every):
+    """Keeps the records at least every seconds apart (a coarser interval)."""
+    out, next_t = [], None
+    for r in recs:
+        if next_t is None or r["time"] >= next_t - 1e-6:
+            out.append(r)
+            next_t = r["time"] + every
+    return out
+
+
+def recorded(i0):
+    """(name, label, records) of every recorded trace and its thinnings."""
+    out = []
+    for j, (name, kind, thins, what, flags) in enumerate(RECORDED):
+        path = os.path.join(RECORDED_DIR, name + ".jsonl")
+        recs = read_trace(path)
+        t0 = recs[0]["time"]
+        for every in (None,) + tuple(thins):
+            rs = recs if every is None else thin(recs, every)
+            nm = name if every is None else "%s-%gs" % (name, every)
+            k = i0 + len(out)
+            rebased = []
+            for r in rs:
+                r = dict(r, time=round(T0 + r["time"] - t0, 3), pid=1000 + k, start=5000 + k)
+                rebased.append(r)
+            lab = {"kind": kind, "interval": every or 0.25, "limit": rs[0]["limit"],
+                   "what": what + ("" if every is None else ", thinned to %g s" % every),
+                   "end": rebased[-1]["time"], "recorded": True}
+            lab.update(flags)
+            if kind == "leak":
+                full = [r["time"] for r in rebased if r["fds"] >= r["limit"]]
+                lab["leak_start"] = rebased[0]["time"]
+                lab["exhaust"] = full[0] if full else rebased[-1]["time"]
+                if not flags.get("hold"):
+                    rebased = [r for r in rebased if r["time"] <= lab["exhaust"]]
+                    lab["end"] = rebased[-1]["time"]
+            out.append((nm, lab, rebased))
+    return out
+
+
+def generate(d, every=None):
+    """Writes the corpus to d; with every, each trace thinned to that
+    interval (those recorded more coarsely are kept as they are)."""
     os.makedirs(d, exist_ok=True)
     labels = {}
+    nsynth = 0
     for i, tr in enumerate(traces()):
         path = os.path.join(d, tr.name + ".jsonl")
         last = 0
@@ -199,6 +267,25 @@ def generate(d):
             lab["leak_start"] = T0 + tr.leak_start
             lab["exhaust"] = T0 + last
         labels[tr.name] = lab
+        nsynth = i + 1
+    for name, lab, recs in recorded(nsynth):
+        if every is not None and name != [r[0] for r in RECORDED if name.startswith(r[0])][0]:
+            continue  # thinning the recorded trace itself stands for these
+        with open(os.path.join(d, name + ".jsonl"), "w") as f:
+            for r in recs:
+                f.write(json.dumps(r) + "\n")
+        labels[name] = lab
+    if every is not None:
+        for name, lab in labels.items():
+            if lab["interval"] >= every:
+                continue
+            path = os.path.join(d, name + ".jsonl")
+            recs = thin(read_trace(path), every)
+            with open(path, "w") as f:
+                for r in recs:
+                    f.write(json.dumps(r) + "\n")
+            lab["interval"] = every
+            lab["end"] = recs[-1]["time"]
     with open(os.path.join(d, "labels.json"), "w") as f:
         json.dump(labels, f, indent=1, sort_keys=True)
     return labels
@@ -285,11 +372,26 @@ def summarise(rows, key):
         "false_alarm_traces": [r["name"] for r in rows if r[key]["false"]],
         "median_lead": statistics.median(leads) if leads else 0.0,
         "min_lead": min(leads) if leads else 0.0,
+        "dropped_traces": [r["name"] for r in rows if r[key].get("dropped")],
     }
 
 
-def score(fdwatch, d, as_json=False, baseline=True):
-    labels = generate(d) if not os.path.exists(os.path.join(d, "labels.json")) else \
+def dropped(lab, alerts):
+    """How often an alert that had to stay up went back to ok: for a leak
+    marked "stay", between its first raise and the exhaustion; for one
+    marked "hold", while it sits at its limit."""
+    if lab["kind"] != "leak" or not (lab.get("stay") or lab.get("hold")):
+        return 0
+    raised = [a["time"] for a in alerts if a["level"] != "ok"]
+    if not raised:
+        return 0
+    lo = raised[0] if lab.get("stay") else lab["exhaust"]
+    hi = lab["exhaust"] if lab.get("stay") else lab["end"]
+    return sum(1 for a in alerts if a["level"] == "ok" and lo < a["time"] < hi)
+
+
+def score(fdwatch, d, as_json=False, baseline=True, every=None):
+    labels = generate(d, every) if not os.path.exists(os.path.join(d, "labels.json")) else \
         json.load(open(os.path.join(d, "labels.json")))
     rows = []
     for name in sorted(labels, key=lambda n: (labels[n]["kind"], n)):
@@ -310,6 +412,7 @@ def score(fdwatch, d, as_json=False, baseline=True):
         pcaught, pfalse, plead = score_one(lab, ptimes[:1])
         rows.append({"name": name, "kind": lab["kind"], "what": lab["what"],
                      "fdwatch": {"caught": caught, "false": false, "lead": lead,
+                                 "dropped": dropped(lab, alerts),
                                  "first": raised[0]["time"] - T0 if raised else None,
                                  "source": src, "events": len(alerts)},
                      "prometheus": {"caught": pcaught, "false": pfalse, "lead": plead,
@@ -325,7 +428,8 @@ def score(fdwatch, d, as_json=False, baseline=True):
             return "false alarm" if x["false"] else "quiet"
         if not x["caught"]:
             return "MISSED" + (" +false alarm" if x["false"] else "")
-        return "lead %3.0f%%" % (100 * x["lead"]) + (" +false alarm" if x["false"] else "")
+        return "lead %3.0f%%" % (100 * x["lead"]) + (" +false alarm" if x["false"] else "") + \
+            (" +ok %d" % x["dropped"] if x.get("dropped") else "")
 
     print("%-16s %-6s %-18s %-18s  %s" % ("trace", "kind", "fdwatch", "prometheus", "shape"))
     for r in rows:
@@ -368,12 +472,18 @@ def main(argv):
         generate(argv[2])
     elif len(argv) >= 3 and argv[1] == "score":
         as_json, baseline = "--json" in argv, "--no-baseline" not in argv
-        args = [a for a in argv[2:] if not a.startswith("--")]
+        every = None
+        rest = argv[2:]
+        if "--thin" in rest:
+            i = rest.index("--thin")
+            every = float(rest[i + 1])
+            del rest[i:i + 2]
+        args = [a for a in rest if not a.startswith("--")]
         if len(args) >= 2:
-            score(args[0], args[1], as_json, baseline)
+            score(args[0], args[1], as_json, baseline, every)
         else:
             with tempfile.TemporaryDirectory() as d:
-                score(args[0], d, as_json, baseline)
+                score(args[0], d, as_json, baseline, every)
     elif len(argv) >= 3 and argv[1] == "bench":
         bench(argv[2])
     else:

@@ -8,6 +8,7 @@
  *              [--leak tcp|file|pipe|eventfd|inotify] [--rate PER_S] [--leak-max N]
  *              [--pool N] [--churn PER_S] [--nofile N] [--name NAME]
  *              [--dir DIR] [--timeout S] [--connect PORT --connections N]
+ *              [--hold] [--drop N --every S]
  *
  * On start it prints "PID PORT PORT6 UNIXPATH" and flushes. --leak opens one
  * more fd every 1/rate seconds and keeps it (tcp: a client connection to the
@@ -15,8 +16,12 @@
  * an HTTP client that never closes response bodies). --pool N --churn R opens
  * N such connections, then closes the oldest and opens a new one R times a
  * second (steady work). --connect PORT --connections N opens N client
- * connections to another process's listener on 127.0.0.1:PORT. It exits on SIGTERM, on --timeout, or when the leak
- * hits EMFILE (then it prints "EMFILE after N" to stderr and exits 3). */
+ * connections to another process's listener on 127.0.0.1:PORT. --drop N
+ * --every S closes the N oldest leaked fds every S seconds (a garbage
+ * collector's finaliser catching up with part of a leak). It exits on
+ * SIGTERM, on --timeout, or when the leak hits EMFILE (then it prints
+ * "EMFILE after N" to stderr and exits 3; with --hold it stays at its limit,
+ * as a server failing every request does, until SIGTERM or --timeout). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -206,11 +211,14 @@ int main(int argc, char **argv)
 		{ "pool", 1, 0, 'P' }, { "churn", 1, 0, 'c' }, { "nofile", 1, 0, 'n' },
 		{ "name", 1, 0, 'N' }, { "dir", 1, 0, 'd' }, { "timeout", 1, 0, 'T' },
 		{ "connect", 1, 0, 'C' }, { "connections", 1, 0, 'k' },
+		{ "hold", 0, 0, 'H' }, { "drop", 1, 0, 'D' }, { "every", 1, 0, 'E' },
 		{ 0, 0, 0, 0 },
 	};
 	long tcp = 0, cw = 0, tcp6 = 0, udp = 0, udp6 = 0, nunix = 0, npipe = 0, nfile = 0;
 	long nevent = 0, leak_max = -1, pool = 0, nofile = 0, connect_port = 0, nconnect = 0;
-	double rate = 0, churn = 0, timeout = 300;
+	double rate = 0, churn = 0, timeout = 300, every = 0;
+	long drop = 0, nheld = 0, held_cap = 0;
+	int *held = NULL, hold = 0;
 	const char *leak = NULL, *name = NULL;
 	struct sockaddr_un ua = { .sun_family = AF_UNIX };
 	int *ring = NULL, c;
@@ -238,6 +246,9 @@ int main(int argc, char **argv)
 		case 'T': timeout = atof(optarg); break;
 		case 'C': connect_port = atol(optarg); break;
 		case 'k': nconnect = atol(optarg); break;
+		case 'H': hold = 1; break;
+		case 'D': drop = atol(optarg); break;
+		case 'E': every = atof(optarg); break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of helper-fds.c\n");
 			return 2;
@@ -318,7 +329,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	{
-		double t0 = now(), next_leak = t0, next_churn = t0;
+		double t0 = now(), next_leak = t0, next_churn = t0, next_drop = t0 + every;
 		long turn = 0;
 
 		while (!stop && now() - t0 < timeout) {
@@ -326,20 +337,44 @@ int main(int argc, char **argv)
 
 			if (leak && rate > 0 && (leak_max < 0 || leaked < leak_max)) {
 				while (t >= next_leak && (leak_max < 0 || leaked < leak_max)) {
-					if (leak_one(leak, (unsigned)leaked) < 0) {
+					int fd = leak_one(leak, (unsigned)leaked);
+
+					if (fd < 0) {
 						if (errno == EMFILE) {
 							fprintf(stderr, "EMFILE after %ld\n", leaked);
+							if (hold) {
+								leak_max = leaked;
+								break;
+							}
 							unlink(unix_path);
 							return 3;
 						}
 						die("leak");
 					}
+					if (nheld == held_cap) {
+						held_cap = held_cap ? 2 * held_cap : 256;
+						held = realloc(held, (size_t)held_cap * sizeof(*held));
+						if (!held)
+							die("realloc");
+					}
+					held[nheld++] = fd;
 					leaked++;
 					next_leak += 1.0 / rate;
 				}
 				if (next_leak < wake)
 					wake = next_leak;
 			}
+			if (drop > 0 && every > 0 && t >= next_drop) {
+				long k = drop < nheld ? drop : nheld;
+
+				for (long i = 0; i < k; i++)
+					close(held[i]);
+				memmove(held, held + k, (size_t)(nheld - k) * sizeof(*held));
+				nheld -= k;
+				next_drop += every;
+			}
+			if (drop > 0 && every > 0 && next_drop < wake)
+				wake = next_drop;
 			if (ring && churn > 0) {
 				while (t >= next_churn) {
 					long k = turn++ % pool;

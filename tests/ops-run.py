@@ -2,11 +2,13 @@
 """fdwatch run as CI uses it: exit 2 when a command that succeeded leaked
 fds, the command's own status otherwise (0 for a clean command, its own
 non-zero status passed through, leak or not), SIGTERM forwarded, a leaking
-grandchild caught with --children (and only with it), the command's stdout
+grandchild under `sh -c` caught by default (not with --no-children), the
+process that grew named in the summary, the command's stdout
 left its own, and a JSON summary."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -66,14 +68,28 @@ equal(p.returncode, 5, "SIGTERM: run exits with the command's status")
 equal(out.strip(), "got TERM", "SIGTERM: the command received it")
 check("exited with status 5" in err, "SIGTERM: the summary says so", err)
 
-# 5. --children: a leaking grandchild under a shell that exits 0.
+# 5. The whole tree by default: a leaking grandchild under a shell that
+#    exits 0, as CI wrappers (shells, make, test runners) start them.
 inner = " ".join(LEAK) + " --timeout 12 >/dev/null; echo inner done"
-r = run("--children", "--", "sh", "-c", "sh -c '%s'; exit 0" % inner)
-equal(r.returncode, 2, "--children: a leaking grandchild makes run exit 2")
-check("helper-fds[" in r.stderr and "CRITICAL" in r.stderr, "--children: the grandchild is named",
+r = run("--", "sh", "-c", "sh -c '%s'; exit 0" % inner)
+equal(r.returncode, 2, "run -- sh -c: a leaking grandchild makes run exit 2")
+check("helper-fds[" in r.stderr and "CRITICAL" in r.stderr, "run -- sh -c: the grandchild is named",
       r.stderr)
-r = run("--", "sh", "-c", "sh -c '%s'; exit 0" % inner.replace("--timeout 12", "--timeout 6"))
-equal(r.returncode, 0, "without --children the grandchild is not watched")
+check(re.search(r"peak \d+ fds \(limit 700\) in helper-fds\[", r.stderr),
+      "run -- sh -c: the summary's peak is the grandchild's, not the shell's", r.stderr)
+r = run("--children", "--", "sh", "-c", "sh -c '%s'; exit 0" % inner)
+equal(r.returncode, 2, "--children (the default, kept) works as before")
+r = run("--no-children", "--", "sh", "-c",
+        "sh -c '%s'; exit 0" % inner.replace("--timeout 12", "--timeout 6"))
+equal(r.returncode, 0, "with --no-children the grandchild is not watched")
+# The summary names the process that grew, also when another peaked higher.
+r = run("--format", "json", "--", "sh", "-c",
+        "%s --file 300 --timeout 7 >/dev/null & sleep 1; %s --leak file --rate 100 --timeout 5 >/dev/null; wait"
+        % (HELPER, HELPER))
+s = json_lines(r.stderr)[-1] if r.stderr.strip() else {}
+check((s.get("grew") or {}).get("comm") == "helper-fds" and
+      s["grew"]["fds"] > s["grew"]["first_fds"] + 350,
+      "json: the summary names the process that grew beside the one that peaked", s)
 
 # 6. JSON: alert records then a summary record, to -o FILE.
 out = os.path.join(tmp, "run.json")

@@ -410,6 +410,51 @@ static void test_sort_counts(void **state)
 
 /* A count carried from an earlier listing is marked and its age said; an
  * unknown count is said, never added as 0. */
+/* A process growing fast with no verdict yet is marked ("new" before the
+ * detector's first window, "?" after) and shows the ETA of its rate, and
+ * the header counts it and the processes sampled faster. */
+static void test_unjudged_mark(void **state)
+{
+	struct topview *v = topview_new(false, 1.0);
+	struct sample *s = sample_new();
+	struct tv_stats *st;
+	char *t, *row;
+
+	(void)state;
+	s->time = 1000;
+	add_counted(s, 21, 120, 256);
+	add_counted(s, 22, 200, 1024);
+	add_counted(s, 23, 30, 1024);
+	sample_finish(s);
+	topview_set_sample(v, s);
+	st = topview_stats(v, index_of(s, 21));
+	st->rate = 19.5;
+	st->eta = 136 / 19.5;
+	st->unjudged = st->young = true;
+	st->fast = 0.23;
+	st = topview_stats(v, index_of(s, 22));
+	st->rate = 40;
+	st->eta = 824 / 40.0;
+	st->unjudged = true;
+	topview_refresh(v);
+	t = render(v, 160, 20);
+	assert_non_null(strstr(t, "Alerts: 0 critical, 0 warning, 2 growing fast, not judged yet"));
+	assert_non_null(strstr(t, "(1 near the limit sampled every 0.23s)"));
+	row = line_of(t, line_with(t, "     21 "));
+	assert_true(strncmp(row, "new ", 4) == 0);
+	assert_non_null(strstr(row, "7s"));
+	free(row);
+	row = line_of(t, line_with(t, "     22 "));
+	assert_true(strncmp(row, "?   ", 4) == 0);
+	assert_non_null(strstr(row, "21s"));
+	free(row);
+	row = line_of(t, line_with(t, "     23 "));
+	assert_true(strncmp(row, "    ", 4) == 0);
+	free(row);
+	free(t);
+	topview_free(v);
+}
+
 static void test_carried_counts(void **state)
 {
 	struct topview *v = topview_new(false, 1.0);
@@ -906,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_sort_keys),
 		cmocka_unit_test(test_sort_counts),
 		cmocka_unit_test(test_carried_counts),
+		cmocka_unit_test(test_unjudged_mark),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_hostile_name),
 		cmocka_unit_test(test_ascii_fallback),
