@@ -95,9 +95,10 @@ static int take_in(struct run_ctx *c, struct loop *l, struct sample *s, bool ext
 	size_t nev;
 
 	tracker_feed(c->tr, s, !extra);
-	sample_free(s);
 	adapt_update(&c->adapt, l, c->tr);
 	nev = tracker_take_events(c->tr, &ev);
+	alerts_add_peers(ev, nev, s);
+	sample_free(s);
 	for (size_t i = 0; i < nev; i++) {
 		/* run judges its command's processes, not the machine's limits */
 		if (ev[i].resource != RES_NOFILE)
