@@ -53,6 +53,12 @@ static void on_fatal(void)
 	fflush(stdout);
 }
 
+void check_fatal_setup(void)
+{
+	util_set_fatal_status(NAGIOS_UNKNOWN);
+	util_set_fatal_hook(on_fatal);
+}
+
 static int unknown(const char *why)
 {
 	struct buf out;
@@ -75,8 +81,7 @@ int cmd_check(struct options *o)
 	size_t ncrit;
 	int status;
 
-	util_set_fatal_status(NAGIOS_UNKNOWN);
-	util_set_fatal_hook(on_fatal);
+	check_fatal_setup();
 	if (o->timeout > 0)
 		arm_timeout(o->timeout);
 	sm = sampler_open(o, 0);

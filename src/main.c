@@ -40,11 +40,14 @@ int main(int argc, char **argv)
 		[CMD_RUN] = cmd_run,         [CMD_RECORD] = cmd_record,
 		[CMD_REPLAY] = cmd_replay,   [CMD_METRICS] = cmd_metrics,
 	};
+	bool check = argc > 1 && strcmp(argv[1], "check") == 0;
 	struct options o;
 	int status;
 
+	if (check)
+		check_fatal_setup();
 	if (!std_fds_open())
-		return 1;
+		return check ? 3 : 1;
 	privs_init();
 	setlocale(LC_ALL, "");
 	escape_use_locale();
@@ -54,6 +57,10 @@ int main(int argc, char **argv)
 	    privs_drop_all() < 0) {
 		fprintf(stderr, "fdwatch: cannot give up its capabilities\n");
 		status = 1;
+		if (o.cmd == CMD_CHECK) {
+			fputs("FDWATCH UNKNOWN - cannot give up its capabilities\n", stdout);
+			status = 3;
+		}
 	}
 	if (status < 0)
 		status = run[o.cmd](&o);

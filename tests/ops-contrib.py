@@ -63,6 +63,8 @@ files = sorted(glob.glob(os.path.join(made, "systemd", "*.service")) +
                glob.glob(os.path.join(made, "nagios", "*")))
 lines = 0
 for path in files:
+    if path.endswith(".in"):   # an in-tree build: the templates sit beside
+        continue               # the files made from them
     with open(path) as f:
         for line in f:
             if line.lstrip().startswith("#"):
