@@ -134,10 +134,12 @@ void identity_parse(const char *text, char **unit, char **container)
 		next = slash ? slash + 1 : end;
 		if (!n)
 			continue;
-		if (!*unit && is_unit(c, n))
-			*unit = xstrndup(c, n);
 		if (n >= 8 && memcmp(c, "kubepods", 8) == 0)
 			kube = true;
+		/* A container's own scope is no unit: one per container start,
+		 * it would make the per-unit series churn. */
+		if (!*unit && is_unit(c, n) && !kube && !runtime_id(c, n))
+			*unit = xstrndup(c, n);
 		id = runtime_id(c, n);
 		/* The cgroupfs drivers name a container by its bare id, but
 		 * only right under /docker or a pod's cgroup. */
