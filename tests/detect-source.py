@@ -113,12 +113,13 @@ check(src and src.get("proto") == "udp" and src.get("local") == "127.0.0.1:*" an
       "unconnected UDP: grouped by their address without the port", (src, log.stdout))
 
 src, log = first_alert("files", os.path.join(tmp, "spool"))
-equal((src or {}).get("path"), os.path.join(tmp, "spool"),
+equal((src or {}).get("dir"), os.path.join(tmp, "spool"),
       "files in 40 directories: their common parent")
 check((src or {}).get("groups", 0) >= 10, "and how many directories (of those tracked)", src)
 
 src, log = first_alert("onedir", tmp)
-equal(src, {"type": "file", "path": tmp}, "files in one directory: that directory itself")
+equal(src, {"type": "file", "dir": tmp, "path": tmp},
+      "files in one directory: that directory itself (path: the old name of dir)")
 
 # A trace written by another tool: socket entries carry remote and state
 # but no direction. replay groups them by the endpoint they carry.
