@@ -89,6 +89,10 @@ int cmd_check(struct options *o)
 		return unknown("cannot read the process table");
 	s = sampler_take(sm);
 	sampler_free(sm);
+	if (s->list_failed) {
+		sample_free(s);
+		return unknown("cannot list the processes (out of memory, or /proc unreadable)");
+	}
 	if (o->sel.npids && warn_missing_pids(o, s) == 0) {
 		sample_free(s);
 		return unknown("no selected process is running");

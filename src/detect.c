@@ -343,10 +343,11 @@ double detect_rise(const struct hseries *s, double since, double until)
 	return last - first;
 }
 
-double detect_recent_rate(const struct hseries *hs)
+/* The floors (times and minima) of the newest finest buckets of hs into
+ * t and y, oldest first: how many. */
+static size_t recent_floors(const struct hseries *hs, double *t, double *y)
 {
 	size_t n = hseries_level_len(hs, 0), k = 0;
-	double t[HIST_RING], y[HIST_RING];
 
 	for (size_t i = 0; i < n && k < HIST_RING; i++) {
 		const struct hbucket *b = hseries_bucket(hs, 0, i);
@@ -357,6 +358,14 @@ double detect_recent_rate(const struct hseries *hs)
 		y[k] = b->min;
 		k++;
 	}
+	return k;
+}
+
+double detect_recent_rate(const struct hseries *hs)
+{
+	double t[HIST_RING], y[HIST_RING];
+	size_t k = recent_floors(hs, t, y);
+
 	if (k < DETECT_RECENT_MIN)
 		return NAN;
 	return detect_theil_sen(t, y, (int)k);
@@ -364,21 +373,13 @@ double detect_recent_rate(const struct hseries *hs)
 
 double detect_refill_rate(const struct hseries *hs)
 {
-	size_t n = hseries_level_len(hs, 0), k = 0, lo = 0;
 	double t[HIST_RING], y[HIST_RING];
+	size_t k = recent_floors(hs, t, y), lo = 0;
 
-	for (size_t i = 0; i < n && k < HIST_RING; i++) {
-		const struct hbucket *b = hseries_bucket(hs, 0, i);
-
-		if (isnan(b->min))
-			continue;
-		t[k] = b->t1;
-		y[k] = b->min;
-		/* the newest lowest point: where the last drop ended */
-		if (y[k] <= y[lo])
-			lo = k;
-		k++;
-	}
+	/* the newest lowest point: where the last drop ended */
+	for (size_t i = 1; i < k; i++)
+		if (y[i] <= y[lo])
+			lo = i;
 	if (k - lo < DETECT_RECENT_MIN)
 		return NAN;
 	return detect_theil_sen(t + lo, y + lo, (int)(k - lo));

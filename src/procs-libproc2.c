@@ -29,10 +29,11 @@ void procs_lib_close(struct procs_lib *lib)
 		procps_pids_unref(&info);
 }
 
-void procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct candidates *c)
+bool procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct candidates *c)
 {
 	struct pids_info *info = (struct pids_info *)lib;
 	size_t done = 0, total = sel->npids ? sel->npids : 1;
+	bool ok = true;
 
 	while (done < total) {
 		struct pids_fetch *f;
@@ -50,8 +51,10 @@ void procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct c
 			done = total;
 			f = procps_pids_reap(info, PIDS_FETCH_TASKS_ONLY);
 		}
-		if (!f)
+		if (!f) {
+			ok = false;
 			continue;
+		}
 		for (int i = 0; i < f->counts->total; i++) {
 			struct pids_stack *st = f->stacks[i];
 			int pid = PIDS_VAL(I_PID, s_int, st, info);
@@ -62,4 +65,5 @@ void procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct c
 			candidates_add(c, pid, uid, PIDS_VAL(I_EUSER, str, st, info));
 		}
 	}
+	return ok;
 }

@@ -38,7 +38,7 @@ static void read_all(PROCTAB *pt, const struct selection *sel, struct candidates
 	}
 }
 
-void procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct candidates *c)
+bool procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct candidates *c)
 {
 	int flags = PROC_FILLSTATUS | PROC_FILLUSR;
 	PROCTAB *pt;
@@ -56,11 +56,12 @@ void procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct c
 			closeproc(pt);
 		}
 		free(list);
-		return;
+		return pt != NULL;
 	}
 	pt = openproc(flags);
 	if (pt) {
 		read_all(pt, sel, c);
 		closeproc(pt);
 	}
+	return pt != NULL;
 }

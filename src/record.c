@@ -104,6 +104,13 @@ static void group_detail_json(struct buf *out, const struct sock_group *g)
 	}
 }
 
+/* The groups past RECORD_MAX_GROUPS of n, summed: ", KEY: {groups, count}". */
+static void others_json(struct buf *out, const char *key, size_t n, unsigned long long count)
+{
+	buf_addf(out, ", \"%s\": {\"groups\": %zu, \"count\": %llu}", key,
+		 n - RECORD_MAX_GROUPS, count);
+}
+
 void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 {
 	buf_adds(out, "{\"time\": ");
@@ -162,8 +169,7 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 
 			for (size_t i = RECORD_MAX_GROUPS; i < p->nsocks; i++)
 				c += p->socks[i].count;
-			buf_addf(out, ", \"sockets_other\": {\"groups\": %zu, \"count\": %llu}",
-				 p->nsocks - RECORD_MAX_GROUPS, c);
+			others_json(out, "sockets_other", p->nsocks, c);
 		}
 		buf_adds(out, ", \"files\": [");
 		for (size_t i = 0; i < p->nfiles && i < RECORD_MAX_GROUPS; i++) {
@@ -177,8 +183,7 @@ void record_proc_json(struct buf *out, double t, const struct proc_sample *p)
 
 			for (size_t i = RECORD_MAX_GROUPS; i < p->nfiles; i++)
 				c += p->files[i].count;
-			buf_addf(out, ", \"files_other\": {\"groups\": %zu, \"count\": %llu}",
-				 p->nfiles - RECORD_MAX_GROUPS, c);
+			others_json(out, "files_other", p->nfiles, c);
 		}
 	}
 	buf_adds(out, "}\n");

@@ -196,6 +196,9 @@ struct sample {
 	double fds_age;          /* age of the oldest carried count, 0 if none */
 	int unreadable_err;      /* the most common such errno (for the hint) */
 	size_t nvanished;        /* processes that exited during the scan */
+	bool list_failed;        /* the process table could not be listed (out
+	                          * of memory, /proc unreadable): procs is not
+	                          * the host's, whatever it holds */
 	size_t nskipped_lines;   /* /proc lines that did not parse */
 	unsigned long long total_fds;
 	struct sys_sample sys;

@@ -72,6 +72,7 @@ struct holders {
 };
 
 struct sampler {
+	bool list_warned;           /* a failed listing was said once */
 	struct sampler_config cfg; /* cfg.sel is NULL: sel is the sampler's own */
 	struct selection sel;
 	int rootfd;
@@ -126,8 +127,9 @@ struct candidate {
 int procs_open(struct sampler *s);
 void procs_close(struct sampler *s);
 /* The selected thread-group leaders into *out (caller frees with
- * procs_list_free); returns how many. */
-size_t procs_list(struct sampler *s, struct candidate **out);
+ * procs_list_free); returns how many. *ok is false when the table could
+ * not be listed (then *out holds what was read, maybe nothing). */
+size_t procs_list(struct sampler *s, struct candidate **out, bool *ok);
 void procs_list_free(struct candidate *c, size_t n);
 /* The user name of uid, or the uid as text (caller frees). */
 char *procs_user_name(long uid);
@@ -143,10 +145,10 @@ void candidates_add(struct candidates *c, int pid, long uid, const char *user);
 /* procs-libproc2.c or procs-libprocps.c, whichever configure chose: opens
  * the library's handle (*out may stay NULL), 0 or -errno; closes it; and
  * appends the thread-group leaders of the real /proc that sel selects by
- * pid and uid, with their user names. */
+ * pid and uid, with their user names (false when the library failed). */
 int procs_lib_open(struct procs_lib **out);
 void procs_lib_close(struct procs_lib *lib);
-void procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct candidates *c);
+bool procs_lib_list(struct procs_lib *lib, const struct selection *sel, struct candidates *c);
 /* The /proc directory of a live thread of the process at pd whose leader
  * (pid) is a zombie (caller closes), or -1 for a real zombie. */
 int procs_live_thread_dir(int pd, int pid);

@@ -56,13 +56,13 @@ void candidates_add(struct candidates *c, int pid, long uid, const char *user)
 }
 
 /* Numeric entries of a fixture proc tree, uid from each status file. */
-static void enumerate_dir(struct sampler *s, struct candidates *c)
+static bool enumerate_dir(struct sampler *s, struct candidates *c)
 {
 	DIR *d = opendirat(s->rootfd, ".", 0);
 	struct dirent *de;
 
 	if (!d)
-		return;
+		return false;
 	while ((de = readdir(d))) {
 		char *end, *status, path[64];
 		long pid, uid = -1;
@@ -81,16 +81,14 @@ static void enumerate_dir(struct sampler *s, struct candidates *c)
 		candidates_add(c, (int)pid, uid, NULL);
 	}
 	closedir(d);
+	return true;
 }
 
-size_t procs_list(struct sampler *s, struct candidate **out)
+size_t procs_list(struct sampler *s, struct candidate **out, bool *ok)
 {
 	struct candidates c = { 0 };
 
-	if (s->real_proc)
-		procs_lib_list(s->lib, &s->sel, &c);
-	else
-		enumerate_dir(s, &c);
+	*ok = s->real_proc ? procs_lib_list(s->lib, &s->sel, &c) : enumerate_dir(s, &c);
 	*out = c.v;
 	return c.n;
 }

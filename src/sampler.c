@@ -859,10 +859,16 @@ struct sample *sampler_take(struct sampler *s)
 	struct candidate *c = NULL;
 	struct pending *pend;
 	size_t n, npend = 0;
+	bool ok;
 
 	memset(&h, 0, sizeof(h));
 	begin_sample(s, out);
-	n = procs_list(s, &c);
+	n = procs_list(s, &c, &ok);
+	out->list_failed = !ok;
+	if (!ok && !s->list_warned) /* once: a watching command would repeat it */
+		warnx_("cannot list the processes (out of memory, or /proc unreadable): "
+		       "this sample holds only what could be read");
+	s->list_warned |= !ok;
 	pend = xcalloc(n + 1, sizeof(*pend)); /* one spare: the slot being filled */
 	for (size_t i = 0; i < n; i++) {
 		struct pending *pe = &pend[npend];

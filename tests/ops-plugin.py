@@ -59,19 +59,25 @@ check(r.returncode in (0, 1, 2) and r.stdout.startswith("FDWATCH "),
 
 # A fatal error (memory exhausted) is UNKNOWN, not WARNING: the address
 # space is shrunk step by step until a check runs out of memory.
-ooms = []
+ooms, wrong = [], []
 for kb in range(12000, 40000, 200):
     r = subprocess.run(["sh", "-c", 'ulimit -v %d && exec "$0" check --state "$1" -p "$2"' % kb,
                         FDWATCH, state, str(h.pid)], capture_output=True, text=True)
+    # A listing that ran out of memory is no empty host, and the helper
+    # (alive throughout) is not "not running".
+    if (r.returncode == 0 and " 0 processes" in r.stdout) or "is running" in r.stdout:
+        wrong.append((kb, r.stdout))
     if "fdwatch: out of memory" in r.stderr:
         ooms.append((kb, r.returncode, r.stdout))
         if len(ooms) >= 3:
             break
+equal(wrong, [], "short of memory, never OK for 0 processes nor the process gone")
 if ooms:
     check(all(rc == 3 and out.startswith("FDWATCH UNKNOWN - ") for kb, rc, out in ooms),
           "out of memory: UNKNOWN on stdout, exit 3", ooms)
 else:
     skip_part("no address-space limit made this build run out of memory (a sanitizer build?)")
+
 h.stop()
 subprocess.run(["rm", "-rf", tmp])
 done()
