@@ -175,9 +175,17 @@ void adapt_update(struct adapt *a, struct loop *l, struct tracker *tr)
 
 struct sample *adapt_take(struct adapt *a)
 {
+	struct sample *s;
+
 	if (!a->sm || !a->nfast)
 		return NULL;
-	return sampler_take(a->sm);
+	s = sampler_take(a->sm);
+	/* It sees only the processes near their limit: the inotify use it
+	 * would count per user is not the system's, and judged as such it
+	 * would release every user's alert at each extra sample. */
+	sys_sample_clear(&s->sys);
+	s->extra = true;
+	return s;
 }
 
 void adapt_close(struct adapt *a)

@@ -196,6 +196,8 @@ struct sample {
 	double fds_age;          /* age of the oldest carried count, 0 if none */
 	int unreadable_err;      /* the most common such errno (for the hint) */
 	size_t nvanished;        /* processes that exited during the scan */
+	bool extra;              /* an adaptive sample of the processes near
+	                          * their limit, between the interval's ticks */
 	bool list_failed;        /* the process table could not be listed (out
 	                          * of memory, /proc unreadable): procs is not
 	                          * the host's, whatever it holds */

@@ -56,6 +56,8 @@ struct tracker {
 	unsigned gen;
 	unsigned *marks;         /* scratch for tproc_update */
 	size_t nmarks;
+	double base_time;        /* of the last sample that was not extra */
+	double base_gap;         /* between those samples (smoothed), 0 unknown */
 };
 
 /* Samples of slack before a lower level is announced, at the least. */
@@ -696,7 +698,9 @@ static void tproc_judge(struct tracker *t, struct tproc *p, double now)
 		}
 		return;
 	}
-	hold = fmax(HOLD_SAMPLES * p->interval, HOLD_FRACTION * p->alert_span);
+	/* In the interval's samples: extra ones 0.1 s apart must not make an
+	 * alert end at each pause of a bursty leak. */
+	hold = fmax(HOLD_SAMPLES * fmax(p->interval, t->base_gap), HOLD_FRACTION * p->alert_span);
 	if (now - p->held < hold)
 		return;
 	if (!p->by_use && tproc_refilling(&t->params, p)) {
@@ -837,6 +841,13 @@ size_t tracker_resources(const struct tracker *t, struct alert **out)
 void tracker_feed(struct tracker *t, const struct sample *s, bool sweep)
 {
 	t->gen++;
+	if (!s->extra && isfinite(s->time)) {
+		double gap = s->time - t->base_time;
+
+		if (t->base_time > 0 && gap > 0)
+			t->base_gap = t->base_gap > 0 ? 0.8 * t->base_gap + 0.2 * gap : gap;
+		t->base_time = s->time;
+	}
 	for (size_t i = 0; i < s->nprocs; i++) {
 		const struct proc_sample *ps = &s->procs[i];
 		struct tproc *p;

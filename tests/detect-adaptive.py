@@ -11,18 +11,19 @@ import os
 import subprocess
 import tempfile
 
-from fdtest import FDWATCH, check, done, equal, json_lines, start_helper
+from fdtest import FDWATCH, check, done, equal, json_lines, skip_part, start_helper
 
 tmp = tempfile.mkdtemp(prefix="fdwatch-adapt.")
 BASE = 7  # the helper's own fds before it leaks
 
 
-def watch(*extra, n=16):
+def watch(*extra, n=16, also=()):
     leak = start_helper("--leak", "file", "--rate", 19, "--nofile", 256, "--dir", tmp,
                         "--name", "fast-leaker", "--timeout", 60)
     idle = start_helper("--file", 10, "--dir", tmp, "--name", "idle", "--timeout", 60)
     out = os.path.join(tmp, "log%s.jsonl" % len(extra))
-    p = subprocess.run([FDWATCH, "log", "-p", "%d,%d" % (leak.pid, idle.pid), "-n", str(n),
+    pids = ",".join(str(x) for x in [leak.pid, idle.pid] + list(also))
+    p = subprocess.run([FDWATCH, "log", "-p", pids, "-n", str(n),
                         "--format", "json", "-o", out] + list(extra),
                        capture_output=True, text=True, timeout=90)
     leak.stop()
@@ -51,6 +52,35 @@ check(gaps and min(gaps) < 0.5, "the leak was sampled faster than 1 s (smallest 
 p, ev, recs, lp, ip = watch("--no-adaptive", n=6)
 check(all("sampled every" not in e["message"] for e in ev), "--no-adaptive: no faster sampling", ev)
 equal(len([r for r in recs if r["pid"] == lp]), 6, "--no-adaptive: one record per tick")
+
+# The extra samples see only the processes near their limit: a user's
+# inotify use, near its own limit, stays alerting through them (judged on
+# so partial a sample it would be "released" at each one).
+with open("/proc/sys/fs/inotify/max_user_instances") as f:
+    most = int(f.read())
+held = int(most * 0.85) + 1
+if os.geteuid() != 0 or not os.path.exists("/usr/bin/setpriv") or held > 1000:
+    skip_part("needs root, setpriv and a small max_user_instances: inotify beside extra samples")
+else:
+    hold = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                             "python3", "-c", """
+import ctypes, sys
+libc = ctypes.CDLL(None)
+fds = [libc.inotify_init1(0) for _ in range(%d)]
+print("ready" if min(fds) >= 0 else "short", flush=True)
+sys.stdin.read()
+""" % held], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ready = hold.stdout.readline().strip()
+    p, ev, recs, lp, ip = watch(also=[hold.pid])
+    hold.stdin.close()
+    hold.wait(10)
+    ino = [e for e in ev if e.get("resource") == "inotify-instances"]
+    check(ready == "ready" and ino and ino[0]["level"] != "ok" and
+          all(e["level"] != "ok" for e in ino),
+          "nobody's %d of %d inotify instances stay alerting beside the extra samples"
+          % (held, most), [(e["level"], e["message"]) for e in ino])
+    check(any("sampled every" in e["message"] for e in ev if e["pid"] == lp),
+          "(the leak was sampled faster meanwhile)")
 
 subprocess.run(["rm", "-rf", tmp])
 done()
