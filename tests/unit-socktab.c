@@ -19,11 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "kinds.h"
 #include "socktab-diag.h"
 #include "socktab.h"
+#include "util.h"
 
 /* A reply buffer under construction. */
 struct reply {
