@@ -452,7 +452,7 @@ struct gclass {
 static bool attribute_class(const struct tproc *p, double since, double until, double rise,
 			    struct source *out)
 {
-	struct gclass cls[TRACK_MAX_GROUPS + 1];
+	struct gclass cls[TRACK_MAX_GROUPS + 1] = { { NULL, 0, 0, false } };
 	size_t ncls = 0, best = SIZE_MAX;
 	char *dir = NULL;
 	double frise = 0;
