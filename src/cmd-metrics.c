@@ -38,31 +38,6 @@ static int emit(const struct options *o, struct buf *out)
 	return 0;
 }
 
-static void feed(const struct sample *s, void *ctx)
-{
-	tracker_feed(ctx, s, false);
-}
-
-/* The history of --state with s added, judged: verdict_from_state's
- * path, keeping what the state file's load found (a damaged file set
- * aside), which the exposition reports. */
-static int judge_state(const struct options *o, const struct sample *s, struct tracker **tr,
-		       bool *set_aside)
-{
-	struct state *st;
-	int err = state_record(o->state_path, s, &st);
-
-	if (err < 0)
-		return err;
-	*set_aside = st->set_aside;
-	*tr = tracker_new(&o->detect);
-	state_each_sample(st, feed, *tr);
-	if (s->sys.valid)
-		tracker_feed(*tr, s, false);
-	state_close(st);
-	return 0;
-}
-
 static void input_init(struct metrics_input *in, const struct options *o, const struct sample *s)
 {
 	memset(in, 0, sizeof(*in));
@@ -93,17 +68,18 @@ static int metrics_once(struct options *o)
 	if (o->sel.npids)
 		warn_missing_pids(o, s);
 	if (o->state_path) {
-		bool set_aside = false;
+		struct verdict_history h;
 
-		if (judge_state(o, s, &tr, &set_aside) < 0) {
+		if (verdict_from_state(o, s, &h) < 0) {
 			status = 1;
 		} else {
+			tr = h.tr;
 			/* One sample is no history: no verdict yet. */
 			verdicts = verdict_each(tr, s, 2);
 			in.verdicts = verdicts;
 			in.nlimits = tracker_resources(tr, &limits);
 			in.limits = limits;
-			in.state_damaged = set_aside;
+			in.state_damaged = h.set_aside;
 		}
 	}
 	buf_init(&out);

@@ -25,12 +25,20 @@ int verdict_from_state(const struct options *o, const struct sample *s,
 		return err;
 	h->tr = tracker_new(&o->detect);
 	state_each_sample(st, feed, h->tr);
-	/* The history keeps processes only: the system's limits of s are
-	 * judged from s (its processes are the history's newest, not fed
-	 * twice). */
-	if (s->sys.valid)
-		tracker_feed(h->tr, s, false);
+	/* The history keeps processes only: the system's limits are judged
+	 * from s alone. Its processes are the history's newest already; fed
+	 * again (at the unrounded time, a fraction of a millisecond later)
+	 * they would add a point no later check sees, so that a verdict at
+	 * its threshold could be raised by one check and not by the next. */
+	if (s->sys.valid) {
+		struct sample sys_only = *s;
+
+		sys_only.procs = NULL;
+		sys_only.nprocs = 0;
+		tracker_feed(h->tr, &sys_only, false);
+	}
 	h->oldest = state_oldest(st);
+	h->set_aside = st->set_aside;
 	state_close(st);
 	return 0;
 }

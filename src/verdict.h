@@ -16,6 +16,7 @@
 struct verdict_history {
 	struct tracker *tr;   /* fed with the whole history, s included */
 	double oldest;        /* time of the oldest record kept; NAN none */
+	bool set_aside;       /* the state file was damaged and set aside */
 };
 
 /* Adds sample s to the history in the state file (o->state_path, NULL for
