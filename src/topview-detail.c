@@ -245,8 +245,10 @@ static void doc_group_detail(struct render *r, struct doc *d, const struct sock_
 	mark = b->len;
 	buf_adds(b, b->len ? ", " : "");
 	report_peers(b, sg);
-	if (b->len == mark + 2)
+	if (b->len == mark + 2) { /* no peers: no ", " either */
 		b->len = mark;
+		b->data[mark] = '\0';
+	}
 	if (b->len) {
 		tv_line_add(r, doc_line(d), TV_A_DIM, "      ", 6, false);
 		/* report.c escaped the names already */

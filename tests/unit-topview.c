@@ -69,6 +69,11 @@ static struct sample *make_sample(const char *leaker_comm)
 	p->socks[0].idle_min = 62.5;
 	p->socks[0].idle_median = 80;
 	p->socks[0].idle_max = 95;
+	/* idle known, no local peer */
+	p->socks[1].idle_state = IDLE_KNOWN;
+	p->socks[1].idle_min = 3;
+	p->socks[1].idle_median = 4;
+	p->socks[1].idle_max = 5;
 	p->files = calloc(2, sizeof(*p->files));
 	p->files[0].dir = xstrdup("/tmp");
 	p->files[0].count = 4;
@@ -662,6 +667,9 @@ static void test_detail(void **state)
 	assert_non_null(strstr(t, "640 sockets to 127.0.0.1:8080 CLOSE_WAIT, idle 62-95 s, none "
 				  "active in the last 62 s"));
 	assert_non_null(strstr(t, "CLOSE_WAIT: the peer closed, this process never closed its end"));
+	/* idle without peers: no dangling ", " */
+	assert_non_null(strstr(t, "idle 3.0-5.0 s"));
+	assert_null(strstr(t, "idle 3.0-5.0 s,"));
 	assert_null(strstr(t, "\x1b[2J"));
 	assert_non_null(strstr(t, "Open fds (3)"));
 	assert_non_null(strstr(t, "/dev/null"));
