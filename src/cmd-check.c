@@ -89,6 +89,9 @@ int cmd_check(struct options *o)
 		return unknown("cannot read the process table");
 	s = sampler_take(sm);
 	sampler_free(sm);
+	/* The time as the state file keeps it (to the millisecond): the next
+	 * check replays this sample as this one judges it. */
+	s->time = round(s->time * 1000) / 1000;
 	if (s->list_failed) {
 		sample_free(s);
 		return unknown("cannot list the processes (out of memory, or /proc unreadable)");

@@ -63,6 +63,7 @@ static int metrics_once(struct options *o)
 		return 1;
 	t0 = clock_mono();
 	s = sampler_take(sm);
+	s->time = round(s->time * 1000) / 1000; /* as --state keeps it (check does so too) */
 	input_init(&in, o, s);
 	in.sample_seconds = clock_mono() - t0;
 	if (o->sel.npids)
