@@ -27,7 +27,7 @@ struct run_summary {
 	struct alert worst_alert;  /* the first event at the worst level */
 	bool have_alert;
 	/* A warning for use alone (between --warn-use and --crit-use, not
-	 * growing): said, but no failure (SPEC "Saturation"). */
+	 * growing): said, but no failure (man page, DETECTION). */
 	struct alert near_alert;
 	bool have_near;
 };

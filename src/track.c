@@ -444,7 +444,7 @@ struct gclass {
 };
 
 /* When no single group carries most of p's growth, the narrowest class of
- * them that does (SPEC "Hierarchical source"): sockets of one proto,
+ * them that does (man page, Alert record, source): sockets of one proto,
  * direction and state across endpoints (with their shared address when
  * they have one: unconnected UDP sockets each on its own port), or files
  * in directories under one parent. Fills out and returns true when a
@@ -620,8 +620,8 @@ static void event_push(struct tracker *t, const struct tproc *p, double now,
 	tproc_alert(p, now, level, why, level != LEVEL_OK, &t->ev[t->nev++]);
 }
 
-/* The level p's use of its limit calls for whatever its growth (SPEC
- * "Saturation"): critical from --crit-use percent, a warning from
+/* The level p's use of its limit calls for whatever its growth (man page,
+ * DETECTION): critical from --crit-use percent, a warning from
  * --warn-use; it keeps since when. A process at its limit fails its
  * requests now, so a stopped growth (it cannot open more) is no reason
  * for an ok. */
